@@ -1,0 +1,1 @@
+"""Exam Cloud (考试云) API server."""

@@ -1,0 +1,36 @@
+"""The public API v1: flask-smorest blueprints over the domain layer."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from server.api.errors import register_error_handlers
+from server.api.schemas import ErrorSchema
+
+
+class ExamApi(Api):
+    """flask-smorest's Api with our error format, documented and handled in one place."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        register_error_handlers(self._app)
+
+
+def init_api(app: Flask) -> ExamApi:
+    from server.api.accounts.routes import blp as accounts_blp
+    from server.api.catalogue.routes import blp as catalogue_blp
+    from server.api.integrity.routes import blp as integrity_blp
+    from server.api.students.routes import blp as students_blp
+    from server.api.system.routes import blp as system_blp
+    from server.api.system.routes import health_blp
+
+    api = ExamApi(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
+    )
+    for blueprint in (system_blp, accounts_blp, students_blp, catalogue_blp, integrity_blp):
+        api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
+    app.register_blueprint(health_blp)
+    return api

@@ -1,0 +1,117 @@
+"""Login, the caller's own account, schools and teachers."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.accounts.schemas import (
+    ChangePasswordSchema,
+    LoginResultSchema,
+    LoginSchema,
+    SchoolCreateSchema,
+    SchoolSchema,
+    TeacherCreateSchema,
+    UserSchema,
+)
+from server.api.auth import auth_required, current_actor, db
+from server.domain import accounts
+from server.domain.env_check import EnvCheck
+from server.domain.identity import normalize_login_name
+from server.domain.models import ROLE_ADMIN
+from server.extensions import client_address, limiter, services
+
+blp = Blueprint("accounts", __name__, description="登录与账号")
+
+
+def _login_username_key() -> str:
+    body = request.get_json(silent=True)
+    username = body.get("username") if isinstance(body, dict) else None
+    return "login-user:" + normalize_login_name(str(username or ""))
+
+
+def _login_failed(response) -> bool:
+    return response.status_code == 401
+
+
+@blp.route("/auth/login", methods=["POST"])
+@limiter.limit(lambda: services().settings.LOGIN_USERNAME_LIMIT, key_func=_login_username_key,
+               deduct_when=_login_failed, scope="login-user")
+@limiter.limit(lambda: services().settings.LOGIN_ADDRESS_LIMIT, key_func=client_address,
+               deduct_when=_login_failed, scope="login-address")
+@blp.doc(security=[])
+@blp.arguments(LoginSchema)
+@blp.response(200, LoginResultSchema)
+def login(payload):
+    """Log in by student number or ID number (any case), or staff username."""
+    app_services = services()
+    user = accounts.login(
+        db(),
+        app_services.passwords,
+        accounts.LoginRequest(
+            username=payload["username"],
+            password=payload["password"],
+            env_check=EnvCheck.from_payload(payload.get("env_check")),
+            client_address=client_address(),
+        ),
+        app_services.settings.CLIENT_VERSION_MINIMUM,
+    )
+    return {
+        "access_token": app_services.tokens.issue(accounts.actor_of(user)),
+        "token_type": "Bearer",
+        "expires_in": app_services.tokens.ttl_seconds,
+        "role": user.role,
+        "user": user,
+    }
+
+
+@blp.route("/me")
+@auth_required()
+@blp.response(200, UserSchema)
+def me():
+    """The logged-in account."""
+    return accounts.get_user(db(), current_actor().user_id)
+
+
+@blp.route("/me/password", methods=["POST"])
+@auth_required()
+@blp.arguments(ChangePasswordSchema)
+@blp.response(204)
+def change_password(payload):
+    """Change one's own password (offered, never forced)."""
+    accounts.change_password(
+        db(), services().passwords, current_actor(), payload["old_password"], payload["new_password"]
+    )
+
+
+@blp.route("/schools")
+class Schools(MethodView):
+    @auth_required()
+    @blp.response(200, SchoolSchema(many=True))
+    def get(self):
+        """List schools (a teacher sees only their own)."""
+        return accounts.list_schools(db(), current_actor())
+
+    @auth_required(ROLE_ADMIN)
+    @blp.arguments(SchoolCreateSchema)
+    @blp.response(201, SchoolSchema)
+    def post(self, payload):
+        """Create a school (admin)."""
+        return accounts.create_school(db(), current_actor(), payload["name"])
+
+
+@blp.route("/teachers")
+class Teachers(MethodView):
+    @auth_required()
+    @blp.response(200, UserSchema(many=True))
+    def get(self):
+        """List teachers (a teacher sees only their own school's)."""
+        return accounts.list_teachers(db(), current_actor())
+
+    @auth_required(ROLE_ADMIN)
+    @blp.arguments(TeacherCreateSchema)
+    @blp.response(201, UserSchema)
+    def post(self, payload):
+        """Create a teacher in a school (admin)."""
+        return accounts.create_teacher(db(), services().passwords, current_actor(), **payload)

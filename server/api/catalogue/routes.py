@@ -1,0 +1,122 @@
+"""Batches, courses, exams, enrolments, and the candidate's exam list."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.auth import auth_required, current_actor, db
+from server.api.catalogue.schemas import (
+    BatchCreateSchema,
+    BatchSchema,
+    CourseCreateSchema,
+    CourseSchema,
+    EnrolledStudentSchema,
+    EnrolResultSchema,
+    EnrolSchema,
+    ExamCreateSchema,
+    ExamQuerySchema,
+    ExamSchema,
+    MyExamSchema,
+)
+from server.api.pagination import paginate
+from server.domain import catalogue
+from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
+
+blp = Blueprint("catalogue", __name__, description="考试批、课程与考试")
+STAFF = (ROLE_ADMIN, ROLE_TEACHER)
+
+
+@blp.route("/batches")
+class Batches(MethodView):
+    @auth_required(*STAFF)
+    @blp.response(200, BatchSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List batches (考试批) of the teacher's school."""
+        return paginate(catalogue.batch_query(current_actor()), pagination_parameters)
+
+    @auth_required(*STAFF)
+    @blp.arguments(BatchCreateSchema)
+    @blp.response(201, BatchSchema)
+    def post(self, payload):
+        """Create a batch (考试批)."""
+        return catalogue.create_batch(db(), current_actor(), payload["name"], payload.get("school_id"))
+
+
+@blp.route("/courses")
+class Courses(MethodView):
+    @auth_required(*STAFF)
+    @blp.response(200, CourseSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List courses of the teacher's school."""
+        return paginate(catalogue.course_query(current_actor()), pagination_parameters)
+
+    @auth_required(*STAFF)
+    @blp.arguments(CourseCreateSchema)
+    @blp.response(201, CourseSchema)
+    def post(self, payload):
+        """Create a course."""
+        return catalogue.create_course(
+            db(), current_actor(), payload["code"], payload["name"], payload.get("school_id")
+        )
+
+
+@blp.route("/exams")
+class Exams(MethodView):
+    @auth_required(*STAFF)
+    @blp.arguments(ExamQuerySchema, location="query")
+    @blp.response(200, ExamSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List exams of the teacher's school."""
+        return paginate(catalogue.exam_query(current_actor(), query.get("batch_id")), pagination_parameters)
+
+    @auth_required(*STAFF)
+    @blp.arguments(ExamCreateSchema)
+    @blp.response(201, ExamSchema)
+    def post(self, payload):
+        """Create an exam (batch × course) with its window and duration."""
+        return catalogue.create_exam(db(), current_actor(), catalogue.ExamDraft(**payload))
+
+
+@blp.route("/exams/<int:exam_id>")
+@auth_required(*STAFF)
+@blp.response(200, ExamSchema)
+def get_exam(exam_id):
+    """One exam of the teacher's school."""
+    return catalogue.get_exam(db(), current_actor(), exam_id)
+
+
+@blp.route("/exams/<int:exam_id>/enrolments")
+class Enrolments(MethodView):
+    @auth_required(*STAFF)
+    @blp.response(200, EnrolledStudentSchema(many=True))
+    @blp.paginate()
+    def get(self, exam_id, pagination_parameters):
+        """List the students enrolled in an exam."""
+        return paginate(catalogue.enrolment_query(db(), current_actor(), exam_id), pagination_parameters)
+
+    @auth_required(*STAFF)
+    @blp.arguments(EnrolSchema)
+    @blp.response(200, EnrolResultSchema)
+    def post(self, payload, exam_id):
+        """Enrol students in an exam (idempotent)."""
+        return catalogue.enrol(db(), current_actor(), exam_id, payload["student_ids"])
+
+
+@blp.route("/me/exams")
+@auth_required(ROLE_CANDIDATE)
+@blp.response(200, MyExamSchema(many=True))
+def my_exams():
+    """The candidate's exams with state, can_enter and the reason (FAQ 4, 11)."""
+    return catalogue.my_exams(db(), current_actor())
+
+
+@blp.route("/me/exams/<int:exam_id>")
+@auth_required(ROLE_CANDIDATE)
+@blp.response(200, MyExamSchema)
+def my_exam(exam_id):
+    """One exam as the candidate sees it; NOT_ENROLLED when not enrolled (FAQ 11)."""
+    return catalogue.my_exam(db(), current_actor(), exam_id)

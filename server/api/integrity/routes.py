@@ -1,0 +1,23 @@
+"""Integrity events: environment-check refusals and other signals."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from server.api.auth import auth_required, current_actor
+from server.api.integrity.schemas import IntegrityEventSchema, IntegrityQuerySchema
+from server.api.pagination import paginate
+from server.domain import accounts
+from server.domain.models import ROLE_ADMIN, ROLE_TEACHER
+
+blp = Blueprint("integrity", __name__, description="诚信事件")
+
+
+@blp.route("/integrity-events")
+@auth_required(ROLE_ADMIN, ROLE_TEACHER)
+@blp.arguments(IntegrityQuerySchema, location="query")
+@blp.response(200, IntegrityEventSchema(many=True))
+@blp.paginate()
+def list_integrity_events(query, pagination_parameters):
+    """Integrity events of the teacher's school, newest first."""
+    return paginate(accounts.integrity_event_query(current_actor(), query.get("code")), pagination_parameters)

@@ -1,0 +1,44 @@
+"""Schemas shared by every resource."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from server.domain.clock import SHANGHAI, to_shanghai
+
+
+class ErrorSchema(ma.Schema):
+    """The one error format: a stable code, a Chinese message and the FAQ entry explaining it."""
+
+    code = ma.fields.String(required=True, metadata={"example": "INVALID_CREDENTIALS"})
+    message = ma.fields.String(required=True, metadata={"description": "中文说明"})
+    faq = ma.fields.Integer(allow_none=True, required=True, metadata={"description": "FAQ entry number"})
+    request_id = ma.fields.String()
+    errors = ma.fields.Dict(metadata={"description": "Offending fields and what is wrong with them"})
+
+
+class BeijingDateTime(ma.fields.AwareDateTime):
+    """ISO 8601 with offset, shown in Beijing time; naive input is read as Beijing time."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", default_timezone=SHANGHAI, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return super()._serialize(to_shanghai(value), attr, obj, **kwargs)
+
+
+class StrictInt(ma.fields.Integer):
+    """Integers only: "1" and 1.0 are validation errors, not silently coerced."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+
+class IdSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+
+
+class PaginationQuerySchema(ma.Schema):
+    """Documented by flask-smorest's paginate decorator."""

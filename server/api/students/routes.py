@@ -1,0 +1,72 @@
+"""Students (candidates): create, list, import, reset password."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from server.api.auth import auth_required, current_actor, db
+from server.api.pagination import paginate
+from server.api.students.schemas import (
+    ImportFileSchema,
+    ImportQuerySchema,
+    ImportReportSchema,
+    StudentCreateSchema,
+    StudentQuerySchema,
+    StudentSchema,
+)
+from server.api.uploads import uploaded_file
+from server.domain import accounts, student_import
+from server.domain.models import ROLE_ADMIN, ROLE_TEACHER
+from server.extensions import services
+
+blp = Blueprint("students", __name__, description="学生管理")
+STAFF = (ROLE_ADMIN, ROLE_TEACHER)
+
+
+@blp.route("/students")
+class Students(MethodView):
+    @auth_required(*STAFF)
+    @blp.arguments(StudentQuerySchema, location="query")
+    @blp.response(200, StudentSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List students of the teacher's school; search by number, ID number or name."""
+        statement = accounts.student_query(current_actor(), query.get("q"))
+        return paginate(statement, pagination_parameters)
+
+    @auth_required(*STAFF)
+    @blp.arguments(StudentCreateSchema)
+    @blp.response(201, StudentSchema)
+    def post(self, payload):
+        """Create a student; the default password follows the FAQ rules."""
+        return accounts.create_student(db(), current_actor(), **payload)
+
+
+@blp.route("/students/<int:student_id>")
+@auth_required(*STAFF)
+@blp.response(200, StudentSchema)
+def get_student(student_id):
+    """One student of the teacher's school."""
+    return accounts.get_student(db(), current_actor(), student_id)
+
+
+@blp.route("/students/<int:student_id>/reset-password", methods=["POST"])
+@auth_required(*STAFF)
+@blp.response(200, StudentSchema)
+def reset_password(student_id):
+    """Reset a student's password to the default (FAQ 1, 12)."""
+    return accounts.reset_password(db(), current_actor(), student_id)
+
+
+@blp.route("/students/import", methods=["POST"])
+@auth_required(*STAFF)
+@blp.arguments(ImportQuerySchema, location="query")
+@blp.arguments(ImportFileSchema, location="files")
+@blp.response(200, ImportReportSchema)
+def import_students(query, _files):
+    """Import students from CSV or XLSX; answers a per-row report."""
+    data, filename = uploaded_file()
+    rows = student_import.read_rows(data, filename, services().settings.IMPORT_MAX_ROWS)
+    return student_import.import_students(db(), current_actor(), rows, school_id=query.get("school_id"))
+

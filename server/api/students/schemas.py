@@ -1,0 +1,47 @@
+import marshmallow as ma
+
+from server.api.schemas import BeijingDateTime, StrictInt
+
+
+class StudentCreateSchema(ma.Schema):
+    student_no = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    id_number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    school_id = StrictInt(metadata={"description": "Admins only; teachers always create in their own school"})
+
+
+class StudentSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    school_id = ma.fields.Integer(required=True)
+    student_no = ma.fields.String(required=True)
+    id_number = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    uses_default_password = ma.fields.Boolean(required=True)
+    created_at = BeijingDateTime()
+    password_changed_at = BeijingDateTime(allow_none=True)
+
+
+class StudentQuerySchema(ma.Schema):
+    q = ma.fields.String(validate=ma.validate.Length(max=64),
+                         metadata={"description": "学号、证件号或姓名"})
+
+
+class ImportFileSchema(ma.Schema):
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ImportQuerySchema(ma.Schema):
+    school_id = ma.fields.Integer(metadata={"description": "Admins only"})
+
+
+class RowErrorSchema(ma.Schema):
+    line = ma.fields.Integer(required=True)
+    reason = ma.fields.String(required=True)
+    field = ma.fields.String(allow_none=True)
+
+
+class ImportReportSchema(ma.Schema):
+    total = ma.fields.Integer(required=True)
+    created = ma.fields.Integer(required=True)
+    unchanged = ma.fields.Integer(required=True)
+    errors = ma.fields.List(ma.fields.Nested(RowErrorSchema), required=True)

@@ -1,0 +1,267 @@
+"""Schools, staff and candidate accounts; login with the environment check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from server.domain.actors import Actor
+from server.domain.database import commit_or_conflict
+from server.domain.clock import utcnow
+from server.domain.env_check import EnvCheck, refusal_code, refuse
+from server.domain.errors import InvalidInput, NotFound, Unauthenticated
+from server.domain.identity import (
+    BadIdNumber,
+    default_password,
+    normalize_login_name,
+    validate_id_number,
+)
+from server.domain.models import (
+    ROLE_ADMIN,
+    ROLE_CANDIDATE,
+    ROLE_TEACHER,
+    IntegrityEvent,
+    School,
+    User,
+)
+from server.domain.passwords import Passwords
+
+MIN_PASSWORD_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class LoginRequest:
+    username: str
+    password: str
+    env_check: EnvCheck
+    client_address: str | None
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user_id=user.id, role=user.role, school_id=user.school_id)
+
+
+def find_login_matches(session: Session, username: str) -> list[User]:
+    """Staff by username; candidates by student number or ID number, in any case (FAQ 1, 13)."""
+    name = normalize_login_name(username)
+    if not name:
+        return []
+    query = select(User).where(
+        or_(
+            User.username == username.strip().lower(),
+            (User.role == ROLE_CANDIDATE) & ((User.student_no == name) | (User.id_number == name)),
+        )
+    )
+    return list(session.scalars(query.order_by(User.id)))
+
+
+def login(
+    session: Session, passwords: Passwords, request: LoginRequest, minimum_client_version: str
+) -> User:
+    """Check credentials, then the environment; each environment refusal is recorded."""
+    user = next(
+        (match for match in find_login_matches(session, request.username)
+         if passwords.verify(match, request.password)),
+        None,
+    )
+    if user is None:
+        raise Unauthenticated("INVALID_CREDENTIALS")
+    refusal = refusal_code(request.env_check, minimum_client_version)
+    if refusal:
+        record_integrity_event(
+            session,
+            user=user,
+            code=refusal,
+            detail=request.env_check.as_detail(),
+            client_address=request.client_address,
+        )
+        session.commit()
+        raise refuse(refusal, request.env_check)
+    return user
+
+
+def record_integrity_event(
+    session: Session, *, user: User, code: str, detail: dict, client_address: str | None
+) -> IntegrityEvent:
+    event = IntegrityEvent(
+        school_id=user.school_id,
+        user_id=user.id,
+        code=code,
+        detail=detail,
+        client_address=client_address,
+    )
+    session.add(event)
+    return event
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise Unauthenticated("TOKEN_INVALID")
+    return user
+
+
+def change_password(
+    session: Session, passwords: Passwords, actor: Actor, old_password: str, new_password: str
+) -> None:
+    user = get_user(session, actor.user_id)
+    if not passwords.verify(user, old_password):
+        raise InvalidInput("WRONG_OLD_PASSWORD", errors={"old_password": ["原密码错误"]})
+    if len(new_password) < MIN_PASSWORD_LENGTH or (
+        user.id_number and new_password == default_password(user.id_number)
+    ):
+        raise InvalidInput("WEAK_PASSWORD", errors={"new_password": ["新密码至少8位，且不能与默认密码相同"]})
+    user.password_hash = passwords.hash(new_password)
+    user.password_changed_at = utcnow()
+    session.commit()
+
+
+# --- schools and staff (admin) ---
+
+
+def create_school(session: Session, actor: Actor, name: str) -> School:
+    actor.require_role(ROLE_ADMIN)
+    school = School(name=name.strip())
+    session.add(school)
+    commit_or_conflict(session, "SCHOOL_EXISTS")
+    return school
+
+
+def list_schools(session: Session, actor: Actor) -> list[School]:
+    actor.require_staff()
+    query = select(School).order_by(School.id)
+    if not actor.is_admin:
+        query = query.where(School.id == actor.school_id)
+    return list(session.scalars(query))
+
+
+def get_school(session: Session, school_id: int) -> School:
+    school = session.get(School, school_id)
+    if school is None:
+        raise NotFound("NOT_FOUND")
+    return school
+
+
+def create_staff(
+    session: Session,
+    passwords: Passwords,
+    *,
+    role: str,
+    username: str,
+    password: str,
+    school_id: int | None,
+    name: str = "",
+) -> User:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("WEAK_PASSWORD", errors={"password": ["密码至少8位"]})
+    if role == ROLE_TEACHER:
+        if school_id is None:
+            raise InvalidInput("VALIDATION_ERROR", errors={"school_id": ["教师必须属于一所学校"]})
+        get_school(session, school_id)
+    user = User(
+        role=role,
+        username=username.strip().lower(),
+        school_id=school_id,
+        name=name,
+        password_hash=passwords.hash(password),
+    )
+    session.add(user)
+    commit_or_conflict(session, "USERNAME_TAKEN")
+    return user
+
+
+def create_teacher(
+    session: Session, passwords: Passwords, actor: Actor, *, username: str, password: str,
+    school_id: int, name: str = "",
+) -> User:
+    actor.require_role(ROLE_ADMIN)
+    return create_staff(
+        session, passwords, role=ROLE_TEACHER, username=username, password=password,
+        school_id=school_id, name=name,
+    )
+
+
+def list_teachers(session: Session, actor: Actor) -> list[User]:
+    actor.require_staff()
+    query = select(User).where(User.role == ROLE_TEACHER).order_by(User.id)
+    if not actor.is_admin:
+        query = query.where(User.school_id == actor.school_id)
+    return list(session.scalars(query))
+
+
+# --- candidates (teacher) ---
+
+
+def new_student(school_id: int, student_no: str, id_number: str, name: str) -> User:
+    """Validate and normalise; raises InvalidInput with the field at fault."""
+    number = normalize_login_name(student_no)
+    if not number:
+        raise InvalidInput("VALIDATION_ERROR", errors={"student_no": ["学号不能为空"]})
+    try:
+        normalized_id = validate_id_number(id_number)
+    except BadIdNumber as exc:
+        raise InvalidInput("INVALID_ID_NUMBER", errors={"id_number": [str(exc)]}) from exc
+    return User(
+        role=ROLE_CANDIDATE,
+        school_id=school_id,
+        student_no=number,
+        id_number=normalized_id,
+        name=name.strip(),
+    )
+
+
+def create_student(
+    session: Session, actor: Actor, *, student_no: str, id_number: str, name: str,
+    school_id: int | None = None,
+) -> User:
+    actor.require_staff()
+    school = actor.school_for_new_row(school_id)
+    get_school(session, school)
+    student = new_student(school, student_no, id_number, name)
+    session.add(student)
+    commit_or_conflict(session, "STUDENT_EXISTS")
+    return student
+
+
+def get_student(session: Session, actor: Actor, student_id: int) -> User:
+    actor.require_staff()
+    student = session.get(User, student_id)
+    if student is None or student.role != ROLE_CANDIDATE:
+        raise NotFound("NOT_FOUND")
+    actor.ensure_school(student.school_id)
+    return student
+
+
+def student_query(actor: Actor, search: str | None = None):
+    actor.require_staff()
+    query = select(User).where(User.role == ROLE_CANDIDATE).order_by(User.id)
+    if not actor.is_admin:
+        query = query.where(User.school_id == actor.school_id)
+    if search:
+        needle = normalize_login_name(search)
+        query = query.where(
+            or_(User.student_no == needle, User.id_number == needle, User.name.contains(search.strip()))
+        )
+    return query
+
+
+def reset_password(session: Session, actor: Actor, student_id: int) -> User:
+    """Back to the default password (FAQ 1, 12): the last 6 characters of the ID number."""
+    student = get_student(session, actor, student_id)
+    student.password_hash = None
+    student.password_changed_at = utcnow()
+    session.commit()
+    return student
+
+
+def integrity_event_query(actor: Actor, code: str | None = None):
+    actor.require_staff()
+    query = select(IntegrityEvent).order_by(IntegrityEvent.id.desc())
+    if not actor.is_admin:
+        query = query.where(IntegrityEvent.school_id == actor.school_id)
+    if code:
+        query = query.where(IntegrityEvent.code == code)
+    return query
+

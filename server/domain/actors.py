@@ -1,0 +1,52 @@
+"""Who is calling, and the school-isolation rules every service applies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.domain.errors import Forbidden, InvalidInput, NotFound
+from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    role: str
+    school_id: int | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ROLE_ADMIN
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.role == ROLE_TEACHER
+
+    @property
+    def is_candidate(self) -> bool:
+        return self.role == ROLE_CANDIDATE
+
+    def require_role(self, *roles: str) -> None:
+        if self.role not in roles:
+            raise Forbidden("FORBIDDEN")
+
+    def require_staff(self) -> None:
+        self.require_role(ROLE_ADMIN, ROLE_TEACHER)
+
+    def ensure_school(self, school_id: int | None) -> None:
+        """Another school's row is reported as missing, never as forbidden."""
+        if self.is_admin:
+            return
+        if school_id is None or school_id != self.school_id:
+            raise NotFound("NOT_FOUND")
+
+    def school_for_new_row(self, requested_school_id: int | None) -> int:
+        """Teachers create rows in their own school; admins name the school."""
+        if self.is_teacher:
+            assert self.school_id is not None
+            if requested_school_id not in (None, self.school_id):
+                raise NotFound("NOT_FOUND")
+            return self.school_id
+        if requested_school_id is None:
+            raise InvalidInput("VALIDATION_ERROR", errors={"school_id": ["管理员创建时必须指定学校"]})
+        return requested_school_id

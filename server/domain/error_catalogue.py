@@ -1,0 +1,82 @@
+"""Every error code the API can answer: its Chinese message and the FAQ entry explaining it.
+
+Messages use the FAQ's own words where the FAQ has them
+(`shared/seed`: 考试云平台常见问题及解决方案).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class CatalogueEntry(NamedTuple):
+    message: str
+    faq: int | None
+
+
+CATALOGUE: dict[str, CatalogueEntry] = {
+    # Accounts and login
+    "INVALID_CREDENTIALS": CatalogueEntry(
+        "用户名或密码错误。默认密码为身份证号后6位（字母请大写），证件号中有()的默认密码为123456；"
+        "如修改过密码或仍无法登录，请与学校老师联系重置密码",
+        12,
+    ),
+    "LOGIN_RATE_LIMITED": CatalogueEntry(
+        "登录失败次数过多，请稍后再试，或与学校老师联系重置密码", 1
+    ),
+    "RATE_LIMITED": CatalogueEntry("请求过于频繁，请稍后再试", None),
+    "TOKEN_MISSING": CatalogueEntry("请先登录", None),
+    "TOKEN_INVALID": CatalogueEntry("登录已失效，请重新登录", None),
+    "TOKEN_EXPIRED": CatalogueEntry("登录已过期，请重新登录", None),
+    "FORBIDDEN": CatalogueEntry("没有权限执行此操作", None),
+    "WRONG_OLD_PASSWORD": CatalogueEntry("原密码错误", 12),
+    "WEAK_PASSWORD": CatalogueEntry("新密码至少8位，且不能与默认密码相同", None),
+    "USERNAME_TAKEN": CatalogueEntry("用户名已存在", None),
+    # Environment check (FAQ 2, 24, 25)
+    "REMOTE_ASSIST_DETECTED": CatalogueEntry(
+        "请关闭QQ等远程协助工具，诚信考试。请退出网考程序，关闭QQ、TeamViewer等协助工具，"
+        "或重启电脑，再进入网考程序",
+        2,
+    ),
+    "ENV_REMOTE_CONTROL": CatalogueEntry(
+        "系统检测出错(e-01)，请退出程序后重试。e-01为远程控制检测，请退出程序重新登录", 24
+    ),
+    "ENV_VIRTUAL_DEVICE": CatalogueEntry(
+        "系统检测出错(e-02)，请退出程序后重试。e-02为虚拟设备检测，请退出程序重新登录；"
+        "如果还不能解决，请在C:\\Windows\\SysWOW64中找到cmd.exe，复制到C:\\Windows\\System32文件夹下",
+        25,
+    ),
+    "CLIENT_TOO_OLD": CatalogueEntry("考生端版本过低，请下载安装最新版本后再登录", 23),
+    # Schools, students, catalogue
+    "SCHOOL_EXISTS": CatalogueEntry("学校名称已存在", None),
+    "STUDENT_EXISTS": CatalogueEntry("该学号或证件号在本校已存在", None),
+    "INVALID_ID_NUMBER": CatalogueEntry("证件号格式不正确", 13),
+    "BATCH_EXISTS": CatalogueEntry("考试批名称已存在", None),
+    "COURSE_EXISTS": CatalogueEntry("课程代码已存在", None),
+    "EXAM_EXISTS": CatalogueEntry("该考试批中此课程的考试已存在", None),
+    "INVALID_EXAM_WINDOW": CatalogueEntry("考试结束时间必须晚于开始时间", None),
+    "EXAM_NOT_OPEN": CatalogueEntry(
+        "考试当前不可进入（以服务器北京时间为准），请核对电脑的时间是否与北京时间一致", 4
+    ),
+    "NOT_ENROLLED": CatalogueEntry(
+        "您未报名该考试，请与学校老师联系。未进行考试报名的考生，或错过考试时间，进入系统后是看不到考试的课程",
+        11,
+    ),
+    "IMPORT_EMPTY": CatalogueEntry("导入文件中没有数据行", None),
+    "IMPORT_BAD_HEADER": CatalogueEntry("导入文件缺少表头：学号、证件号、姓名", None),
+    "IMPORT_BAD_FILE": CatalogueEntry("无法读取导入文件，请上传 CSV（UTF-8 或 GBK）或 XLSX 文件", None),
+    "IMPORT_TOO_MANY_ROWS": CatalogueEntry("导入文件行数过多，请分批导入", None),
+    # Generic HTTP-level errors
+    "BAD_REQUEST": CatalogueEntry("请求格式错误", None),
+    "VALIDATION_ERROR": CatalogueEntry("提交的数据有误，请检查后重试", None),
+    "NOT_FOUND": CatalogueEntry("请求的资源不存在", None),
+    "METHOD_NOT_ALLOWED": CatalogueEntry("不支持该请求方法", None),
+    "UPLOAD_TOO_LARGE": CatalogueEntry("上传的文件过大", 21),
+    "UNSUPPORTED_MEDIA_TYPE": CatalogueEntry("不支持的内容类型", None),
+    "SERVICE_UNAVAILABLE": CatalogueEntry("服务暂时不可用，请稍后重试", None),
+    "INTERNAL_ERROR": CatalogueEntry("服务器内部错误，请稍后重试；如仍有问题请联系网考管理人员", None),
+}
+
+
+def lookup(code: str) -> CatalogueEntry:
+    return CATALOGUE[code]

@@ -1,0 +1,193 @@
+"""Bulk student import from CSV or XLSX: good rows kept, bad rows reported by line.
+
+Re-importing the same file changes nothing: a row identical to a stored student is
+reported as unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.domain.accounts import get_school, new_student
+from server.domain.actors import Actor
+from server.domain.errors import InvalidInput
+from server.domain.identity import BadIdNumber, normalize_login_name, validate_id_number
+from server.domain.models import ROLE_CANDIDATE, User
+
+# Accepted header names for each column, Chinese first.
+HEADERS = {
+    "student_no": ("学号", "考号", "student_no", "studentno", "student number"),
+    "id_number": ("证件号", "身份证号", "证件号码", "身份证号码", "id_number", "idnumber", "id number"),
+    "name": ("姓名", "name"),
+}
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+    field: str | None = None
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    created_ids: list[int] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.unchanged + len(self.errors)
+
+
+def read_rows(data: bytes, filename: str = "", max_rows: int = 20000) -> list[tuple[int, dict]]:
+    """(line number, {column: text}) for each non-empty data row; the header is line 1."""
+    if data.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
+        raw_rows = _xlsx_rows(data)
+    else:
+        raw_rows = _csv_rows(data)
+    rows = iter(raw_rows)
+    header = next(rows, None)
+    if header is None:
+        raise InvalidInput("IMPORT_EMPTY")
+    columns = _map_header(header)
+    result = []
+    for line, values in enumerate(rows, start=2):
+        if not any(str(value or "").strip() for value in values):
+            continue
+        if len(result) >= max_rows:
+            raise InvalidInput("IMPORT_TOO_MANY_ROWS", max_rows=max_rows)
+        result.append((line, {key: _cell(values, index) for key, index in columns.items()}))
+    if not result:
+        raise InvalidInput("IMPORT_EMPTY")
+    return result
+
+
+def import_students(
+    session: Session,
+    actor: Actor,
+    rows: list[tuple[int, dict]],
+    *,
+    school_id: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    actor.require_staff()
+    school = actor.school_for_new_row(school_id)
+    get_school(session, school)
+    existing = _existing_students(session, school)
+    by_no = {student.student_no: student for student in existing}
+    by_id = {student.id_number: student for student in existing}
+    report = ImportReport()
+    seen_in_file: dict[str, int] = {}
+    new_students: list[User] = []
+    for line, row in rows:
+        error = _check_row(line, row, seen_in_file, by_no, by_id)
+        if isinstance(error, RowError):
+            report.errors.append(error)
+        elif error == "unchanged":
+            report.unchanged += 1
+        else:
+            student = new_student(school, row["student_no"], row["id_number"], row["name"])
+            new_students.append(student)
+            by_no[student.student_no] = by_id[student.id_number] = student
+        if progress:
+            progress(1)
+    session.add_all(new_students)
+    session.commit()
+    report.created = len(new_students)
+    report.created_ids = [student.id for student in new_students]
+    return report
+
+
+def _check_row(line, row, seen_in_file, by_no, by_id) -> RowError | str | None:
+    for key, label in (("student_no", "学号"), ("id_number", "证件号"), ("name", "姓名")):
+        if not row.get(key):
+            return RowError(line, f"缺少{label}", key)
+    student_no = normalize_login_name(row["student_no"])
+    try:
+        id_number = validate_id_number(row["id_number"])
+    except BadIdNumber as exc:
+        return RowError(line, str(exc), "id_number")
+    for key, value in (("student_no", student_no), ("id_number", id_number)):
+        first = seen_in_file.get(f"{key}:{value}")
+        if first is not None:
+            label = "学号" if key == "student_no" else "证件号"
+            return RowError(line, f"{label}与第{first}行重复", key)
+    seen_in_file[f"student_no:{student_no}"] = line
+    seen_in_file[f"id_number:{id_number}"] = line
+    same_no, same_id = by_no.get(student_no), by_id.get(id_number)
+    if same_no is not None and same_no is same_id and same_no.name == row["name"].strip():
+        return "unchanged"
+    if same_no is not None:
+        return RowError(line, "学号已存在（证件号或姓名不同），请核对", "student_no")
+    if same_id is not None:
+        return RowError(line, "证件号已存在（学号不同），请核对", "id_number")
+    return None
+
+
+def _existing_students(session: Session, school_id: int) -> list[User]:
+    return list(
+        session.scalars(
+            select(User).where(User.role == ROLE_CANDIDATE, User.school_id == school_id)
+        )
+    )
+
+
+def _map_header(header: Iterable) -> dict[str, int]:
+    names = [str(cell or "").strip().lstrip("\ufeff").lower() for cell in header]
+    columns = {}
+    for key, aliases in HEADERS.items():
+        for index, name in enumerate(names):
+            if name in aliases:
+                columns[key] = index
+                break
+    if set(columns) != set(HEADERS):
+        raise InvalidInput("IMPORT_BAD_HEADER", missing=sorted(set(HEADERS) - set(columns)))
+    return columns
+
+
+def _cell(values, index: int) -> str:
+    if index >= len(values) or values[index] is None:
+        return ""
+    value = values[index]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # spreadsheets turn numeric student numbers into floats
+    return str(value).strip()
+
+
+def _csv_rows(data: bytes) -> Iterator[list]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InvalidInput("IMPORT_BAD_FILE")
+    if "\x00" in text:
+        raise InvalidInput("IMPORT_BAD_FILE")
+    try:
+        return iter(list(csv.reader(io.StringIO(text))))
+    except csv.Error as exc:
+        raise InvalidInput("IMPORT_BAD_FILE") from exc
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list]:
+    from openpyxl import load_workbook  # heavy; only when an XLSX arrives
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise InvalidInput("IMPORT_BAD_FILE") from exc
+    return iter(rows)

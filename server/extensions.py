@@ -1,0 +1,68 @@
+"""Per-app services: database sessions, Redis, password hashing, tokens, the login limiter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
+
+from server.config import Settings
+from server.domain.database import make_engine, make_session_factory
+from server.domain.passwords import Passwords
+from server.domain.tokens import TokenService
+
+EXTENSION_KEY = "examcloud"
+
+
+@dataclass
+class AppServices:
+    settings: Settings
+    engine: Engine
+    sessions: scoped_session[Session]
+    redis: redis.Redis
+    passwords: Passwords
+    tokens: TokenService
+
+
+def client_address() -> str:
+    """The client's address as the proxy in front of us saw it (see ProxyFix in app.py)."""
+    return request.remote_addr or "unknown"
+
+
+def make_limiter() -> Limiter:
+    # Limits are attached per view; no default limit on other endpoints (autosave must stay cheap).
+    return Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
+
+
+limiter = make_limiter()
+
+
+def init_services(app: Flask, settings: Settings) -> AppServices:
+    engine = make_engine(settings.DATABASE_URL)
+    sessions = scoped_session(make_session_factory(engine))
+    services = AppServices(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        redis=redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2),
+        passwords=Passwords(settings.PASSWORD_HASH_TIME_COST, settings.PASSWORD_HASH_MEMORY_KIB),
+        tokens=TokenService(settings.secret_key, settings.ACCESS_TOKEN_TTL_SECONDS),
+    )
+    app.extensions[EXTENSION_KEY] = services
+
+    @app.teardown_appcontext
+    def _remove_session(_exc):
+        sessions.remove()
+
+    app.config["RATELIMIT_STORAGE_URI"] = settings.REDIS_URL
+    app.config["RATELIMIT_STRATEGY"] = "moving-window"
+    limiter.init_app(app)
+    return services
+
+
+def services() -> AppServices:
+    return current_app.extensions[EXTENSION_KEY]

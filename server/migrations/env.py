@@ -1,0 +1,28 @@
+"""Alembic environment: the URL comes from the caller's config (see server/database_setup.py)."""
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from server.domain import models  # noqa: F401  (registers the tables)
+from server.domain.database import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations() -> None:
+    url = config.get_main_option("sqlalchemy.url")
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations()
