@@ -24,7 +24,7 @@ def init_api(app: Flask) -> ExamApi:
     from server.api.integrity.routes import blp as integrity_blp
     from server.api.students.routes import blp as students_blp
     from server.api.system.routes import blp as system_blp
-    from server.api.system.routes import health_blp
+    from server.api.system.routes import site_blp
 
     api = ExamApi(app)
     api.spec.components.security_scheme(
@@ -32,5 +32,5 @@ def init_api(app: Flask) -> ExamApi:
     )
     for blueprint in (system_blp, accounts_blp, students_blp, catalogue_blp, integrity_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
-    app.register_blueprint(health_blp)
+    app.register_blueprint(site_blp)
     return api

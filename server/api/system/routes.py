@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, send_from_directory
 from flask_smorest import Blueprint as ApiBlueprint
 
 from server.api.auth import db
@@ -15,7 +15,7 @@ from server.extensions import services
 log = logging.getLogger(__name__)
 
 blp = ApiBlueprint("system", __name__, description="服务器时间与客户端版本")
-health_blp = Blueprint("health", __name__)
+site_blp = Blueprint("site", __name__)  # outside /api/v1: probes and docs assets
 
 
 @blp.route("/time")
@@ -40,13 +40,13 @@ def get_client_versions():
     )
 
 
-@health_blp.get("/healthz")
+@site_blp.get("/healthz")
 def healthz():
     """Process alive; touches nothing (the benchmarks' baseline)."""
     return {"status": "ok"}
 
 
-@health_blp.get("/readyz")
+@site_blp.get("/readyz")
 def readyz():
     """Database and Redis reachable."""
     checks = {}
@@ -64,3 +64,11 @@ def readyz():
         checks["redis"] = "unreachable"
     ready = all(value == "ok" for value in checks.values())
     return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503
+
+
+@site_blp.get("/api/docs/static/<path:filename>")
+def swagger_ui_asset(filename):
+    """Swagger UI's files, served locally: the docs work without internet access."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    return send_from_directory(swagger_ui_path, filename, max_age=86400)

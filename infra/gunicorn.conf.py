@@ -1,0 +1,24 @@
+"""gunicorn settings for the API: gevent workers (event streams, cheap autosave under bursts)."""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gevent"
+worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+# Several gunicorns may run on one machine (tests, benchmarks).
+control_socket_disable = True
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Apply migrations once, in the master, before any worker serves a request."""
+    from server.config import load_settings
+    from server.database_setup import upgrade
+
+    upgrade(load_settings().DATABASE_URL)

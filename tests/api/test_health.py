@@ -1,0 +1,23 @@
+from server.app import create_app
+from tests.conftest import make_settings
+
+
+def test_healthz_answers_without_touching_anything(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readyz_reports_database_and_redis(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def test_readyz_is_503_when_redis_is_unreachable(service_urls):
+    from infra.services import free_port
+
+    app = create_app(make_settings(service_urls, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {"database": "ok", "redis": "unreachable"}

@@ -1,0 +1,89 @@
+"""Shared fixtures: real PostgreSQL and Redis (started by `make test`, or here when missing)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+import pytest
+import redis
+from sqlalchemy import text
+
+from server.app import create_app
+from server.config import Settings
+from server.database_setup import upgrade
+from server.domain.database import Base
+from tests.factories import Factory
+
+
+@pytest.fixture(scope="session")
+def service_urls():
+    """TEST_DATABASE_URL / TEST_REDIS_URL from infra.testenv, else private ones started now."""
+    with contextlib.ExitStack() as stack:
+        database_url = os.environ.get("TEST_DATABASE_URL")
+        redis_url = os.environ.get("TEST_REDIS_URL")
+        if not database_url or not redis_url:
+            from infra.services import postgres_server, redis_server
+
+            database_url = stack.enter_context(postgres_server("examcloud_test"))
+            redis_url = stack.enter_context(redis_server())
+        upgrade(database_url)
+        yield database_url, redis_url
+
+
+def make_settings(service_urls, **overrides) -> Settings:
+    database_url, redis_url = service_urls
+    values = dict(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        SECRET_KEY="test-secret-key-that-is-long-enough-0123456789",
+        # Cheap argon2 in tests; the production cost is a setting.
+        PASSWORD_HASH_TIME_COST=1,
+        PASSWORD_HASH_MEMORY_KIB=1024,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def settings(service_urls) -> Settings:
+    return make_settings(service_urls)
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture(autouse=True)
+def clean_state(request):
+    """Every test starts with empty tables and an empty Redis."""
+    if "service_urls" not in request.fixturenames and "app" not in request.fixturenames:
+        yield
+        return
+    database_url, redis_url = request.getfixturevalue("service_urls")
+    _truncate_all(database_url)
+    redis.Redis.from_url(redis_url).flushdb()
+    yield
+
+
+_engines: dict = {}
+
+
+def _truncate_all(database_url: str) -> None:
+    from server.domain.database import make_engine
+
+    engine = _engines.setdefault(database_url, make_engine(database_url))
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def factory(app, client) -> Factory:
+    return Factory(app, client)

@@ -1,0 +1,1 @@
+"""RQ job functions: importable, taking ids only, idempotent."""

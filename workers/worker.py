@@ -1,0 +1,47 @@
+"""RQ worker process start-up.
+
+    python -m workers.worker [--with-scheduler] [QUEUE ...]
+
+The database engine is created lazily and disposed before every fork, so no connection
+crosses into a job's work horse (RQ forks one per job).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from redis import Redis
+from rq import Queue, Worker
+from rq.serializers import JSONSerializer
+
+from server.adapters.queue import QUEUE_NAMES
+from server.config import load_settings
+from workers.context import dispose_engine
+
+
+class ExamWorker(Worker):
+    """A worker that drops pooled DB connections before forking the work horse."""
+
+    def fork_work_horse(self, job, queue):
+        dispose_engine()
+        return super().fork_work_horse(job, queue)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Exam Cloud RQ worker")
+    parser.add_argument("queues", nargs="*", default=list(QUEUE_NAMES))
+    parser.add_argument("--with-scheduler", action="store_true",
+                        help="also move scheduled jobs (run exactly one of these)")
+    parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = load_settings()
+    connection = Redis.from_url(settings.REDIS_URL)
+    queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in args.queues]
+    worker = ExamWorker(queues, connection=connection, serializer=JSONSerializer)
+    worker.work(with_scheduler=args.with_scheduler, burst=args.burst)
+
+
+if __name__ == "__main__":
+    main()
