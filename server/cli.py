@@ -12,6 +12,7 @@ from tqdm import tqdm
 from server.domain import student_import
 from server.domain.actors import Actor
 from server.domain.bootstrap import ensure_admin, load_demo_data
+from server.domain.errors import DomainError
 from server.domain.models import ROLE_ADMIN
 from server.extensions import services
 
@@ -59,11 +60,14 @@ def bootstrap_command(demo: bool, demo_teacher_password: str):
 def import_students_command(path: Path, school_id: int):
     """Import students from a CSV or XLSX file, with a progress bar and a per-row report."""
     session = services().sessions()
-    rows = student_import.read_rows(path.read_bytes(), path.name, services().settings.IMPORT_MAX_ROWS)
     admin = Actor(user_id=0, role=ROLE_ADMIN, school_id=None)
-    with tqdm(total=len(rows), unit="行", desc="导入学生") as bar:
-        report = student_import.import_students(session, admin, rows, school_id=school_id,
-                                                progress=bar.update)
+    try:
+        rows = student_import.read_rows(path.read_bytes(), path.name, services().settings.IMPORT_MAX_ROWS)
+        with tqdm(total=len(rows), unit="行", desc="导入学生") as bar:
+            report = student_import.import_students(session, admin, rows, school_id=school_id,
+                                                    progress=bar.update)
+    except DomainError as exc:  # unreadable file, unknown school: a message, not a traceback
+        raise click.ClickException(f"{exc.message} ({exc.code})") from exc
     click.echo(f"新增 {report.created}，未变化 {report.unchanged}，错误 {len(report.errors)}")
     for error in report.errors:
         click.echo(f"  第{error.line}行: {error.reason}")

@@ -15,6 +15,16 @@ class ErrorSchema(ma.Schema):
     faq = ma.fields.Integer(allow_none=True, required=True, metadata={"description": "FAQ entry number"})
     request_id = ma.fields.String()
     errors = ma.fields.Dict(metadata={"description": "Offending fields and what is wrong with them"})
+    # Context some errors carry next to the code (DomainError extras, the rate limiter's limit).
+    limit = ma.fields.String(metadata={"description": "RATE_LIMITED / LOGIN_RATE_LIMITED: the limit hit"})
+    max_rows = ma.fields.Integer(metadata={"description": "IMPORT_TOO_MANY_ROWS: the most rows one file may have"})
+    missing = ma.fields.List(ma.fields.String(), metadata={"description": "IMPORT_BAD_HEADER: missing columns"})
+    student_ids = ma.fields.List(ma.fields.Integer(), metadata={"description": "NOT_FOUND on enrolment: unknown ids"})
+    reason = ma.fields.String(metadata={"description": "EXAM_NOT_OPEN: why the exam cannot be entered (中文)"})
+    state = ma.fields.String(metadata={"description": "EXAM_NOT_OPEN: the exam's state"})
+    codes = ma.fields.List(ma.fields.String(), metadata={"description": "Environment refusals: the reported codes"})
+    remote_tools = ma.fields.List(ma.fields.String(),
+                                  metadata={"description": "REMOTE_ASSIST_DETECTED: the tools reported"})
 
 
 class BeijingDateTime(ma.fields.AwareDateTime):

@@ -27,6 +27,8 @@ HEADERS = {
     "name": ("姓名", "name"),
 }
 XLSX_MAGIC = b"PK\x03\x04"
+# Widths of users.student_no and users.name: a longer value is a row error, not a failed import.
+MAX_LENGTHS = {"student_no": 32, "name": 64}
 
 
 @dataclass
@@ -112,6 +114,9 @@ def _check_row(line, row, seen_in_file, by_no, by_id) -> RowError | str | None:
         if not row.get(key):
             return RowError(line, f"缺少{label}", key)
     student_no = normalize_login_name(row["student_no"])
+    for key, label, value in (("student_no", "学号", student_no), ("name", "姓名", row["name"].strip())):
+        if len(value) > MAX_LENGTHS[key]:
+            return RowError(line, f"{label}过长（最多{MAX_LENGTHS[key]}个字符）", key)
     try:
         id_number = validate_id_number(row["id_number"])
     except BadIdNumber as exc:
