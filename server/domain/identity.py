@@ -22,8 +22,16 @@ class BadIdNumber(ValueError):
 
 def normalize_id_number(raw: str) -> str:
     """Upper-case (FAQ 13), half-width, no spaces: the one form stored and compared."""
-    text = unicodedata.normalize("NFKC", raw or "")  # （）→ (), full-width digits → ASCII
-    return "".join(text.split()).upper()
+    # NFKC turns （）into () and full-width digits into ASCII. Upper-casing and dropping
+    # spaces can leave text that NFKC changes again (a + space + accent), so repeat until
+    # stable: normalising a normalised number must change nothing.
+    text = raw or ""
+    for _ in range(4):
+        step = "".join(unicodedata.normalize("NFKC", text).upper().split())
+        if step == text:
+            break
+        text = step
+    return text
 
 
 def normalize_login_name(raw: str) -> str:
