@@ -32,8 +32,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         },
     )
     app.json.ensure_ascii = False
-    # nginx in front sets X-Forwarded-For; the login limiter keys on the real client address.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    if settings.PROXY_HOPS:
+        # nginx in front sets X-Forwarded-For; the login limiter keys on the real client address.
+        hops = settings.PROXY_HOPS
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _configure_logging()
     init_services(app, settings)
 

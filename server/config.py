@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     DATABASE_URL: str = "sqlite:///var/examcloud.sqlite3"
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted. 0 without
+    # one: otherwise any client could forge its address and dodge the login limits.
+    PROXY_HOPS: int = Field(default=0, ge=0, le=3)
 
     ACCESS_TOKEN_TTL_SECONDS: int = Field(default=12 * 3600, ge=60)
     # Failed logins: per username (FAQ 12: a teacher resets the password), and per client

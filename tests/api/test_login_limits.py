@@ -71,3 +71,25 @@ def test_address_limit_stops_password_spraying(service_urls, factory):
     elsewhere = client.post(LOGIN, json={"username": "guess99", "password": "123456"},
                             environ_base={"REMOTE_ADDR": "198.51.100.1"})
     assert elsewhere.status_code == 401
+
+
+def test_forged_forwarded_for_does_not_dodge_the_limit_without_a_proxy(service_urls, factory):
+    app = create_app(make_settings(service_urls, LOGIN_ADDRESS_LIMIT="5 per 15 minutes"))
+    client = app.test_client()
+    for n in range(5):
+        client.post(LOGIN, json={"username": f"u{n}", "password": "x"},
+                    headers={"X-Forwarded-For": f"192.0.2.{n}"})
+    response = client.post(LOGIN, json={"username": "u9", "password": "x"},
+                           headers={"X-Forwarded-For": "192.0.2.200"})
+    assert response.status_code == 429
+
+
+def test_behind_one_proxy_the_forwarded_address_is_the_client(service_urls, factory):
+    app = create_app(make_settings(service_urls, PROXY_HOPS=1, LOGIN_ADDRESS_LIMIT="5 per 15 minutes"))
+    client = app.test_client()
+    for n in range(5):
+        client.post(LOGIN, json={"username": f"u{n}", "password": "x"}, headers={"X-Forwarded-For": "192.0.2.1"})
+    assert client.post(LOGIN, json={"username": "u9", "password": "x"},
+                       headers={"X-Forwarded-For": "192.0.2.1"}).status_code == 429
+    assert client.post(LOGIN, json={"username": "u9", "password": "x"},
+                       headers={"X-Forwarded-For": "192.0.2.2"}).status_code == 401
