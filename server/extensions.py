@@ -26,6 +26,7 @@ class AppServices:
     redis: redis.Redis
     passwords: Passwords
     tokens: TokenService
+    limiter: Limiter
 
 
 def client_address() -> str:
@@ -33,12 +34,22 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def make_limiter() -> Limiter:
-    # Limits are attached per view; no default limit on other endpoints (autosave must stay cheap).
-    return Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
+def make_limiter(app: Flask, settings: Settings) -> Limiter:
+    """One limiter per app; limits are attached to single views (autosave must stay cheap).
 
-
-limiter = make_limiter()
+    If Redis is unreachable the limiter falls back to per-process memory instead of failing
+    logins: on exam day letting candidates in matters more than exact counting.
+    """
+    return Limiter(
+        key_func=client_address,
+        app=app,
+        storage_uri=settings.REDIS_URL,
+        strategy="moving-window",
+        default_limits=[],
+        headers_enabled=True,
+        swallow_errors=True,
+        in_memory_fallback_enabled=True,
+    )
 
 
 def init_services(app: Flask, settings: Settings) -> AppServices:
@@ -51,16 +62,13 @@ def init_services(app: Flask, settings: Settings) -> AppServices:
         redis=redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2),
         passwords=Passwords(settings.PASSWORD_HASH_TIME_COST, settings.PASSWORD_HASH_MEMORY_KIB),
         tokens=TokenService(settings.secret_key, settings.ACCESS_TOKEN_TTL_SECONDS),
+        limiter=make_limiter(app, settings),
     )
     app.extensions[EXTENSION_KEY] = services
 
     @app.teardown_appcontext
     def _remove_session(_exc):
         sessions.remove()
-
-    app.config["RATELIMIT_STORAGE_URI"] = settings.REDIS_URL
-    app.config["RATELIMIT_STRATEGY"] = "moving-window"
-    limiter.init_app(app)
     return services
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Flask, request
 from flask.views import MethodView
+from flask_limiter import Limiter
 from flask_smorest import Blueprint
 
 from server.api.accounts.schemas import (
@@ -20,7 +21,7 @@ from server.domain import accounts
 from server.domain.env_check import EnvCheck
 from server.domain.identity import normalize_login_name
 from server.domain.models import ROLE_ADMIN
-from server.extensions import client_address, limiter, services
+from server.extensions import client_address, services
 
 blp = Blueprint("accounts", __name__, description="登录与账号")
 
@@ -35,11 +36,18 @@ def _login_failed(response) -> bool:
     return response.status_code == 401
 
 
+def apply_login_limits(app: Flask, limiter: Limiter) -> None:
+    """Failed logins count per username and per client address (limits from settings)."""
+    endpoint = f"{blp.name}.login"
+    view = app.view_functions[endpoint]
+    view = limiter.limit(lambda: services().settings.LOGIN_USERNAME_LIMIT, key_func=_login_username_key,
+                         deduct_when=_login_failed, scope="login-user")(view)
+    view = limiter.limit(lambda: services().settings.LOGIN_ADDRESS_LIMIT, key_func=client_address,
+                         deduct_when=_login_failed, scope="login-address")(view)
+    app.view_functions[endpoint] = view
+
+
 @blp.route("/auth/login", methods=["POST"])
-@limiter.limit(lambda: services().settings.LOGIN_USERNAME_LIMIT, key_func=_login_username_key,
-               deduct_when=_login_failed, scope="login-user")
-@limiter.limit(lambda: services().settings.LOGIN_ADDRESS_LIMIT, key_func=client_address,
-               deduct_when=_login_failed, scope="login-address")
 @blp.doc(security=[])
 @blp.arguments(LoginSchema)
 @blp.response(200, LoginResultSchema)
