@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     PASSWORD_HASH_TIME_COST: int = Field(default=2, ge=1)
     PASSWORD_HASH_MEMORY_KIB: int = Field(default=19456, ge=1024)
 
+    # FAQ 10: an attempt lives while heartbeats or saves arrive; after this much silence it is
+    # auto-submitted with what was saved. The sweep re-checks the database this often.
+    ATTEMPT_SILENCE_SECONDS: int = Field(default=30 * 60, ge=1)
+    SWEEP_INTERVAL_SECONDS: int = Field(default=60, ge=1)
+    # A submitted attempt still ungraded after this long is graded again by the sweep.
+    GRADING_RETRY_AFTER_SECONDS: int = Field(default=120, ge=1)
+    QUESTION_IMPORT_MAX_ROWS: int = Field(default=5000, ge=1)
+
     MAX_UPLOAD_BYTES: int = Field(default=25 * 1024 * 1024, ge=1024)
     IMPORT_MAX_ROWS: int = Field(default=20000, ge=1)
 

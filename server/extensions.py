@@ -10,6 +10,7 @@ from flask_limiter import Limiter
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
+from server.adapters.queue import JobQueue
 from server.config import Settings
 from server.domain.database import make_engine, make_session_factory
 from server.domain.passwords import Passwords
@@ -27,6 +28,7 @@ class AppServices:
     passwords: Passwords
     tokens: TokenService
     limiter: Limiter
+    jobs: JobQueue
 
 
 def client_address() -> str:
@@ -55,14 +57,16 @@ def make_limiter(app: Flask, settings: Settings) -> Limiter:
 def init_services(app: Flask, settings: Settings) -> AppServices:
     engine = make_engine(settings.DATABASE_URL)
     sessions = scoped_session(make_session_factory(engine))
+    redis_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2)
     services = AppServices(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        redis=redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2),
+        redis=redis_client,
         passwords=Passwords(settings.PASSWORD_HASH_TIME_COST, settings.PASSWORD_HASH_MEMORY_KIB),
         tokens=TokenService(settings.secret_key, settings.ACCESS_TOKEN_TTL_SECONDS),
         limiter=make_limiter(app, settings),
+        jobs=JobQueue(redis_client),
     )
     app.extensions[EXTENSION_KEY] = services
 

@@ -87,3 +87,50 @@ def client(app):
 @pytest.fixture
 def factory(app, client) -> Factory:
     return Factory(app, client)
+
+
+def service_env(settings: Settings, **overrides) -> dict:
+    """Environment for a server or worker subprocess sharing this test's settings."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TEST_", "PYTEST_"))}
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PASSWORD_HASH_TIME_COST",
+                 "PASSWORD_HASH_MEMORY_KIB", "ATTEMPT_SILENCE_SECONDS", "SWEEP_INTERVAL_SECONDS",
+                 "GRADING_RETRY_AFTER_SECONDS"):
+        env[name] = str(getattr(settings, name))
+    env.update({key: str(value) for key, value in overrides.items()})
+    return env
+
+
+@pytest.fixture
+def start_worker(settings):
+    """Start real RQ workers (with the scheduler) as subprocesses; all stopped after the test."""
+    import subprocess
+    import sys
+
+    from infra.services import stop_process
+
+    started = []
+
+    def start(worker_settings: Settings | None = None, *args: str) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workers.worker", "--with-scheduler", *args],
+            env=service_env(worker_settings or settings),
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        stop_process(process)
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):
+    """Poll until predicate() is truthy; returns its value or fails with the last one."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    assert value, f"condition not met within {timeout}s (last value {value!r})"
+    return value

@@ -94,6 +94,20 @@ class Factory:
                 catalogue.enrol(self.session, actor, exam.id, [s.id for s in students])
             return exam
 
+    def questions(self, exam, bank: list[dict]) -> None:
+        """Add questions to the exam's course bank."""
+        from server.domain import question_bank
+
+        with self.app.app_context():
+            for raw in bank:
+                question_bank.add_question(self.session, self.admin(), exam.course_id, raw)
+
+    def paper_rule(self, exam, sections: list[dict]) -> None:
+        from server.domain import papers
+
+        with self.app.app_context():
+            papers.set_paper_rule(self.session, self.admin(), exam.id, sections)
+
     def login(self, username: str, password: str, **extra) -> Logged:
         response = self.client.post("/api/v1/auth/login", json={"username": username, "password": password, **extra})
         assert response.status_code == 200, response.get_json()
@@ -113,3 +127,26 @@ class Factory:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat()
+
+
+# A small bank with one question of each type and known keys.
+SAMPLE_BANK = [
+    {"type": "single", "stem": "中国的首都是？", "options": [{"key": "A", "text": "上海"}, {"key": "B", "text": "北京"}],
+     "answer": "B", "score": 2},
+    {"type": "multiple", "stem": "哪些是偶数？",
+     "options": [{"key": "A", "text": "2"}, {"key": "B", "text": "3"}, {"key": "C", "text": "4"}],
+     "answer": ["A", "C"], "score": 2},
+    {"type": "judge", "stem": "1+1=2", "answer": True, "score": 2},
+    {"type": "fill", "stem": "圆周率约等于___，水的化学式是___", "answer": [["3.14", "3.1416"], ["H2O"]], "score": 2},
+    {"type": "essay", "stem": "简述考试诚信的重要性。", "answer": "参考要点：公平", "score": 10},
+]
+SAMPLE_RULE = [
+    {"type": "single", "count": 1, "score": 5},
+    {"type": "multiple", "count": 1, "score": 5},
+    {"type": "judge", "count": 1, "score": 5},
+    {"type": "fill", "count": 1, "score": 5},
+    {"type": "essay", "count": 1, "score": 20},
+]
+# The right answer for each type, as the candidate sends it.
+RIGHT_ANSWERS = {"single": "B", "multiple": ["C", "A"], "judge": True, "fill": [" 3.14 ", "h2o"],
+                 "essay": "诚信是考试的基础。"}

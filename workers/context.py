@@ -1,12 +1,20 @@
-"""What a job needs, created once per worker process: settings and a database session factory."""
+"""What jobs need, made once per process: settings, database sessions, the job queue.
+
+RQ forks a work horse per job; the worker disposes the engine before each fork
+(workers.worker.ExamWorker) so no pooled connection is shared across processes.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 
+from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.adapters.queue import JobQueue
 from server.config import Settings, load_settings
+from server.domain.attempts import AttemptPolicy
 from server.domain.database import make_engine, make_session_factory
 
 
@@ -16,15 +24,24 @@ def settings() -> Settings:
 
 
 @lru_cache(maxsize=1)
-def _session_factory() -> sessionmaker[Session]:
+def session_factory() -> sessionmaker[Session]:
     return make_session_factory(make_engine(settings().DATABASE_URL))
 
 
 def session() -> Session:
-    return _session_factory()()
+    return session_factory()()
+
+
+@lru_cache(maxsize=1)
+def job_queue() -> JobQueue:
+    return JobQueue(Redis.from_url(settings().REDIS_URL))
+
+
+def attempt_policy() -> AttemptPolicy:
+    return AttemptPolicy(silence=timedelta(seconds=settings().ATTEMPT_SILENCE_SECONDS))
 
 
 def dispose_engine() -> None:
     """Close pooled connections; the next session opens fresh ones in this process."""
-    if _session_factory.cache_info().currsize:
-        _session_factory().kw["bind"].dispose()
+    if session_factory.cache_info().currsize:
+        session_factory().kw["bind"].dispose()

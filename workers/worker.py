@@ -16,15 +16,14 @@ from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
 from server.adapters.queue import QUEUE_NAMES
-from server.config import load_settings
-from workers.context import dispose_engine
+from workers import context
 
 
 class ExamWorker(Worker):
     """A worker that drops pooled DB connections before forking the work horse."""
 
     def fork_work_horse(self, job, queue):
-        dispose_engine()
+        context.dispose_engine()
         return super().fork_work_horse(job, queue)
 
 
@@ -36,7 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = load_settings()
+    settings = context.settings()
+    context.session_factory()  # the engine exists once; it is disposed before every fork
     connection = Redis.from_url(settings.REDIS_URL)
     queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in args.queues]
     worker = ExamWorker(queues, connection=connection, serializer=JSONSerializer)

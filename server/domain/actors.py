@@ -13,6 +13,8 @@ class Actor:
     user_id: int
     role: str
     school_id: int | None
+    # One login (token) of the person; an exam attempt is answered from one session at a time.
+    session_id: str = ""
 
     @property
     def is_admin(self) -> bool:

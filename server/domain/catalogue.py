@@ -12,7 +12,16 @@ from server.domain.actors import Actor
 from server.domain.database import commit_or_conflict
 from server.domain.clock import ensure_aware, format_beijing, utcnow
 from server.domain.errors import Forbidden, InvalidInput, NotFound
-from server.domain.models import ROLE_CANDIDATE, Batch, Course, Enrolment, Exam, User
+from server.domain.models import (
+    ATTEMPT_SUBMITTED,
+    ROLE_CANDIDATE,
+    Attempt,
+    Batch,
+    Course,
+    Enrolment,
+    Exam,
+    User,
+)
 
 STATE_UPCOMING = "upcoming"
 STATE_OPEN = "open"
@@ -97,7 +106,8 @@ def create_exam(session: Session, actor: Actor, draft: ExamDraft) -> Exam:
 
 def exam_query(actor: Actor, batch_id: int | None = None):
     actor.require_staff()
-    query = select(Exam).options(joinedload(Exam.course), joinedload(Exam.batch)).order_by(Exam.id)
+    query = (select(Exam).options(joinedload(Exam.course), joinedload(Exam.batch), joinedload(Exam.paper_rule))
+             .order_by(Exam.id))
     if batch_id is not None:
         query = query.where(Exam.batch_id == batch_id)
     return _school_scoped(query, Exam, actor)
@@ -188,7 +198,10 @@ def my_exams(session: Session, actor: Actor, now: datetime | None = None) -> lis
         .options(joinedload(Exam.course))
         .order_by(Exam.starts_at, Exam.id)
     )
-    return [availability(exam, now) for exam in exams]
+    finished = set(session.scalars(
+        select(Attempt.exam_id).where(Attempt.student_id == actor.user_id, Attempt.status == ATTEMPT_SUBMITTED)
+    ))
+    return [availability(exam, now, finished=exam.id in finished) for exam in exams]
 
 
 def my_exam(session: Session, actor: Actor, exam_id: int, now: datetime | None = None) -> ExamAvailability:
@@ -202,14 +215,9 @@ def my_exam(session: Session, actor: Actor, exam_id: int, now: datetime | None =
     )
     if enrolled is None:
         raise Forbidden("NOT_ENROLLED")
-    return availability(exam, now or utcnow())
-
-
-def ensure_can_enter(session: Session, actor: Actor, exam_id: int, now: datetime | None = None) -> Exam:
-    state = my_exam(session, actor, exam_id, now)
-    if not state.can_enter:
-        raise Forbidden("EXAM_NOT_OPEN", reason=state.reason, state=state.state)
-    return state.exam
+    finished = session.scalar(select(Attempt.id).where(
+        Attempt.exam_id == exam.id, Attempt.student_id == actor.user_id, Attempt.status == ATTEMPT_SUBMITTED))
+    return availability(exam, now or utcnow(), finished=finished is not None)
 
 
 def deadline_of(exam: Exam, started_at: datetime) -> datetime:

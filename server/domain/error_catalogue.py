@@ -66,6 +66,25 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "IMPORT_BAD_HEADER": CatalogueEntry("导入文件缺少表头：学号、证件号、姓名", None),
     "IMPORT_BAD_FILE": CatalogueEntry("无法读取导入文件，请上传 CSV（UTF-8 或 GBK）或 XLSX 文件", None),
     "IMPORT_TOO_MANY_ROWS": CatalogueEntry("导入文件行数过多，请分批导入", None),
+    # Question bank and paper rules (FAQ 14)
+    "INVALID_QUESTION": CatalogueEntry("题目格式不正确", None),
+    "QUESTION_IMPORT_BAD_FILE": CatalogueEntry("无法读取题目文件，请上传 JSON 或 XLSX 文件", None),
+    "QUESTION_IMPORT_BAD_HEADER": CatalogueEntry("题目表格缺少表头：题型、题干、答案、分值", None),
+    "PAPER_RULE_INVALID": CatalogueEntry("调卷规则无法满足：题库中的题目数量不足", 14),
+    "PAPER_RULE_MISSING": CatalogueEntry("调取试卷失败，请与老师联系", 14),
+    # Attempts (FAQ 10, 15, 16, 17)
+    "ATTEMPT_SUBMITTED": CatalogueEntry(
+        "本场考试已交卷，不能继续作答。断电断网超过30分钟或考试结束时系统会自动交卷，成绩仍然有效", 10
+    ),
+    "ATTEMPT_MOVED": CatalogueEntry(
+        "本场考试已在另一台电脑上继续作答，本机的作答不再保存；如需在本机作答，请重新进入考试", 10
+    ),
+    "DEADLINE_PASSED": CatalogueEntry("考试时间已到，系统会自动交卷，已保存的答案有效", 16),
+    "QUESTION_NOT_FOUND": CatalogueEntry("试题不存在，请通过上一题、下一题重新获取试题", 15),
+    "INVALID_ANSWER": CatalogueEntry("答案格式与题型不符", None),
+    "NOT_MARKABLE": CatalogueEntry("只有简答题和拍照题需要老师评分", None),
+    "MARK_OUT_OF_RANGE": CatalogueEntry("评分不能小于0或超过该题分值", None),
+    "NOT_SUBMITTED": CatalogueEntry("考生尚未交卷，不能评分", None),
     # Generic HTTP-level errors
     "BAD_REQUEST": CatalogueEntry("请求格式错误", None),
     "VALIDATION_ERROR": CatalogueEntry("提交的数据有误，请检查后重试", None),

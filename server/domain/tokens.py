@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from server.domain.actors import Actor
@@ -14,7 +16,9 @@ class TokenService:
         self.ttl_seconds = ttl_seconds
 
     def issue(self, actor: Actor) -> str:
-        return self._serializer.dumps({"u": actor.user_id, "r": actor.role, "s": actor.school_id})
+        """A token for a new login session (its own id, so attempts know which computer answers)."""
+        session_id = actor.session_id or secrets.token_urlsafe(12)
+        return self._serializer.dumps({"u": actor.user_id, "r": actor.role, "s": actor.school_id, "j": session_id})
 
     def read(self, token: str) -> Actor:
         try:
@@ -24,6 +28,7 @@ class TokenService:
         except BadSignature as exc:
             raise Unauthenticated("TOKEN_INVALID") from exc
         try:
-            return Actor(user_id=int(payload["u"]), role=str(payload["r"]), school_id=payload["s"])
+            return Actor(user_id=int(payload["u"]), role=str(payload["r"]), school_id=payload["s"],
+                         session_id=str(payload.get("j") or ""))
         except (KeyError, TypeError, ValueError) as exc:
             raise Unauthenticated("TOKEN_INVALID") from exc

@@ -1,11 +1,11 @@
 import marshmallow as ma
 
-from server.api.schemas import BeijingDateTime, StrictInt
+from server.api.schemas import ID_RANGE, BeijingDateTime, StrictInt
 
 
 class BatchCreateSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-    school_id = StrictInt(metadata={"description": "Admins only"})
+    school_id = StrictInt(validate=ID_RANGE, metadata={"description": "Admins only"})
 
 
 class BatchSchema(ma.Schema):
@@ -17,7 +17,7 @@ class BatchSchema(ma.Schema):
 class CourseCreateSchema(ma.Schema):
     code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-    school_id = StrictInt(metadata={"description": "Admins only"})
+    school_id = StrictInt(validate=ID_RANGE, metadata={"description": "Admins only"})
 
 
 class CourseSchema(ma.Schema):
@@ -28,8 +28,8 @@ class CourseSchema(ma.Schema):
 
 
 class ExamCreateSchema(ma.Schema):
-    batch_id = StrictInt(required=True)
-    course_id = StrictInt(required=True)
+    batch_id = StrictInt(required=True, validate=ID_RANGE)
+    course_id = StrictInt(required=True, validate=ID_RANGE)
     starts_at = BeijingDateTime(required=True)
     ends_at = BeijingDateTime(required=True)
     duration_minutes = StrictInt(required=True, validate=ma.validate.Range(min=1, max=24 * 60))
@@ -47,14 +47,16 @@ class ExamSchema(ma.Schema):
     ends_at = BeijingDateTime(required=True)
     duration_minutes = ma.fields.Integer(required=True)
     face_check_required = ma.fields.Boolean(required=True)
+    paper_rule_missing = ma.fields.Boolean(
+        required=True, metadata={"description": "FAQ 14: no paper rule yet, candidates cannot start"})
 
 
 class ExamQuerySchema(ma.Schema):
-    batch_id = ma.fields.Integer()
+    batch_id = ma.fields.Integer(validate=ID_RANGE)
 
 
 class EnrolSchema(ma.Schema):
-    student_ids = ma.fields.List(StrictInt(), required=True,
+    student_ids = ma.fields.List(StrictInt(validate=ID_RANGE), required=True,
                                  validate=ma.validate.Length(min=1, max=5000))
 
 

@@ -1,0 +1,101 @@
+"""Taking an exam: start or resume, questions, autosave, heartbeat, submit, result, marking."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_smorest import Blueprint
+
+from server.api.attempts.schemas import (
+    AnswerSchema,
+    AttemptSummarySchema,
+    HeartbeatSchema,
+    MarkSchema,
+    QuestionViewSchema,
+    ResultSchema,
+    SavedSchema,
+    StartedAttemptSchema,
+    SubmittedSchema,
+)
+from server.api.auth import auth_required, current_actor, db
+from server.api.pagination import paginate
+from server.domain import attempts, catalogue, grading
+from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
+from server.extensions import services
+
+blp = Blueprint("attempts", __name__, description="考试作答")
+STAFF = (ROLE_ADMIN, ROLE_TEACHER)
+
+
+def _policy() -> attempts.AttemptPolicy:
+    return attempts.AttemptPolicy(silence=timedelta(seconds=services().settings.ATTEMPT_SILENCE_SECONDS))
+
+
+@blp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
+@auth_required(ROLE_CANDIDATE)
+@blp.response(200, StartedAttemptSchema)
+def start_attempt(exam_id):
+    """Start the exam, or resume it (also from another computer, FAQ 10)."""
+    return attempts.start_or_resume(db(), current_actor(), exam_id, _policy(), services().jobs)
+
+
+@blp.route("/exams/<int:exam_id>/attempts", methods=["GET"])
+@auth_required(*STAFF)
+@blp.response(200, AttemptSummarySchema(many=True))
+@blp.paginate()
+def list_attempts(exam_id, pagination_parameters):
+    """The attempts of an exam, for teachers."""
+    catalogue.get_exam(db(), current_actor(), exam_id)
+    return paginate(grading.attempts_of_exam(current_actor(), exam_id), pagination_parameters)
+
+
+@blp.route("/attempts/<int:attempt_id>/questions/<int:n>", methods=["GET"])
+@auth_required(ROLE_CANDIDATE)
+@blp.response(200, QuestionViewSchema)
+def get_question(attempt_id, n):
+    """Question n (from 1) with the saved answer; the same every time (FAQ 15)."""
+    return attempts.get_question(db(), current_actor(), attempt_id, n)
+
+
+@blp.route("/attempts/<int:attempt_id>/answers/<int:n>", methods=["PUT"])
+@auth_required(ROLE_CANDIDATE)
+@blp.arguments(AnswerSchema)
+@blp.response(200, SavedSchema)
+def save_answer(payload, attempt_id, n):
+    """Autosave an answer; a later client_seq wins, older ones are acknowledged and ignored."""
+    saved_seq = attempts.save_answer(db(), current_actor(), attempt_id, n, payload["answer"], payload["client_seq"])
+    return {"n": n, "saved_seq": saved_seq}
+
+
+@blp.route("/attempts/<int:attempt_id>/heartbeat", methods=["POST"])
+@auth_required(ROLE_CANDIDATE)
+@blp.response(200, HeartbeatSchema)
+def heartbeat(attempt_id):
+    """Keep the attempt alive."""
+    return attempts.heartbeat(db(), current_actor(), attempt_id)
+
+
+@blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@auth_required(ROLE_CANDIDATE)
+@blp.response(200, SubmittedSchema)
+def submit(attempt_id):
+    """Submit; grading follows as a job. Safe to repeat."""
+    return attempts.submit(db(), current_actor(), attempt_id, services().jobs)
+
+
+@blp.route("/attempts/<int:attempt_id>/result", methods=["GET"])
+@auth_required()
+@blp.response(200, ResultSchema)
+def result(attempt_id):
+    """The result: grading, pending_review, published or rejected (FAQ 17, 18)."""
+    return grading.get_result(db(), current_actor(), attempt_id)
+
+
+@blp.route("/attempts/<int:attempt_id>/questions/<int:n>/mark", methods=["POST"])
+@auth_required(*STAFF)
+@blp.arguments(MarkSchema)
+@blp.response(200, ResultSchema)
+def mark(payload, attempt_id, n):
+    """Mark an essay or photo answer; the total follows."""
+    grading.mark_answer(db(), current_actor(), attempt_id, n, payload["score"])
+    return grading.get_result(db(), current_actor(), attempt_id)

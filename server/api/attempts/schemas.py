@@ -1,0 +1,92 @@
+import marshmallow as ma
+
+from server.api.questions.schemas import OptionSchema
+from server.api.schemas import BeijingDateTime, StrictInt
+
+RESULT_STATES = ["in_progress", "grading", "pending_review", "published", "rejected"]
+
+
+class StartedAttemptSchema(ma.Schema):
+    attempt_id = ma.fields.Integer(attribute="attempt.id", required=True)
+    exam_id = ma.fields.Integer(attribute="attempt.exam_id", required=True)
+    question_count = ma.fields.Integer(attribute="attempt.question_count", required=True)
+    deadline = BeijingDateTime(attribute="attempt.deadline", required=True)
+    resumed = ma.fields.Boolean(required=True)
+
+
+class QuestionViewSchema(ma.Schema):
+    """A question as the candidate sees it: never the answer key."""
+
+    n = ma.fields.Integer(attribute="slot.position", required=True)
+    type = ma.fields.String(attribute="question.type", required=True)
+    stem = ma.fields.String(attribute="question.stem", required=True)
+    options = ma.fields.List(ma.fields.Nested(OptionSchema), attribute="question.options", required=True)
+    blanks = ma.fields.Method("_blanks", metadata={"description": "fill: how many blanks"})
+    score = ma.fields.Float(attribute="slot.points", required=True)
+    saved_answer = ma.fields.Raw(attribute="slot.answer", allow_none=True, required=True)
+    saved_seq = ma.fields.Integer(attribute="slot.saved_seq", required=True)
+
+    def _blanks(self, item):
+        key = item.question.answer
+        return len(key) if item.question.type == "fill" and isinstance(key, list) else None
+
+
+class AnswerSchema(ma.Schema):
+    answer = ma.fields.Raw(required=True, allow_none=True, metadata={
+        "description": "single: \"A\"; multiple: [\"A\",\"C\"]; judge: true/false; fill: [\"...\", ...]; "
+                       "essay/photo: text; null clears"})
+    client_seq = StrictInt(required=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+
+
+class SavedSchema(ma.Schema):
+    n = ma.fields.Integer(required=True)
+    saved_seq = ma.fields.Integer(required=True)
+
+
+class HeartbeatSchema(ma.Schema):
+    attempt_id = ma.fields.Integer(attribute="id", required=True)
+    deadline = BeijingDateTime(required=True)
+    last_seen_at = BeijingDateTime(required=True)
+
+
+class SubmittedSchema(ma.Schema):
+    attempt_id = ma.fields.Integer(attribute="id", required=True)
+    status = ma.fields.String(attribute="result_status", required=True,
+                              validate=ma.validate.OneOf(RESULT_STATES))
+    submitted_at = BeijingDateTime(allow_none=True)
+
+
+class ResultSchema(ma.Schema):
+    attempt_id = ma.fields.Integer(attribute="attempt.id", required=True)
+    exam_id = ma.fields.Integer(attribute="attempt.exam_id", required=True)
+    student_id = ma.fields.Integer(attribute="attempt.student_id", required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(RESULT_STATES))
+    message = ma.fields.String(required=True)
+    objective_score = ma.fields.Float(allow_none=True, required=True)
+    subjective_score = ma.fields.Float(allow_none=True, required=True)
+    total_score = ma.fields.Float(allow_none=True, required=True)
+    marking_complete = ma.fields.Boolean(required=True)
+    submitted_at = BeijingDateTime(attribute="attempt.submitted_at", allow_none=True)
+    submit_reason = ma.fields.String(attribute="attempt.submit_reason", allow_none=True)
+
+
+class MarkSchema(ma.Schema):
+    score = ma.fields.Decimal(required=True, as_string=False, places=2,
+                              validate=ma.validate.Range(min=0, max=1000))
+
+
+class AttemptSummarySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    student_id = ma.fields.Integer(required=True)
+    student_no = ma.fields.String(attribute="student.student_no")
+    name = ma.fields.String(attribute="student.name")
+    status = ma.fields.String(required=True)
+    result_status = ma.fields.String(required=True)
+    started_at = BeijingDateTime(required=True)
+    last_seen_at = BeijingDateTime(required=True)
+    deadline = BeijingDateTime(required=True)
+    submitted_at = BeijingDateTime(allow_none=True)
+    submit_reason = ma.fields.String(allow_none=True)
+    resume_count = ma.fields.Integer(required=True)
+    objective_score = ma.fields.Float(allow_none=True)
+    subjective_score = ma.fields.Float(allow_none=True)

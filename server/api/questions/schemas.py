@@ -1,0 +1,72 @@
+import marshmallow as ma
+
+from server.api.schemas import StrictInt
+
+QUESTION_TYPES = ["single", "multiple", "judge", "fill", "essay", "photo"]
+
+
+class OptionSchema(ma.Schema):
+    key = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=8))
+    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+
+
+class QuestionCreateSchema(ma.Schema):
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf(QUESTION_TYPES))
+    stem = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20000))
+    options = ma.fields.List(ma.fields.Nested(OptionSchema), load_default=list,
+                             validate=ma.validate.Length(max=12))
+    answer = ma.fields.Raw(allow_none=True, metadata={
+        "description": "single: \"A\"; multiple: [\"A\",\"C\"]; judge: true/false; "
+                       "fill: [[\"北京\",\"北京市\"], [\"3\"]] (alternatives per blank); essay/photo: reference text"})
+    score = ma.fields.Decimal(required=True, as_string=False, places=2,
+                              validate=ma.validate.Range(min=0, min_inclusive=False, max=1000))
+    external_id = ma.fields.String(validate=ma.validate.Length(max=64))
+
+
+class QuestionSchema(ma.Schema):
+    """Teachers' view of a bank question, answer key included."""
+
+    id = ma.fields.Integer(required=True)
+    course_id = ma.fields.Integer(required=True)
+    external_id = ma.fields.String(allow_none=True)
+    type = ma.fields.String(required=True)
+    stem = ma.fields.String(required=True)
+    options = ma.fields.List(ma.fields.Nested(OptionSchema), required=True)
+    answer = ma.fields.Raw(allow_none=True)
+    score = ma.fields.Float(required=True)
+
+
+class QuestionQuerySchema(ma.Schema):
+    type = ma.fields.String(validate=ma.validate.OneOf(QUESTION_TYPES))
+
+
+class QuestionImportErrorSchema(ma.Schema):
+    line = ma.fields.Integer(required=True)
+    reason = ma.fields.String(required=True)
+    field = ma.fields.String(allow_none=True)
+
+
+class QuestionImportReportSchema(ma.Schema):
+    total = ma.fields.Integer(required=True)
+    created = ma.fields.Integer(required=True)
+    unchanged = ma.fields.Integer(required=True)
+    errors = ma.fields.List(ma.fields.Nested(QuestionImportErrorSchema), required=True)
+
+
+class SectionSchema(ma.Schema):
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf(QUESTION_TYPES))
+    count = StrictInt(required=True, validate=ma.validate.Range(min=1, max=500))
+    score = ma.fields.Decimal(required=True, as_string=False, places=2,
+                              validate=ma.validate.Range(min=0, min_inclusive=False, max=1000),
+                              metadata={"description": "Points for each question of this section"})
+
+
+class PaperRuleInSchema(ma.Schema):
+    sections = ma.fields.List(ma.fields.Nested(SectionSchema), required=True,
+                              validate=ma.validate.Length(min=1, max=20))
+
+
+class PaperRuleSchema(ma.Schema):
+    exam_id = ma.fields.Integer(required=True)
+    sections = ma.fields.List(ma.fields.Nested(SectionSchema), required=True)
+    total_score = ma.fields.Float(required=True)

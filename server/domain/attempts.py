@@ -1,0 +1,304 @@
+"""Exam attempts: start or resume, fetch, autosave, heartbeat, submit, auto-submit (FAQ 10, 15, 16).
+
+The database is the source of truth. Every acknowledged save is committed before the answer
+leaves the server; jobs in Redis only speed things up, the sweep catches what Redis forgot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from server.domain import jobs
+from server.domain.actors import Actor
+from server.domain.answers import check_answer
+from server.domain.catalogue import deadline_of, my_exam
+from server.domain.clock import utcnow
+from server.domain.errors import Conflict, Forbidden, NotFound
+from server.domain.models import (
+    ATTEMPT_IN_PROGRESS,
+    ATTEMPT_SUBMITTED,
+    RESULT_GRADING,
+    ROLE_CANDIDATE,
+    Attempt,
+    AttemptQuestion,
+    Question,
+)
+from server.domain.papers import draw_paper
+
+SUBMIT_BY_CANDIDATE = "candidate"
+SUBMIT_AT_DEADLINE = "deadline"
+SUBMIT_AFTER_SILENCE = "silence"
+# Saves and fetches refresh last_seen_at at most this often: one write per candidate per
+# interval instead of one per request.
+TOUCH_EVERY = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class AttemptPolicy:
+    silence: timedelta
+
+
+@dataclass(frozen=True)
+class StartedAttempt:
+    attempt: Attempt
+    resumed: bool
+
+
+# --- start or resume ---
+
+
+def start_or_resume(session: Session, actor: Actor, exam_id: int, policy: AttemptPolicy,
+                    scheduler: jobs.JobScheduler, now: datetime | None = None) -> StartedAttempt:
+    """One attempt per candidate per exam; a second computer resumes it and takes it over."""
+    actor.require_role(ROLE_CANDIDATE)
+    now = now or utcnow()
+    entry = my_exam(session, actor, exam_id, now)  # NOT_FOUND / NOT_ENROLLED
+    existing = _find_attempt(session, entry.exam.id, actor.user_id)
+    if existing is not None:
+        return StartedAttempt(_resume(session, actor, existing, policy, scheduler, now), resumed=True)
+    if not entry.can_enter:
+        raise Forbidden("EXAM_NOT_OPEN", reason=entry.reason, state=entry.state)
+    paper = draw_paper(session, entry.exam)  # PAPER_RULE_MISSING (FAQ 14)
+    attempt = Attempt(
+        exam_id=entry.exam.id, student_id=actor.user_id, school_id=entry.exam.school_id,
+        status=ATTEMPT_IN_PROGRESS, started_at=now, last_seen_at=now,
+        deadline=deadline_of(entry.exam, now), active_session=actor.session_id,
+        question_count=len(paper),
+    )
+    session.add(attempt)
+    try:
+        session.flush()
+        session.add_all(
+            AttemptQuestion(attempt_id=attempt.id, position=position, question_id=question_id, points=points)
+            for position, (question_id, points) in enumerate(paper, start=1)
+        )
+        session.commit()
+    except IntegrityError:
+        # A double click or two computers at once: the other request created it first.
+        session.rollback()
+        existing = _find_attempt(session, entry.exam.id, actor.user_id)
+        return StartedAttempt(_resume(session, actor, existing, policy, scheduler, now), resumed=True)
+    _schedule_auto_submit(scheduler, attempt, policy)
+    return StartedAttempt(attempt, resumed=False)
+
+
+def _resume(session: Session, actor: Actor, attempt: Attempt, policy: AttemptPolicy,
+            scheduler: jobs.JobScheduler, now: datetime) -> Attempt:
+    attempt = _lock(session, attempt.id)
+    if attempt.status == ATTEMPT_IN_PROGRESS and _expiry_reason(attempt, policy, now):
+        _submit_locked(session, attempt, _expiry_reason(attempt, policy, now), now)
+        session.commit()
+        jobs.request_job(scheduler, jobs.GRADE_ATTEMPT, attempt.id, job_id=f"grade-{attempt.id}")
+    if attempt.status != ATTEMPT_IN_PROGRESS:
+        session.commit()
+        raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
+    if attempt.active_session != actor.session_id:
+        attempt.active_session = actor.session_id
+        attempt.resume_count += 1
+    attempt.last_seen_at = now
+    session.commit()
+    return attempt
+
+
+def _find_attempt(session: Session, exam_id: int, student_id: int) -> Attempt | None:
+    return session.scalar(select(Attempt).where(Attempt.exam_id == exam_id, Attempt.student_id == student_id))
+
+
+def _schedule_auto_submit(scheduler: jobs.JobScheduler, attempt: Attempt, policy: AttemptPolicy) -> None:
+    at = check_time(attempt, policy)
+    jobs.request_job(scheduler, jobs.CHECK_ATTEMPT, attempt.id, job_id=check_job_id(attempt.id, at), at=at)
+
+
+def check_time(attempt: Attempt, policy: AttemptPolicy) -> datetime:
+    """When the attempt could next be due: its deadline or the end of the silence window.
+
+    One second late on purpose: RQ's scheduler works in whole seconds and may run a job up
+    to a second early.
+    """
+    return min(attempt.last_seen_at + policy.silence, attempt.deadline) + timedelta(seconds=1)
+
+
+def check_job_id(attempt_id: int, at: datetime) -> str:
+    return f"check-attempt-{attempt_id}-{int(at.timestamp())}"
+
+
+# --- answering ---
+
+
+@dataclass(frozen=True)
+class PaperQuestion:
+    slot: AttemptQuestion
+    question: Question
+
+
+def get_question(session: Session, actor: Actor, attempt_id: int, position: int,
+                 now: datetime | None = None) -> PaperQuestion:
+    """Safe to repeat (FAQ 15): the same question at the same place, with the saved answer."""
+    now = now or utcnow()
+    attempt = _own_attempt(session, actor, attempt_id)
+    _ensure_answering(attempt, actor, now)
+    row = session.execute(
+        select(AttemptQuestion, Question)
+        .join(Question, Question.id == AttemptQuestion.question_id)
+        .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position)
+    ).first()
+    if row is None:
+        raise NotFound("QUESTION_NOT_FOUND", question_count=attempt.question_count)
+    _touch(session, attempt, now)
+    session.commit()
+    return PaperQuestion(slot=row[0], question=row[1])
+
+
+def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, answer, client_seq: int,
+                now: datetime | None = None) -> int:
+    """Idempotent autosave: a later client_seq wins; an older or repeated one is acknowledged
+    and changes nothing. Returns the stored seq, committed before returning."""
+    now = now or utcnow()
+    # NO KEY UPDATE: saves of one attempt queue behind a submit (FOR UPDATE), so nothing can be
+    # written after the attempt is submitted and graded.
+    attempt = _own_attempt(session, actor, attempt_id, lock=True)
+    _ensure_answering(attempt, actor, now)
+    row = session.execute(
+        select(AttemptQuestion.id, AttemptQuestion.saved_seq, Question.type, Question.options, Question.answer)
+        .join(Question, Question.id == AttemptQuestion.question_id)
+        .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position)
+    ).first()
+    if row is None:
+        raise NotFound("QUESTION_NOT_FOUND", question_count=attempt.question_count)
+    slot_id, saved_seq, qtype, options, key = row
+    blanks = len(key) if qtype == "fill" and isinstance(key, list) else 1
+    value = check_answer(qtype, options, answer, blanks)
+    if client_seq > saved_seq:
+        session.execute(
+            update(AttemptQuestion)
+            .where(AttemptQuestion.id == slot_id, AttemptQuestion.saved_seq < client_seq)
+            .values(answer=value, saved_seq=client_seq, saved_at=now)
+        )
+        saved_seq = client_seq
+    _touch(session, attempt, now)
+    session.commit()
+    return saved_seq
+
+
+def heartbeat(session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
+    now = now or utcnow()
+    attempt = _own_attempt(session, actor, attempt_id, lock=True)
+    _ensure_answering(attempt, actor, now)
+    attempt.last_seen_at = now
+    session.commit()
+    return attempt
+
+
+def _touch(session: Session, attempt: Attempt, now: datetime) -> None:
+    if now - attempt.last_seen_at >= TOUCH_EVERY:
+        session.execute(update(Attempt).where(Attempt.id == attempt.id).values(last_seen_at=now))
+
+
+def _ensure_answering(attempt: Attempt, actor: Actor, now: datetime) -> None:
+    if attempt.status != ATTEMPT_IN_PROGRESS:
+        raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
+    if attempt.active_session != actor.session_id:
+        raise Conflict("ATTEMPT_MOVED")
+    if now >= attempt.deadline:
+        raise Conflict("DEADLINE_PASSED", deadline=attempt.deadline.isoformat())
+
+
+def _own_attempt(session: Session, actor: Actor, attempt_id: int, lock: bool = False) -> Attempt:
+    """A candidate's own attempt; anybody else's is reported missing."""
+    actor.require_role(ROLE_CANDIDATE)
+    query = select(Attempt).where(Attempt.id == attempt_id)
+    if lock:
+        query = query.with_for_update(key_share=True)
+    attempt = session.scalar(query)
+    if attempt is None or attempt.student_id != actor.user_id:
+        raise NotFound("NOT_FOUND")
+    return attempt
+
+
+def _lock(session: Session, attempt_id: int) -> Attempt:
+    return session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+# --- submitting ---
+
+
+def submit(session: Session, actor: Actor, attempt_id: int, scheduler: jobs.JobScheduler,
+           now: datetime | None = None) -> Attempt:
+    """Answers at once; grading runs as a job. Submitting again is harmless (FAQ 16 retries)."""
+    now = now or utcnow()
+    attempt = _own_attempt(session, actor, attempt_id)
+    attempt = _lock(session, attempt.id)
+    if attempt.status == ATTEMPT_IN_PROGRESS:
+        if attempt.active_session != actor.session_id:
+            raise Conflict("ATTEMPT_MOVED")
+        reason = SUBMIT_AT_DEADLINE if now >= attempt.deadline else SUBMIT_BY_CANDIDATE
+        _submit_locked(session, attempt, reason, now)
+    session.commit()
+    if attempt.result_status == RESULT_GRADING:
+        jobs.request_job(scheduler, jobs.GRADE_ATTEMPT, attempt.id, job_id=f"grade-{attempt.id}")
+    return attempt
+
+
+def _submit_locked(session: Session, attempt: Attempt, reason: str, now: datetime) -> None:
+    attempt.status = ATTEMPT_SUBMITTED
+    attempt.result_status = RESULT_GRADING
+    attempt.submitted_at = now
+    attempt.submit_reason = reason
+
+
+def _expiry_reason(attempt: Attempt, policy: AttemptPolicy, now: datetime) -> str | None:
+    if now >= attempt.deadline:
+        return SUBMIT_AT_DEADLINE
+    if now - attempt.last_seen_at >= policy.silence:
+        return SUBMIT_AFTER_SILENCE
+    return None
+
+
+def auto_submit_if_due(session: Session, attempt_id: int, policy: AttemptPolicy,
+                       now: datetime | None = None) -> str | None:
+    """Submit with what was saved when the deadline passed or the candidate fell silent.
+
+    Returns the reason when this call submitted it; None when it was not due or already done.
+    """
+    now = now or utcnow()
+    attempt = _lock(session, attempt_id)
+    if attempt is None:
+        raise LookupError(f"attempt {attempt_id} does not exist")
+    reason = _expiry_reason(attempt, policy, now) if attempt.status == ATTEMPT_IN_PROGRESS else None
+    if reason:
+        _submit_locked(session, attempt, reason, now)
+    session.commit()
+    return reason
+
+
+def next_check(session: Session, attempt_id: int, policy: AttemptPolicy) -> datetime | None:
+    """When to look at the attempt again; None once it is no longer open."""
+    attempt = session.get(Attempt, attempt_id, populate_existing=True)
+    if attempt is None or attempt.status != ATTEMPT_IN_PROGRESS:
+        return None
+    return check_time(attempt, policy)
+
+
+def due_for_auto_submit(session: Session, policy: AttemptPolicy, now: datetime | None = None) -> list[int]:
+    now = now or utcnow()
+    return list(session.scalars(
+        select(Attempt.id).where(
+            Attempt.status == ATTEMPT_IN_PROGRESS,
+            (Attempt.deadline <= now) | (Attempt.last_seen_at <= now - policy.silence),
+        ).order_by(Attempt.id)
+    ))
+
+
+def stuck_in_grading(session: Session, older_than: timedelta, now: datetime | None = None) -> list[int]:
+    now = now or utcnow()
+    return list(session.scalars(
+        select(Attempt.id).where(Attempt.result_status == RESULT_GRADING,
+                                 Attempt.submitted_at <= now - older_than).order_by(Attempt.id)
+    ))

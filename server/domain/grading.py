@@ -1,0 +1,160 @@
+"""Grading (FAQ 17, 18): the objective score by job, teacher marking of essay and photo answers.
+
+Scores are always recomputed from the stored answers and written, never added to: grading
+twice gives the same score, and only the grading → published transition counts a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, joinedload
+
+from server.domain.actors import Actor
+from server.domain.answers import objective_points
+from server.domain.clock import utcnow
+from server.domain.errors import Conflict, InvalidInput, NotFound
+from server.domain.models import (
+    ATTEMPT_SUBMITTED,
+    OBJECTIVE_TYPES,
+    RESULT_GRADING,
+    RESULT_PUBLISHED,
+    ROLE_CANDIDATE,
+    Attempt,
+    AttemptQuestion,
+    Question,
+)
+
+ZERO = Decimal("0.00")
+
+
+def grade_attempt(session: Session, attempt_id: int, now: datetime | None = None) -> bool:
+    """Store the objective score and publish; False when it was already graded."""
+    now = now or utcnow()
+    attempt = session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if attempt is None:
+        raise LookupError(f"attempt {attempt_id} does not exist")
+    if attempt.status != ATTEMPT_SUBMITTED:
+        raise RuntimeError(f"attempt {attempt_id} is not submitted; nothing to grade")
+    if attempt.result_status != RESULT_GRADING:
+        session.commit()
+        return False
+    objective = ZERO
+    for slot, question in _paper(session, attempt.id):
+        if question.type in OBJECTIVE_TYPES:
+            slot.awarded = objective_points(question.type, question.answer, slot.answer, slot.points)
+            objective += slot.awarded
+    attempt.objective_score = objective
+    attempt.subjective_score = _subjective_total(session, attempt.id)
+    attempt.graded_at = now
+    attempt.result_status = RESULT_PUBLISHED
+    attempt.grading_runs += 1
+    session.commit()
+    return True
+
+
+def _paper(session: Session, attempt_id: int) -> list[tuple[AttemptQuestion, Question]]:
+    return list(session.execute(
+        select(AttemptQuestion, Question).join(Question, Question.id == AttemptQuestion.question_id)
+        .where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)
+    ).tuples())
+
+
+def _subjective_total(session: Session, attempt_id: int) -> Decimal | None:
+    """Sum of marked essay/photo answers; None while any is unmarked."""
+    marks = list(session.scalars(
+        select(AttemptQuestion.awarded).join(Question, Question.id == AttemptQuestion.question_id)
+        .where(AttemptQuestion.attempt_id == attempt_id, Question.type.not_in(OBJECTIVE_TYPES))
+    ))
+    if any(mark is None for mark in marks):
+        return None
+    return sum((Decimal(mark) for mark in marks), ZERO)
+
+
+def mark_answer(session: Session, actor: Actor, attempt_id: int, position: int, score: Decimal,
+                now: datetime | None = None) -> Attempt:
+    """A teacher marks an essay or photo answer; the subjective total follows."""
+    actor.require_staff()
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound("NOT_FOUND")
+    actor.ensure_school(attempt.school_id)
+    if attempt.status != ATTEMPT_SUBMITTED:
+        raise Conflict("NOT_SUBMITTED")
+    row = session.execute(
+        select(AttemptQuestion, Question.type).join(Question, Question.id == AttemptQuestion.question_id)
+        .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position)
+    ).first()
+    if row is None:
+        raise NotFound("QUESTION_NOT_FOUND")
+    slot, qtype = row
+    if qtype in OBJECTIVE_TYPES:
+        raise Conflict("NOT_MARKABLE")
+    if not ZERO <= score <= Decimal(slot.points):
+        raise InvalidInput("MARK_OUT_OF_RANGE", errors={"score": [f"0 到 {slot.points} 分"]})
+    session.execute(
+        update(AttemptQuestion).where(AttemptQuestion.id == slot.id)
+        .values(awarded=score, marked_by=actor.user_id, marked_at=now or utcnow())
+    )
+    attempt.subjective_score = _subjective_total(session, attempt.id)
+    session.commit()
+    return attempt
+
+
+# --- results ---
+
+
+@dataclass(frozen=True)
+class Result:
+    attempt: Attempt
+    status: str
+    objective_score: Decimal | None
+    subjective_score: Decimal | None
+    total_score: Decimal | None
+    marking_complete: bool
+    message: str
+
+
+RESULT_MESSAGES = {
+    "in_progress": "考试进行中",
+    "grading": "成绩计算中，请稍后查询：可以返回待考列表，稍后再通过“客观分”按键查看成绩",
+    "pending_review": "待审核：考试过程中系统监测到疑似光线不足、摄像头被遮挡、其他人员入镜或非本人考试等情况，"
+                      "需要学校在监考待审中审核后，成绩才会公布",
+    "published": "成绩已公布",
+    "rejected": "经学校审核，本次考试成绩无效，如有疑问请与学校老师联系",
+}
+
+
+def get_result(session: Session, actor: Actor, attempt_id: int) -> Result:
+    attempt = session.scalar(select(Attempt).options(joinedload(Attempt.exam)).where(Attempt.id == attempt_id))
+    if attempt is None:
+        raise NotFound("NOT_FOUND")
+    if actor.role == ROLE_CANDIDATE:
+        if attempt.student_id != actor.user_id:
+            raise NotFound("NOT_FOUND")
+    else:
+        actor.require_staff()
+        actor.ensure_school(attempt.school_id)
+    published = attempt.result_status == RESULT_PUBLISHED
+    # Staff see the score under review; a candidate sees it only once it is published.
+    show = published or (not actor.role == ROLE_CANDIDATE and attempt.objective_score is not None)
+    objective = attempt.objective_score if show else None
+    subjective = attempt.subjective_score if show else None
+    complete = attempt.subjective_score is not None
+    total = (Decimal(objective) + Decimal(subjective or ZERO)) if objective is not None else None
+    return Result(attempt, attempt.result_status, objective, subjective, total, complete,
+                  RESULT_MESSAGES[attempt.result_status])
+
+
+def attempts_of_exam(actor: Actor, exam_id: int):
+    actor.require_staff()
+    query = (select(Attempt).options(joinedload(Attempt.student))
+             .where(Attempt.exam_id == exam_id).order_by(Attempt.id))
+    if not actor.is_admin:
+        query = query.where(Attempt.school_id == actor.school_id)
+    return query

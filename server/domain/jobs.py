@@ -1,0 +1,46 @@
+"""The background work the domain asks for: which job function, on which queue, with what limits.
+
+Job functions live in workers.jobs (the server never imports them); they are enqueued by
+dotted name through a JobScheduler (server.adapters.queue.JobQueue), the one enqueue helper.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    function: str
+    queue: str = "default"
+    timeout: int = 120
+    retry_intervals: tuple[int, ...] = (5, 30, 120)
+
+
+GRADE_ATTEMPT = JobSpec("workers.jobs.attempts.grade_attempt", queue="high", timeout=120)
+CHECK_ATTEMPT = JobSpec("workers.jobs.attempts.check_attempt", queue="high", timeout=60)
+# The sweep runs again on its own schedule; a failed one is not retried.
+SWEEP_ATTEMPTS = JobSpec("workers.jobs.attempts.sweep_attempts", queue="default", timeout=300,
+                         retry_intervals=())
+
+
+class JobScheduler(Protocol):
+    def enqueue(self, spec: JobSpec, *args: int | str, job_id: str | None = None,
+                at: datetime | None = None) -> object: ...
+
+
+def request_job(scheduler: JobScheduler, spec: JobSpec, *args: int | str, job_id: str | None = None,
+                at: datetime | None = None) -> bool:
+    """Enqueue from a request path. If Redis is down the request still succeeds: the database
+    holds the state and the periodic sweep enqueues what is missing."""
+    try:
+        scheduler.enqueue(spec, *args, job_id=job_id, at=at)
+        return True
+    except Exception:  # any Redis/RQ failure; logged, the sweep recovers
+        log.warning("could not enqueue %s%s; the sweep will catch up", spec.function, args, exc_info=True)
+        return False

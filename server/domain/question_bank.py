@@ -1,0 +1,281 @@
+"""The question bank of a course: validation per question type, and bulk import with a report."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.domain.actors import Actor
+from server.domain.catalogue import get_course
+from server.domain.errors import InvalidInput
+from server.domain.models import QUESTION_TYPES, Course, Question
+
+MAX_STEM = 20000
+MAX_OPTIONS = 12
+JUDGE_OPTIONS = [{"key": "T", "text": "正确"}, {"key": "F", "text": "错误"}]
+TYPE_NAMES = {"single": "单选题", "multiple": "多选题", "judge": "判断题", "fill": "填空题",
+              "essay": "简答题", "photo": "拍照题"}
+# Import files may name types in Chinese.
+TYPE_ALIASES = {**{name: key for key, name in TYPE_NAMES.items()}, **{key: key for key in QUESTION_TYPES}}
+
+
+class BadQuestion(ValueError):
+    """The reason is Chinese; `field` names the offending field."""
+
+    def __init__(self, reason: str, field: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class QuestionDraft:
+    type: str
+    stem: str
+    options: list
+    answer: object
+    score: Decimal
+    external_id: str | None = None
+
+
+def validate_question(raw: dict) -> QuestionDraft:
+    """Check one question's shape for its type; raises BadQuestion."""
+    qtype = TYPE_ALIASES.get(str(raw.get("type") or "").strip().lower()) or TYPE_ALIASES.get(
+        str(raw.get("type") or "").strip())
+    if qtype is None:
+        raise BadQuestion("题型必须是 single、multiple、judge、fill、essay、photo 之一", "type")
+    stem = str(raw.get("stem") or "").strip()
+    if not stem:
+        raise BadQuestion("题干不能为空", "stem")
+    if len(stem) > MAX_STEM:
+        raise BadQuestion(f"题干过长（最多{MAX_STEM}字）", "stem")
+    score = _score(raw.get("score"))
+    options = _options(raw.get("options"), qtype)
+    answer = _answer(raw.get("answer"), qtype, options)
+    external_id = str(raw["external_id"]).strip()[:64] if raw.get("external_id") not in (None, "") else None
+    return QuestionDraft(qtype, stem, options, answer, score, external_id)
+
+
+def _score(value) -> Decimal:
+    try:
+        score = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise BadQuestion("分值必须是数字", "score") from None
+    if not score.is_finite() or score <= 0 or score > 1000:
+        raise BadQuestion("分值必须大于0且不超过1000", "score")
+    return score.quantize(Decimal("0.01"))
+
+
+def _options(value, qtype: str) -> list:
+    if qtype == "judge":
+        return JUDGE_OPTIONS
+    if qtype not in ("single", "multiple"):
+        return []
+    if isinstance(value, dict):
+        value = [{"key": key, "text": text} for key, text in value.items()]
+    if not isinstance(value, list) or not 2 <= len(value) <= MAX_OPTIONS:
+        raise BadQuestion(f"选择题需要2到{MAX_OPTIONS}个选项", "options")
+    options = []
+    for item in value:
+        if not isinstance(item, dict) or not str(item.get("key") or "").strip() or not str(item.get("text") or "").strip():
+            raise BadQuestion("每个选项需要 key 和 text", "options")
+        options.append({"key": str(item["key"]).strip().upper(), "text": str(item["text"]).strip()})
+    if len({option["key"] for option in options}) != len(options):
+        raise BadQuestion("选项标识重复", "options")
+    return options
+
+
+def _answer(value, qtype: str, options: list):
+    keys = {option["key"] for option in options}
+    if qtype == "single":
+        key = str(value or "").strip().upper()
+        if key not in keys:
+            raise BadQuestion("单选题答案必须是一个选项标识", "answer")
+        return key
+    if qtype == "multiple":
+        if isinstance(value, str):
+            value = [part for part in value.replace(",", "").replace("，", "").replace(" ", "")]
+        chosen = sorted({str(key).strip().upper() for key in value or []})
+        if not chosen or not set(chosen) <= keys:
+            raise BadQuestion("多选题答案必须是选项标识的列表", "answer")
+        return chosen
+    if qtype == "judge":
+        if isinstance(value, str):
+            value = {"T": True, "TRUE": True, "对": True, "正确": True, "√": True,
+                     "F": False, "FALSE": False, "错": False, "错误": False, "×": False}.get(value.strip().upper())
+        if not isinstance(value, bool):
+            raise BadQuestion("判断题答案必须是 true 或 false", "answer")
+        return value
+    if qtype == "fill":
+        if isinstance(value, str):
+            value = [blank for blank in value.split("|")]
+        blanks = []
+        for blank in value or []:
+            alternatives = blank if isinstance(blank, list) else str(blank).split("/")
+            alternatives = [str(text).strip() for text in alternatives if str(text).strip()]
+            if not alternatives:
+                raise BadQuestion("填空题每个空都需要答案", "answer")
+            blanks.append(alternatives)
+        if not blanks:
+            raise BadQuestion("填空题需要答案（多个空用 | 分隔，同一空的多个答案用 / 分隔）", "answer")
+        return blanks
+    # essay and photo: an optional reference answer for the marker.
+    return str(value).strip() if value not in (None, "") else None
+
+
+# --- teacher operations ---
+
+
+def add_question(session: Session, actor: Actor, course_id: int, raw: dict) -> Question:
+    course = get_course(session, actor, course_id)
+    try:
+        draft = validate_question(raw)
+    except BadQuestion as exc:
+        raise InvalidInput("INVALID_QUESTION", errors={exc.field: [str(exc)]}) from exc
+    question = _new_question(course, draft)
+    session.add(question)
+    session.commit()
+    return question
+
+
+def question_query(session: Session, actor: Actor, course_id: int, qtype: str | None = None):
+    course = get_course(session, actor, course_id)
+    query = select(Question).where(Question.course_id == course.id).order_by(Question.id)
+    if qtype:
+        query = query.where(Question.type == qtype)
+    return query
+
+
+def count_by_type(session: Session, course_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(Question.type, func.count()).where(Question.course_id == course_id).group_by(Question.type)
+    )
+    return {qtype: count for qtype, count in rows}
+
+
+@dataclass
+class QuestionImportError:
+    line: int
+    reason: str
+    field: str | None = None
+
+
+@dataclass
+class QuestionImportReport:
+    created: int = 0
+    unchanged: int = 0
+    errors: list[QuestionImportError] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.unchanged + len(self.errors)
+
+
+def import_questions(session: Session, actor: Actor, course_id: int, data: bytes, filename: str,
+                     max_rows: int) -> QuestionImportReport:
+    """JSON (a list of questions) or XLSX (题型, 题干, 选项, 答案, 分值[, 编号]); a report per row."""
+    course = get_course(session, actor, course_id)
+    rows = _read_question_rows(data, filename, max_rows)
+    existing = list(session.scalars(select(Question).where(Question.course_id == course.id)))
+    by_external = {q.external_id: q for q in existing if q.external_id}
+    by_content = {(q.type, q.stem): q for q in existing}
+    report = QuestionImportReport()
+    for line, raw in rows:
+        try:
+            draft = validate_question(raw)
+        except BadQuestion as exc:
+            report.errors.append(QuestionImportError(line, str(exc), exc.field))
+            continue
+        same = by_external.get(draft.external_id) if draft.external_id else by_content.get((draft.type, draft.stem))
+        if same is not None:
+            if _same_content(same, draft):
+                report.unchanged += 1
+            else:
+                report.errors.append(QuestionImportError(line, "编号或题干已存在但内容不同，请核对", "external_id"))
+            continue
+        question = _new_question(course, draft)
+        session.add(question)
+        by_content[(draft.type, draft.stem)] = question
+        if draft.external_id:
+            by_external[draft.external_id] = question
+        report.created += 1
+    session.commit()
+    return report
+
+
+def _new_question(course: Course, draft: QuestionDraft) -> Question:
+    return Question(school_id=course.school_id, course_id=course.id, external_id=draft.external_id,
+                    type=draft.type, stem=draft.stem, options=draft.options, answer=draft.answer,
+                    score=draft.score)
+
+
+def _same_content(question: Question, draft: QuestionDraft) -> bool:
+    return (question.type, question.stem, question.options, question.answer, Decimal(question.score)) == (
+        draft.type, draft.stem, draft.options, draft.answer, draft.score)
+
+
+_XLSX_HEADERS = {"type": ("题型", "type"), "stem": ("题干", "stem"), "options": ("选项", "options"),
+                 "answer": ("答案", "answer"), "score": ("分值", "score"), "external_id": ("编号", "external_id")}
+
+
+def _read_question_rows(data: bytes, filename: str, max_rows: int) -> list[tuple[int, dict]]:
+    if data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
+        rows = _xlsx_question_rows(data)
+    else:
+        try:
+            items = json.loads(data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise InvalidInput("QUESTION_IMPORT_BAD_FILE") from exc
+        if isinstance(items, dict):
+            items = items.get("questions")
+        if not isinstance(items, list):
+            raise InvalidInput("QUESTION_IMPORT_BAD_FILE")
+        rows = [(index, item if isinstance(item, dict) else {}) for index, item in enumerate(items, start=1)]
+    if not rows:
+        raise InvalidInput("IMPORT_EMPTY")
+    if len(rows) > max_rows:
+        raise InvalidInput("IMPORT_TOO_MANY_ROWS", max_rows=max_rows)
+    return rows
+
+
+def _xlsx_question_rows(data: bytes) -> list[tuple[int, dict]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        table = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        workbook.close()
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise InvalidInput("QUESTION_IMPORT_BAD_FILE") from exc
+    if not table:
+        raise InvalidInput("IMPORT_EMPTY")
+    names = [str(cell or "").strip().lower() for cell in table[0]]
+    columns = {key: names.index(alias) for key, aliases in _XLSX_HEADERS.items()
+               for alias in aliases if alias in names}
+    if not {"type", "stem", "answer", "score"} <= set(columns):
+        raise InvalidInput("QUESTION_IMPORT_BAD_HEADER")
+    rows = []
+    for line, values in enumerate(table[1:], start=2):
+        if not any(str(value or "").strip() for value in values):
+            continue
+        raw = {key: values[index] if index < len(values) else None for key, index in columns.items()}
+        raw["options"] = _xlsx_options(raw.get("options"))
+        rows.append((line, raw))
+    return rows
+
+
+def _xlsx_options(cell) -> list:
+    """`A.北京|B.上海` or one option per line."""
+    text = str(cell or "").strip()
+    parts = [part.strip() for part in text.replace("\n", "|").split("|") if part.strip()]
+    options = []
+    for part in parts:
+        key, sep, label = part.partition(".")
+        if not sep:
+            key, sep, label = part.partition("、")
+        options.append({"key": key.strip(), "text": label.strip()})
+    return options
