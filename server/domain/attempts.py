@@ -9,13 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from server.domain import jobs
 from server.domain.actors import Actor
-from server.domain.answers import check_answer
 from server.domain.catalogue import deadline_of, my_exam
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, Forbidden, NotFound
@@ -26,16 +25,12 @@ from server.domain.models import (
     ROLE_CANDIDATE,
     Attempt,
     AttemptQuestion,
-    Question,
 )
 from server.domain.papers import draw_paper
 
 SUBMIT_BY_CANDIDATE = "candidate"
 SUBMIT_AT_DEADLINE = "deadline"
 SUBMIT_AFTER_SILENCE = "silence"
-# Saves and fetches refresh last_seen_at at most this often: one write per candidate per
-# interval instead of one per request.
-TOUCH_EVERY = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -127,94 +122,10 @@ def check_job_id(attempt_id: int, at: datetime) -> str:
     return f"check-attempt-{attempt_id}-{int(at.timestamp())}"
 
 
-# --- answering ---
-
-
-@dataclass(frozen=True)
-class PaperQuestion:
-    slot: AttemptQuestion
-    question: Question
-
-
-def get_question(session: Session, actor: Actor, attempt_id: int, position: int,
-                 now: datetime | None = None) -> PaperQuestion:
-    """Safe to repeat (FAQ 15): the same question at the same place, with the saved answer."""
-    now = now or utcnow()
-    attempt = _own_attempt(session, actor, attempt_id)
-    _ensure_answering(attempt, actor, now)
-    row = session.execute(
-        select(AttemptQuestion, Question)
-        .join(Question, Question.id == AttemptQuestion.question_id)
-        .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position)
-    ).first()
-    if row is None:
-        raise NotFound("QUESTION_NOT_FOUND", question_count=attempt.question_count)
-    _touch(session, attempt, now)
-    session.commit()
-    return PaperQuestion(slot=row[0], question=row[1])
-
-
-def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, answer, client_seq: int,
-                now: datetime | None = None) -> int:
-    """Idempotent autosave: a later client_seq wins; an older or repeated one is acknowledged
-    and changes nothing. Returns the stored seq, committed before returning."""
-    now = now or utcnow()
-    # NO KEY UPDATE: saves of one attempt queue behind a submit (FOR UPDATE), so nothing can be
-    # written after the attempt is submitted and graded.
-    attempt = _own_attempt(session, actor, attempt_id, lock=True)
-    _ensure_answering(attempt, actor, now)
-    row = session.execute(
-        select(AttemptQuestion.id, AttemptQuestion.saved_seq, Question.type, Question.options, Question.answer)
-        .join(Question, Question.id == AttemptQuestion.question_id)
-        .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position)
-    ).first()
-    if row is None:
-        raise NotFound("QUESTION_NOT_FOUND", question_count=attempt.question_count)
-    slot_id, saved_seq, qtype, options, key = row
-    blanks = len(key) if qtype == "fill" and isinstance(key, list) else 1
-    value = check_answer(qtype, options, answer, blanks)
-    if client_seq > saved_seq:
-        session.execute(
-            update(AttemptQuestion)
-            .where(AttemptQuestion.id == slot_id, AttemptQuestion.saved_seq < client_seq)
-            .values(answer=value, saved_seq=client_seq, saved_at=now)
-        )
-        saved_seq = client_seq
-    _touch(session, attempt, now)
-    session.commit()
-    return saved_seq
-
-
-def heartbeat(session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
-    now = now or utcnow()
-    attempt = _own_attempt(session, actor, attempt_id, lock=True)
-    _ensure_answering(attempt, actor, now)
-    attempt.last_seen_at = now
-    session.commit()
-    return attempt
-
-
-def _touch(session: Session, attempt: Attempt, now: datetime) -> None:
-    if now - attempt.last_seen_at >= TOUCH_EVERY:
-        session.execute(update(Attempt).where(Attempt.id == attempt.id).values(last_seen_at=now))
-
-
-def _ensure_answering(attempt: Attempt, actor: Actor, now: datetime) -> None:
-    if attempt.status != ATTEMPT_IN_PROGRESS:
-        raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
-    if attempt.active_session != actor.session_id:
-        raise Conflict("ATTEMPT_MOVED")
-    if now >= attempt.deadline:
-        raise Conflict("DEADLINE_PASSED", deadline=attempt.deadline.isoformat())
-
-
-def _own_attempt(session: Session, actor: Actor, attempt_id: int, lock: bool = False) -> Attempt:
+def _own_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
     """A candidate's own attempt; anybody else's is reported missing."""
     actor.require_role(ROLE_CANDIDATE)
-    query = select(Attempt).where(Attempt.id == attempt_id)
-    if lock:
-        query = query.with_for_update(key_share=True)
-    attempt = session.scalar(query)
+    attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.student_id != actor.user_id:
         raise NotFound("NOT_FOUND")
     return attempt

@@ -44,7 +44,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
+    # No pre-ping: it costs a round trip on every request of the autosave hot path; a connection
+    # the server dropped fails one request, is invalidated, and the client retries the save.
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=600)
 
 
 def _tune_sqlite(dbapi_connection, _record):

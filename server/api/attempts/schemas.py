@@ -17,18 +17,15 @@ class StartedAttemptSchema(ma.Schema):
 class QuestionViewSchema(ma.Schema):
     """A question as the candidate sees it: never the answer key."""
 
-    n = ma.fields.Integer(attribute="slot.position", required=True)
-    type = ma.fields.String(attribute="question.type", required=True)
-    stem = ma.fields.String(attribute="question.stem", required=True)
-    options = ma.fields.List(ma.fields.Nested(OptionSchema), attribute="question.options", required=True)
-    blanks = ma.fields.Method("_blanks", metadata={"description": "fill: how many blanks"})
-    score = ma.fields.Float(attribute="slot.points", required=True)
-    saved_answer = ma.fields.Raw(attribute="slot.answer", allow_none=True, required=True)
-    saved_seq = ma.fields.Integer(attribute="slot.saved_seq", required=True)
-
-    def _blanks(self, item):
-        key = item.question.answer
-        return len(key) if item.question.type == "fill" and isinstance(key, list) else None
+    n = ma.fields.Integer(required=True)
+    type = ma.fields.String(attribute="content.type", required=True)
+    stem = ma.fields.String(attribute="content.stem", required=True)
+    options = ma.fields.List(ma.fields.Nested(OptionSchema), attribute="content.options", required=True)
+    blanks = ma.fields.Integer(attribute="content.blanks", allow_none=True,
+                               metadata={"description": "fill: how many blanks"})
+    score = ma.fields.Float(attribute="points", required=True)
+    saved_answer = ma.fields.Raw(allow_none=True, required=True)
+    saved_seq = ma.fields.Integer(required=True)
 
 
 class AnswerSchema(ma.Schema):
@@ -72,7 +69,8 @@ class ResultSchema(ma.Schema):
 
 class MarkSchema(ma.Schema):
     score = ma.fields.Decimal(required=True, as_string=False, places=2,
-                              validate=ma.validate.Range(min=0, max=1000))
+                              validate=ma.validate.Range(min=0, max=1000),
+                              metadata={"minimum": 0, "maximum": 1000})  # not "0.00"/"1000.00"
 
 
 class AttemptSummarySchema(ma.Schema):
