@@ -14,7 +14,12 @@ class ErrorSchema(ma.Schema):
     message = ma.fields.String(required=True, metadata={"description": "中文说明"})
     faq = ma.fields.Integer(allow_none=True, required=True, metadata={"description": "FAQ entry number"})
     request_id = ma.fields.String()
-    errors = ma.fields.Dict(metadata={"description": "Offending fields and what is wrong with them"})
+    errors = ma.fields.Raw(metadata={
+        "description": "Offending fields and what is wrong with them; a list of messages when the "
+                       "request body as a whole is unreadable (e.g. invalid JSON)",
+        "oneOf": [{"type": "object", "additionalProperties": {}},
+                  {"type": "array", "items": {"type": "string"}}],
+    })
     # Context some errors carry next to the code (DomainError extras, the rate limiter's limit).
     limit = ma.fields.String(metadata={"description": "RATE_LIMITED / LOGIN_RATE_LIMITED: the limit hit"})
     max_rows = ma.fields.Integer(metadata={"description": "IMPORT_TOO_MANY_ROWS: the most rows one file may have"})
@@ -25,6 +30,12 @@ class ErrorSchema(ma.Schema):
     codes = ma.fields.List(ma.fields.String(), metadata={"description": "Environment refusals: the reported codes"})
     remote_tools = ma.fields.List(ma.fields.String(),
                                   metadata={"description": "REMOTE_ASSIST_DETECTED: the tools reported"})
+    question_count = ma.fields.Integer(metadata={"description": "QUESTION_NOT_FOUND: questions in the paper"})
+    submit_reason = ma.fields.String(allow_none=True,
+                                     metadata={"description": "ATTEMPT_SUBMITTED: who or what submitted it"})
+    deadline = ma.fields.String(metadata={"description": "DEADLINE_PASSED: the attempt's deadline (ISO 8601)"})
+    shortages = ma.fields.List(ma.fields.String(),
+                               metadata={"description": "PAPER_RULE_MISSING: what the bank cannot supply"})
 
 
 class BeijingDateTime(ma.fields.AwareDateTime):
@@ -39,11 +50,29 @@ class BeijingDateTime(ma.fields.AwareDateTime):
         return super()._serialize(to_shanghai(value), attr, obj, **kwargs)
 
 
+def _no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise ma.ValidationError("不能包含空字符（NUL）")
+
+
+class Text(ma.fields.String):
+    """A string PostgreSQL can store: a NUL character is a validation error (422), not a 500."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [*self.validators, _no_nul]
+
+
 class StrictInt(ma.fields.Integer):
     """Integers only: "1" and 1.0 are validation errors, not silently coerced."""
 
     def __init__(self, **kwargs):
         super().__init__(strict=True, **kwargs)
+
+
+#: Row ids are PostgreSQL `integer`s: a larger (or non-positive) id is a validation error (422),
+#: not a database error (500).
+ID_RANGE = ma.validate.Range(min=1, max=2**31 - 1)
 
 
 class IdSchema(ma.Schema):

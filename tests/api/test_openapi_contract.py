@@ -1,12 +1,13 @@
 """The published OpenAPI is a contract: schemathesis fuzzes every operation against it.
 
 Every operation runs as three callers (anonymous, a teacher, an enrolled candidate) with data in
-place, and every answer must be free of 5xx, carry the documented content type, and match the
-response schema documented for its status (the error format included).
+place, and every answer must be free of 5xx, have a documented status and content type, and match
+the response schema documented for its status (the one error format included).
 """
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -17,11 +18,12 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from server.app import create_app
-from server.extensions import limiter
 from tests.conftest import make_settings
+from tests.factories import SAMPLE_BANK, SAMPLE_RULE
 
 SPEC_PATH = "/api/v1/openapi.json"
 
@@ -44,7 +46,12 @@ FIXED_PATHS = {
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
-CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 ROLES = ["anonymous", "teacher", "candidate"]
 
@@ -55,6 +62,7 @@ ROLES = ["anonymous", "teacher", "candidate"]
 def _load_schema():
     """The OpenAPI as the app publishes it, loaded at collection time so each operation is a test.
 
+    (Not `schemathesis.pytest.from_fixture`: with pytest 9.2 it fails on `Function._nodeid`.)
     Building the document needs no database or Redis, so this app points at unused addresses;
     every request is sent to the test's own `app` (see `case.call_and_validate(app=...)`).
     """
@@ -68,45 +76,115 @@ def _load_schema():
 schema = _load_schema()
 
 
-@pytest.fixture
-def live_limiter(app):
-    """Point the shared login limiter back at this app's Redis.
-
-    `limiter` is one module-level object and each `init_app` rebinds its storage, so an app made
-    by another test (e.g. one with an unreachable Redis) would otherwise answer our logins.
-    """
-    limiter.init_app(app)
-
-
 @pytest.fixture(params=ROLES)
-def caller_headers(request, app, factory, live_limiter) -> dict:
+def caller_headers(request, factory) -> dict:
     """Data for every caller, then the headers of the caller this test plays.
 
-    Tables are emptied before each test; this fixture runs after that, so a school, a teacher,
-    an enrolled candidate and two exams exist for every generated case (ids start at 1).
+    Tables are emptied before each test; this fixture runs after that, so every generated case
+    finds (ids start at 1) a school, a teacher, an enrolled candidate, an open exam with a question
+    bank, a paper rule and the candidate's attempt, and an exam that starts tomorrow.
     """
     school = factory.school()
     teacher = factory.teacher(school)
     student = factory.student(school)
-    factory.exam(school, students=[student])
+    exam = factory.exam(school, students=[student])
+    factory.questions(exam, SAMPLE_BANK)
+    factory.paper_rule(exam, SAMPLE_RULE)
     factory.exam(school, starts_in=timedelta(days=1))
+    candidate = factory.login_student(student)
+    started = factory.client.post(f"/api/v1/exams/{exam.id}/attempts", headers=candidate.headers)
+    assert started.status_code == 200, started.get_json()
     if request.param == "teacher":
         return factory.login_teacher(teacher).headers
     if request.param == "candidate":
-        return factory.login_student(student).headers
+        return candidate.headers
     return {}
 
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=20,
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.filter_too_much],
 )
 def test_every_operation_honours_its_contract(case, app, caller_headers):
+    # The caller's Authorization wins over a generated one; the anonymous run covers the
+    # missing and malformed tokens.
+    _steer_clear_of_known_bugs(case)
     case.call_and_validate(app=app, headers=caller_headers, checks=CHECKS)
+
+
+# --- KNOWN BUGS: reported, not fixed here (routes, flask-smorest pagination, domain; not a schema) ---
+#
+# The fuzzing above steers around them so that it keeps guarding everything else; each one is pinned
+# by an xfail(strict=True) test below. Once a bug is fixed its test XPASSes, which fails the run:
+# then delete that test and the matching branch of `_steer_clear_of_known_bugs`.
+
+INT4_MAX = 2**31 - 1  # PostgreSQL `integer`: every id column
+
+
+def _as_int(value) -> int | None:
+    """The integer the server would read from a generated value (int() is what both read with)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _steer_clear_of_known_bugs(case) -> None:
+    # KNOWN BUG 1: an `<int:...>` path id beyond PostgreSQL's integer answers 500 (DataError
+    # "integer out of range") instead of 404. Send the largest id that works instead.
+    for name, value in list((case.path_parameters or {}).items()):
+        number = _as_int(value)
+        if number is not None and number > INT4_MAX:
+            case.path_parameters[name] = INT4_MAX
+    # KNOWN BUG 2: `?page=` (flask-smorest's pagination, only bounded below) so large that the
+    # OFFSET overflows PostgreSQL's bigint answers 500 instead of 422 or an empty page.
+    if isinstance(case.query, dict):
+        number = _as_int(case.query.get("page"))
+        if number is not None and number > INT4_MAX:
+            case.query["page"] = INT4_MAX
+
+
+@pytest.fixture
+def teacher_headers(factory) -> dict:
+    school = factory.school()
+    return factory.login_teacher(factory.teacher(school)).headers
+
+
+@pytest.mark.xfail(strict=True, reason="KNOWN BUG 1: path id beyond PostgreSQL integer -> 500, not 404")
+@pytest.mark.parametrize("path", [
+    "/api/v1/students/2147483648",
+    "/api/v1/exams/2147483648",
+    "/api/v1/exams/2147483648/enrolments",
+    "/api/v1/courses/2147483648/questions",
+    "/api/v1/attempts/2147483648/result",
+])
+def test_known_bug_1_huge_path_id_is_not_found(client, teacher_headers, path):
+    assert client.get(path, headers=teacher_headers).status_code == 404
+
+
+@pytest.mark.xfail(strict=True, reason="KNOWN BUG 2: ?page= overflowing the OFFSET -> 500")
+@pytest.mark.parametrize("path", ["/api/v1/batches", "/api/v1/courses", "/api/v1/exams", "/api/v1/students",
+                                  "/api/v1/integrity-events"])
+def test_known_bug_2_huge_page_is_not_a_server_error(client, teacher_headers, path):
+    response = client.get(path, query_string={"page": 2**63, "page_size": 100}, headers=teacher_headers)
+    assert response.status_code < 500
+
+
+@pytest.mark.xfail(strict=True, reason="KNOWN BUG 3: a NUL character in an imported question -> 500")
+def test_known_bug_3_question_import_with_nul_is_not_a_server_error(client, factory, teacher_headers):
+    # Not reachable by the fuzzing (the file's content is opaque to the OpenAPI); found alongside it.
+    # The JSON fields reject NUL (server.api.schemas.Text); the import path reads the file itself.
+    course = client.post("/api/v1/courses", json={"code": "C1", "name": "高等数学"}, headers=teacher_headers)
+    upload = (io.BytesIO(b'[{"type": "essay", "stem": "a\\u0000b", "score": 1}]'), "questions.json")
+    response = client.post(f"/api/v1/courses/{course.get_json()['id']}/questions/import",
+                           data={"file": upload}, content_type="multipart/form-data", headers=teacher_headers)
+    assert response.status_code < 500
 
 
 # --- the published document and the docs page ------------------------------------------------

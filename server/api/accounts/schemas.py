@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from server.api.schemas import BeijingDateTime, StrictInt
+from server.api.schemas import ID_RANGE, BeijingDateTime, StrictInt, Text
 
 
 class EnvCheckSchema(ma.Schema):
@@ -12,8 +12,8 @@ class EnvCheckSchema(ma.Schema):
 
 
 class LoginSchema(ma.Schema):
-    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64),
-                                metadata={"description": "学号或证件号（不区分大小写），或教师用户名"})
+    username = Text(required=True, validate=ma.validate.Length(min=1, max=64),
+                    metadata={"description": "学号或证件号（不区分大小写），或教师用户名"})
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
     env_check = ma.fields.Nested(EnvCheckSchema, allow_none=True)
 
@@ -43,7 +43,7 @@ class ChangePasswordSchema(ma.Schema):
 
 
 class SchoolCreateSchema(ma.Schema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    name = Text(required=True, validate=ma.validate.Length(min=1, max=100))
 
 
 class SchoolSchema(ma.Schema):
@@ -56,5 +56,5 @@ class TeacherCreateSchema(ma.Schema):
     username = ma.fields.String(required=True, validate=[
         ma.validate.Length(min=3, max=64), ma.validate.Regexp(r"^[A-Za-z0-9_.\-]+$")])
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
-    school_id = StrictInt(required=True)
-    name = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
+    school_id = StrictInt(required=True, validate=ID_RANGE)
+    name = Text(load_default="", validate=ma.validate.Length(max=64))

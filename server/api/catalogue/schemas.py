@@ -1,10 +1,10 @@
 import marshmallow as ma
 
-from server.api.schemas import ID_RANGE, BeijingDateTime, StrictInt
+from server.api.schemas import ID_RANGE, BeijingDateTime, StrictInt, Text
 
 
 class BatchCreateSchema(ma.Schema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    name = Text(required=True, validate=ma.validate.Length(min=1, max=100))
     school_id = StrictInt(validate=ID_RANGE, metadata={"description": "Admins only"})
 
 
@@ -15,8 +15,8 @@ class BatchSchema(ma.Schema):
 
 
 class CourseCreateSchema(ma.Schema):
-    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    code = Text(required=True, validate=ma.validate.Length(min=1, max=32))
+    name = Text(required=True, validate=ma.validate.Length(min=1, max=100))
     school_id = StrictInt(validate=ID_RANGE, metadata={"description": "Admins only"})
 
 

@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from server.api.schemas import BeijingDateTime
+from server.api.schemas import BeijingDateTime, Text
 
 
 class IntegrityEventSchema(ma.Schema):
@@ -16,4 +16,4 @@ class IntegrityEventSchema(ma.Schema):
 
 
 class IntegrityQuerySchema(ma.Schema):
-    code = ma.fields.String(validate=ma.validate.Length(max=40))
+    code = Text(validate=ma.validate.Length(max=40))

@@ -1,8 +1,10 @@
 import marshmallow as ma
 
-from server.api.schemas import StrictInt
+from server.api.schemas import StrictInt, Text
 
 QUESTION_TYPES = ["single", "multiple", "judge", "fill", "essay", "photo"]
+# apispec writes a Decimal field's Range bounds as strings ("1000.00"): invalid OpenAPI. Say them here.
+SCORE_BOUNDS = {"minimum": 0, "exclusiveMinimum": True, "maximum": 1000}
 
 
 class OptionSchema(ma.Schema):
@@ -12,15 +14,16 @@ class OptionSchema(ma.Schema):
 
 class QuestionCreateSchema(ma.Schema):
     type = ma.fields.String(required=True, validate=ma.validate.OneOf(QUESTION_TYPES))
-    stem = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20000))
+    stem = Text(required=True, validate=ma.validate.Length(min=1, max=20000))
     options = ma.fields.List(ma.fields.Nested(OptionSchema), load_default=list,
                              validate=ma.validate.Length(max=12))
     answer = ma.fields.Raw(allow_none=True, metadata={
         "description": "single: \"A\"; multiple: [\"A\",\"C\"]; judge: true/false; "
                        "fill: [[\"北京\",\"北京市\"], [\"3\"]] (alternatives per blank); essay/photo: reference text"})
     score = ma.fields.Decimal(required=True, as_string=False, places=2,
-                              validate=ma.validate.Range(min=0, min_inclusive=False, max=1000))
-    external_id = ma.fields.String(validate=ma.validate.Length(max=64))
+                              validate=ma.validate.Range(min=0, min_inclusive=False, max=1000),
+                              metadata=SCORE_BOUNDS)
+    external_id = Text(validate=ma.validate.Length(max=64))
 
 
 class QuestionSchema(ma.Schema):
@@ -58,7 +61,7 @@ class SectionSchema(ma.Schema):
     count = StrictInt(required=True, validate=ma.validate.Range(min=1, max=500))
     score = ma.fields.Decimal(required=True, as_string=False, places=2,
                               validate=ma.validate.Range(min=0, min_inclusive=False, max=1000),
-                              metadata={"description": "Points for each question of this section"})
+                              metadata={**SCORE_BOUNDS, "description": "Points for each question of this section"})
 
 
 class PaperRuleInSchema(ma.Schema):
@@ -66,7 +69,12 @@ class PaperRuleInSchema(ma.Schema):
                               validate=ma.validate.Length(min=1, max=20))
 
 
+class SectionOutSchema(SectionSchema):
+    # A Decimal would reach the JSON as a string ("5.00"); the documented type is a number.
+    score = ma.fields.Float(required=True, metadata={"description": "Points for each question of this section"})
+
+
 class PaperRuleSchema(ma.Schema):
     exam_id = ma.fields.Integer(required=True)
-    sections = ma.fields.List(ma.fields.Nested(SectionSchema), required=True)
+    sections = ma.fields.List(ma.fields.Nested(SectionOutSchema), required=True)
     total_score = ma.fields.Float(required=True)

@@ -1,13 +1,14 @@
 import marshmallow as ma
 
-from server.api.schemas import BeijingDateTime, StrictInt
+from server.api.schemas import ID_RANGE, BeijingDateTime, StrictInt, Text
 
 
 class StudentCreateSchema(ma.Schema):
-    student_no = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
-    id_number = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
-    school_id = StrictInt(metadata={"description": "Admins only; teachers always create in their own school"})
+    student_no = Text(required=True, validate=ma.validate.Length(min=1, max=32))
+    id_number = Text(required=True, validate=ma.validate.Length(min=1, max=32))
+    name = Text(required=True, validate=ma.validate.Length(min=1, max=64))
+    school_id = StrictInt(validate=ID_RANGE,
+                          metadata={"description": "Admins only; teachers always create in their own school"})
 
 
 class StudentSchema(ma.Schema):
@@ -22,8 +23,8 @@ class StudentSchema(ma.Schema):
 
 
 class StudentQuerySchema(ma.Schema):
-    q = ma.fields.String(validate=ma.validate.Length(max=64),
-                         metadata={"description": "学号、证件号或姓名"})
+    q = Text(validate=ma.validate.Length(max=64),
+             metadata={"description": "学号、证件号或姓名"})
 
 
 class ImportFileSchema(ma.Schema):
@@ -31,7 +32,7 @@ class ImportFileSchema(ma.Schema):
 
 
 class ImportQuerySchema(ma.Schema):
-    school_id = ma.fields.Integer(metadata={"description": "Admins only"})
+    school_id = ma.fields.Integer(validate=ID_RANGE, metadata={"description": "Admins only"})
 
 
 class RowErrorSchema(ma.Schema):
