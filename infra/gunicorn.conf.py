@@ -17,8 +17,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def on_starting(server):
-    """Apply migrations once, in the master, before any worker serves a request."""
-    from server.config import load_settings
-    from server.database_setup import upgrade
+    """Apply migrations once, before any worker serves a request.
 
-    upgrade(load_settings().DATABASE_URL)
+    In a child process: importing psycopg in the master, before gevent patches the workers,
+    would leave every worker with psycopg's blocking wait and serialise all database I/O.
+    """
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "server.database_setup"], check=True)

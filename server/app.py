@@ -7,6 +7,7 @@ import secrets
 
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from server.config import Settings, load_settings
 from server.extensions import init_services
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         },
     )
     app.json.ensure_ascii = False
+    # Ids in paths are database integers: a larger number is simply not found (404).
+    app.url_map.converters["int"] = DatabaseIdConverter
     if settings.PROXY_HOPS:
         # nginx in front sets X-Forwarded-For; the login limiter keys on the real client address.
         hops = settings.PROXY_HOPS
@@ -56,6 +59,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         return response
 
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` bounded to PostgreSQL's integer, the type of every id column."""
+
+    MAX_ID = 2**31 - 1
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", self.MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _configure_logging() -> None:

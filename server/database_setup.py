@@ -21,3 +21,9 @@ def upgrade(database_url: str) -> None:
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), "head")
+
+
+if __name__ == "__main__":
+    from server.config import load_settings
+
+    upgrade(load_settings().DATABASE_URL)

@@ -31,6 +31,8 @@ def init_api(app: Flask) -> ExamApi:
     from server.api.system.routes import site_blp
 
     api = ExamApi(app)
+    api.register_converter(
+        app.url_map.converters["int"], lambda converter: {"type": "integer", "minimum": 0, "maximum": converter.max})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
     )

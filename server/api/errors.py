@@ -77,11 +77,12 @@ def handle_http_exception(error: HTTPException):
     data = getattr(error, "data", None) or {}
     messages = data.get("messages") or data.get("errors")
     if messages:
-        # webargs nests errors by location ("json", "query", "files"); flatten one level.
-        if isinstance(messages, dict) and len(messages) == 1 and next(iter(messages)) in (
-            "json", "query", "form", "files", "headers", "view_args", "path"
-        ):
-            messages = next(iter(messages.values()))
+        # webargs nests field errors by location ("json", "query", "files"); flatten that level
+        # so clients read errors[field]. A body unreadable as a whole stays {"json": [...]}.
+        if isinstance(messages, dict) and len(messages) == 1:
+            (location, inner), = messages.items()
+            if location in ("json", "query", "form", "files", "headers", "view_args", "path") and isinstance(inner, dict):
+                messages = inner
         extra["errors"] = messages
     response = jsonify(error_body(code, **extra))
     response.status_code = status

@@ -15,4 +15,6 @@ def paginate(statement: Select, pagination_parameters) -> list:
     )
     size = pagination_parameters.page_size
     offset = (pagination_parameters.page - 1) * size
+    if offset >= pagination_parameters.item_count:
+        return []  # past the end (also keeps a huge ?page= from overflowing OFFSET)
     return list(session.scalars(statement.limit(size).offset(offset)).unique())

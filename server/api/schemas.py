@@ -14,12 +14,9 @@ class ErrorSchema(ma.Schema):
     message = ma.fields.String(required=True, metadata={"description": "中文说明"})
     faq = ma.fields.Integer(allow_none=True, required=True, metadata={"description": "FAQ entry number"})
     request_id = ma.fields.String()
-    errors = ma.fields.Raw(metadata={
-        "description": "Offending fields and what is wrong with them; a list of messages when the "
-                       "request body as a whole is unreadable (e.g. invalid JSON)",
-        "oneOf": [{"type": "object", "additionalProperties": {}},
-                  {"type": "array", "items": {"type": "string"}}],
-    })
+    errors = ma.fields.Dict(metadata={
+        "description": "Offending fields and what is wrong with them; `json` when the body as a whole "
+                       "is unreadable (e.g. invalid JSON)"})
     # Context some errors carry next to the code (DomainError extras, the rate limiter's limit).
     limit = ma.fields.String(metadata={"description": "RATE_LIMITED / LOGIN_RATE_LIMITED: the limit hit"})
     max_rows = ma.fields.Integer(metadata={"description": "IMPORT_TOO_MANY_ROWS: the most rows one file may have"})

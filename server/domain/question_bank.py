@@ -44,6 +44,8 @@ class QuestionDraft:
 
 def validate_question(raw: dict) -> QuestionDraft:
     """Check one question's shape for its type; raises BadQuestion."""
+    if _contains_nul(raw):
+        raise BadQuestion("题目内容不能包含空字符", "stem")
     qtype = TYPE_ALIASES.get(str(raw.get("type") or "").strip().lower()) or TYPE_ALIASES.get(
         str(raw.get("type") or "").strip())
     if qtype is None:
@@ -58,6 +60,17 @@ def validate_question(raw: dict) -> QuestionDraft:
     answer = _answer(raw.get("answer"), qtype, options)
     external_id = str(raw["external_id"]).strip()[:64] if raw.get("external_id") not in (None, "") else None
     return QuestionDraft(qtype, stem, options, answer, score, external_id)
+
+
+def _contains_nul(value) -> bool:
+    """The database cannot store NUL in text; imported files may carry it."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(item) for item in value)
+    return False
 
 
 def _score(value) -> Decimal:
