@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import random
 import statistics
@@ -74,6 +75,14 @@ class Recorder:
     def __init__(self) -> None:
         self.latencies: dict[str, list[float]] = {"save": [], "fetch": []}
         self.errors: dict[str, int] = {"save": 0, "fetch": 0}
+        self.timeline: list[tuple[float, float]] = []  # (due, latency) of every request
+
+    def report_timeline(self, start: float, seconds: int, step: int = 5) -> None:
+        for window in range(0, seconds + 1, step):
+            values = sorted(latency for due, latency in self.timeline if window <= due - start < window + step)
+            if values:
+                print(f"    t={window:3d}-{window + step:<3d}s  p50 {statistics.median(values) * 1000:7.1f} ms  "
+                      f"p99 {values[int(len(values) * 0.99)] * 1000:7.1f} ms")
 
     def report(self, name: str) -> tuple[float, float]:
         values = sorted(self.latencies[name])
@@ -86,19 +95,18 @@ class Recorder:
 
 async def candidate(pool: Pool, token: str, attempt_id: int, start: float, seconds: int, rng: random.Random,
                     recorder: Recorder) -> None:
-    offset = rng.random()  # candidates are not in lockstep
+    # Candidates are not in lockstep: each has its own phase for saves and for fetches.
+    save_offset, fetch_offset = rng.random(), rng.random() * 5
     tasks = []
-    seq = 0
     for tick in range(seconds):
-        seq += 1
         n = rng.randint(1, 5)
         tasks.append(asyncio.create_task(timed(
-            pool, recorder, "save", start + offset + tick, "PUT", f"/api/v1/attempts/{attempt_id}/answers/{n}",
-            {"answer": ANSWERS[n], "client_seq": seq}, token)))
-        if tick % 5 == 0:
-            tasks.append(asyncio.create_task(timed(
-                pool, recorder, "fetch", start + offset + tick + 0.5, "GET",
-                f"/api/v1/attempts/{attempt_id}/questions/{rng.randint(1, 5)}", None, token)))
+            pool, recorder, "save", start + save_offset + tick, "PUT", f"/api/v1/attempts/{attempt_id}/answers/{n}",
+            {"answer": ANSWERS[n], "client_seq": tick + 1}, token)))
+    for tick in range(0, seconds, 5):
+        tasks.append(asyncio.create_task(timed(
+            pool, recorder, "fetch", start + fetch_offset + tick, "GET",
+            f"/api/v1/attempts/{attempt_id}/questions/{rng.randint(1, 5)}", None, token)))
     await asyncio.gather(*tasks)
 
 
@@ -111,6 +119,7 @@ async def timed(pool, recorder, name, due, method, path, body, token):
     except Exception:
         ok = False
     recorder.latencies[name].append(loop.time() - due)
+    recorder.timeline.append((due, loop.time() - due))
     if not ok:
         recorder.errors[name] += 1
 
@@ -127,6 +136,7 @@ async def open_loop(port: int, exam_id: int, credentials, seconds: int) -> Recor
     rng = random.Random(7)
     await asyncio.gather(*(candidate(pool, token, attempt_id, start, seconds, random.Random(rng.random()), recorder)
                            for pool, (token, attempt_id) in zip(pools, sessions)))
+    recorder.start = start
     return recorder
 
 
@@ -181,6 +191,7 @@ def main() -> int:
     parser.add_argument("--saturate-seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn gevent workers")
+    parser.add_argument("--timeline", action="store_true", help="latency per 5-second window")
     args = parser.parse_args()
 
     from infra.services import free_port, postgres_server, redis_server, stop_process, wait_for_port
@@ -203,9 +214,15 @@ def main() -> int:
         print(f"exam burst: {args.candidates} candidates, {args.seconds} s, gunicorn {args.workers} gevent "
               f"workers, PostgreSQL, {os.cpu_count()} cores")
         print("(1) open loop: a save every second and a fetch every 5 seconds per candidate")
+        # The load generator's own GC pauses would show up as server latency: none while measuring.
+        gc.collect()
+        gc.disable()
         recorder = asyncio.run(open_loop(port, exam_id, credentials, args.seconds))
+        gc.enable()
         _, save_p99 = recorder.report("save")
         _, fetch_p99 = recorder.report("fetch")
+        if args.timeline:
+            recorder.report_timeline(recorder.start, args.seconds)
         errors = sum(recorder.errors.values())
         print(f"(2) saturated, {args.concurrency} connections, {args.saturate_seconds:.0f} s each")
         health, saves = asyncio.run(throughput(port, exam_id, credentials, args.saturate_seconds, args.concurrency))

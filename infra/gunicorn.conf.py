@@ -26,3 +26,19 @@ def on_starting(server):
     import sys
 
     subprocess.run([sys.executable, "-m", "server.database_setup"], check=True)
+
+
+def post_worker_init(worker):
+    """Ready before the first request: no exam-start burst should pay for warm-up."""
+    import gc
+
+    from server.extensions import EXTENSION_KEY
+
+    services = worker.wsgi.extensions[EXTENSION_KEY]
+    if not services.settings.is_sqlite:
+        # Open the autosave pool's connections now rather than during the first burst.
+        connections = [services.autocommit_engine.connect() for _ in range(services.settings.DB_POOL_SIZE)]
+        for connection in connections:
+            connection.close()
+    # Objects made at start-up live forever: keep them out of every later GC pass.
+    gc.freeze()

@@ -6,6 +6,7 @@ import logging
 import secrets
 
 from flask import Flask, g, request
+from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -33,10 +34,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         },
     )
     app.json.ensure_ascii = False
+    # Bearer tokens only: no cookie session to sign or verify on every request.
+    app.session_interface = NoCookieSession()
     # Ids in paths are database integers: a larger number is simply not found (404).
     app.url_map.converters["int"] = DatabaseIdConverter
     if settings.PROXY_HOPS:
-        # nginx in front sets X-Forwarded-For; the login limiter keys on the real client address.
+        # nginx in front sets X-Forwarded-For; the login limits key on the real client address.
         hops = settings.PROXY_HOPS
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _configure_logging()
@@ -59,6 +62,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         return response
 
     return app
+
+
+class NoCookieSession(SessionInterface):
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        return None
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     SECRET_KEY: str = ""
     DATABASE_URL: str = "sqlite:///var/examcloud.sqlite3"
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
+    # Database connections per process (each gunicorn worker, each job): size PostgreSQL's
+    # max_connections for workers x this.
+    DB_POOL_SIZE: int = Field(default=20, ge=1, le=200)
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted. 0 without
     # one: otherwise any client could forge its address and dodge the login limits.

@@ -25,7 +25,7 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def session_factory() -> sessionmaker[Session]:
-    return make_session_factory(make_engine(settings().DATABASE_URL))
+    return make_session_factory(make_engine(settings().DATABASE_URL, settings().DB_POOL_SIZE))
 
 
 def session() -> Session:

@@ -7,7 +7,6 @@ from flask_smorest import Api
 
 from server.api.errors import register_error_handlers
 from server.api.schemas import ErrorSchema
-from server.extensions import EXTENSION_KEY
 
 
 class ExamApi(Api):
@@ -20,7 +19,6 @@ class ExamApi(Api):
 
 
 def init_api(app: Flask) -> ExamApi:
-    from server.api.accounts.routes import apply_login_limits
     from server.api.accounts.routes import blp as accounts_blp
     from server.api.attempts.routes import blp as attempts_blp
     from server.api.catalogue.routes import blp as catalogue_blp
@@ -40,5 +38,4 @@ def init_api(app: Flask) -> ExamApi:
                       integrity_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(site_blp)
-    apply_login_limits(app, app.extensions[EXTENSION_KEY].limiter)
     return api

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import g, request
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from server.domain.actors import Actor
@@ -16,6 +17,13 @@ BEARER_SECURITY = [{"bearerAuth": []}]
 
 def db() -> Session:
     return services().sessions()
+
+
+def autocommit_db() -> Connection:
+    """A connection whose statements commit as they run; closed when the request ends."""
+    connection = services().autocommit_engine.connect()
+    g.autocommit_connection = connection
+    return connection
 
 
 def current_actor() -> Actor:

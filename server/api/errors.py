@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, request
-from flask_limiter.errors import RateLimitExceeded
+from flask import Flask, g, jsonify
 from werkzeug.exceptions import HTTPException
 
 from server.domain import errors as domain
@@ -49,7 +48,6 @@ def error_body(code: str, message: str | None = None, **extra) -> dict:
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(domain.DomainError, handle_domain_error)
-    app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
 
@@ -59,13 +57,6 @@ def handle_domain_error(error: domain.DomainError):
         (code for cls, code in DOMAIN_STATUS.items() if isinstance(error, cls)), 400
     )
     return jsonify(error_body(error.code, error.message, **error.extra)), status
-
-
-def handle_rate_limit(error: RateLimitExceeded):
-    code = "LOGIN_RATE_LIMITED" if request.endpoint and "login" in request.endpoint else "RATE_LIMITED"
-    response = jsonify(error_body(code, limit=str(error.limit.limit)))
-    response.status_code = 429
-    return response
 
 
 def handle_http_exception(error: HTTPException):

@@ -17,8 +17,7 @@ class ErrorSchema(ma.Schema):
     errors = ma.fields.Dict(metadata={
         "description": "Offending fields and what is wrong with them; `json` when the body as a whole "
                        "is unreadable (e.g. invalid JSON)"})
-    # Context some errors carry next to the code (DomainError extras, the rate limiter's limit).
-    limit = ma.fields.String(metadata={"description": "RATE_LIMITED / LOGIN_RATE_LIMITED: the limit hit"})
+    # Context some errors carry next to the code (DomainError extras).
     max_rows = ma.fields.Integer(metadata={"description": "IMPORT_TOO_MANY_ROWS: the most rows one file may have"})
     missing = ma.fields.List(ma.fields.String(), metadata={"description": "IMPORT_BAD_HEADER: missing columns"})
     student_ids = ma.fields.List(ma.fields.Integer(), metadata={"description": "NOT_FOUND on enrolment: unknown ids"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from server.domain.actors import Actor
 from server.domain.database import commit_or_conflict
 from server.domain.clock import utcnow
 from server.domain.env_check import EnvCheck, refusal_code, refuse
-from server.domain.errors import InvalidInput, NotFound, Unauthenticated
+from server.domain.errors import InvalidInput, NotFound, RateLimited, Unauthenticated
 from server.domain.identity import (
     BadIdNumber,
     default_password,
@@ -39,6 +40,21 @@ class LoginRequest:
     client_address: str | None
 
 
+@dataclass(frozen=True)
+class LoginLimits:
+    """Failed logins allowed per username and per client address (e.g. "10 per 15 minutes").
+
+    The address limit must let a whole exam room behind one school NAT in."""
+
+    per_username: str
+    per_address: str
+
+
+class Throttle(Protocol):
+    def exhausted(self, limit: str, key: str) -> bool: ...
+    def record(self, limit: str, key: str) -> None: ...
+
+
 def actor_of(user: User) -> Actor:
     return Actor(user_id=user.id, role=user.role, school_id=user.school_id)
 
@@ -58,15 +74,24 @@ def find_login_matches(session: Session, username: str) -> list[User]:
 
 
 def login(
-    session: Session, passwords: Passwords, request: LoginRequest, minimum_client_version: str
+    session: Session, passwords: Passwords, request: LoginRequest, minimum_client_version: str,
+    throttle: Throttle, limits: LoginLimits,
 ) -> User:
-    """Check credentials, then the environment; each environment refusal is recorded."""
+    """Check the failure limits, credentials, then the environment; refusals are recorded."""
+    counted = (
+        (limits.per_username, "login-user:" + normalize_login_name(request.username)),
+        (limits.per_address, f"login-address:{request.client_address}"),
+    )
+    if any(throttle.exhausted(limit, key) for limit, key in counted):
+        raise RateLimited("LOGIN_RATE_LIMITED")
     user = next(
         (match for match in find_login_matches(session, request.username)
          if passwords.verify(match, request.password)),
         None,
     )
     if user is None:
+        for limit, key in counted:
+            throttle.record(limit, key)
         raise Unauthenticated("INVALID_CREDENTIALS")
     refusal = refusal_code(request.env_check, minimum_client_version)
     if refusal:

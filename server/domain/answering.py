@@ -1,18 +1,25 @@
 """The hot path of an exam: fetching question n and autosaving answers (FAQ 15, 10).
 
 Every candidate does this every few seconds, all at once at exam start, so it is built for
-cost: statements are built once, each request is one locking read, one conditional write
-and a commit, and question content (immutable once in the bank) is cached per process.
+cost. A save is one statement in autocommit mode (one round trip, durable when it returns):
+an UPDATE of the slot that locks the attempt row (FOR NO KEY UPDATE, so it queues behind a
+submit's FOR UPDATE) and only writes while the attempt is open, on this computer, before its
+deadline and with a newer seq. Only when it writes nothing does a second read say why.
+What never changes is cached per process: a paper's slots once drawn, and bank questions.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from threading import Lock
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from server.domain.actors import Actor
@@ -21,47 +28,75 @@ from server.domain.clock import utcnow
 from server.domain.errors import Conflict, NotFound
 from server.domain.models import ATTEMPT_IN_PROGRESS, ROLE_CANDIDATE, Attempt, AttemptQuestion, Question
 
-# Saves and fetches refresh last_seen_at at most this often: one write per candidate per
-# interval instead of one per request.
+# Saves and fetches refresh last_seen_at at most this often per process: the silence window
+# (FAQ 10) is measured in minutes, one write per candidate per interval is plenty.
 TOUCH_EVERY = timedelta(seconds=10)
 
 _attempts = Attempt.__table__
 _slots = AttemptQuestion.__table__
 _questions = Question.__table__
 
-# The attempt and question n's slot in one read. FOR NO KEY UPDATE OF the attempt: saves of
-# one attempt queue behind a submit (FOR UPDATE), so nothing is written after submission.
-_SLOT_FOR_SAVE = (
-    select(_attempts.c.student_id, _attempts.c.status, _attempts.c.active_session, _attempts.c.deadline,
-           _attempts.c.last_seen_at, _attempts.c.submit_reason,
-           _slots.c.id, _slots.c.question_id, _slots.c.saved_seq)
-    .select_from(_attempts.outerjoin(
-        _slots, (_slots.c.attempt_id == _attempts.c.id) & (_slots.c.position == bindparam("position"))))
-    .where(_attempts.c.id == bindparam("attempt_id"))
-    .with_for_update(of=_attempts, key_share=True)
-)
-_SLOT_FOR_READ = (
-    select(_attempts.c.student_id, _attempts.c.status, _attempts.c.active_session, _attempts.c.deadline,
-           _attempts.c.last_seen_at, _attempts.c.submit_reason,
-           _slots.c.id, _slots.c.question_id, _slots.c.answer, _slots.c.saved_seq, _slots.c.points,
-           _slots.c.position)
-    .select_from(_attempts.outerjoin(
-        _slots, (_slots.c.attempt_id == _attempts.c.id) & (_slots.c.position == bindparam("position"))))
-    .where(_attempts.c.id == bindparam("attempt_id"))
+_OPEN_ATTEMPT = (
+    select(_attempts.c.id)
+    .where(_attempts.c.id == bindparam("open_attempt_id"), _attempts.c.student_id == bindparam("student_id"),
+           _attempts.c.status == ATTEMPT_IN_PROGRESS, _attempts.c.active_session == bindparam("session_id"),
+           _attempts.c.deadline > bindparam("now", type_=_attempts.c.deadline.type))
+    .with_for_update(key_share=True)
 )
 _SAVE = (
     update(_slots)
-    .where(_slots.c.id == bindparam("slot_id"), _slots.c.saved_seq < bindparam("seq"))
+    .where(_slots.c.id == bindparam("slot_id"), _slots.c.saved_seq < bindparam("seq"),
+           _slots.c.attempt_id.in_(_OPEN_ATTEMPT.scalar_subquery()))
     .values(answer=bindparam("answer", type_=_slots.c.answer.type), saved_seq=bindparam("seq"),
-            saved_at=bindparam("now", type_=_slots.c.saved_at.type))
+            saved_at=bindparam("saved_at", type_=_slots.c.saved_at.type))
+    .returning(_slots.c.saved_seq)
+)
+_ATTEMPT_STATE = select(
+    _attempts.c.student_id, _attempts.c.status, _attempts.c.active_session, _attempts.c.deadline,
+    _attempts.c.submit_reason,
+).where(_attempts.c.id == bindparam("attempt_id"))
+_SLOT_ANSWER = (
+    select(_attempts.c.student_id, _attempts.c.status, _attempts.c.active_session, _attempts.c.deadline,
+           _attempts.c.submit_reason, _slots.c.answer, _slots.c.saved_seq)
+    .select_from(_attempts.outerjoin(_slots, (_slots.c.attempt_id == _attempts.c.id)
+                                     & (_slots.c.id == bindparam("slot_id"))))
+    .where(_attempts.c.id == bindparam("attempt_id"))
+)
+# A slot and its question in one read (the cache-miss path).
+_SLOT = (
+    select(_slots.c.id, _slots.c.question_id, _slots.c.points,
+           _questions.c.type, _questions.c.stem, _questions.c.options, _questions.c.answer)
+    .join(_questions, _questions.c.id == _slots.c.question_id)
+    .where(_slots.c.attempt_id == bindparam("attempt_id"), _slots.c.position == bindparam("position"))
 )
 _TOUCH = (
     update(_attempts)
-    .where(_attempts.c.id == bindparam("attempt_id"))
+    .where(_attempts.c.id == bindparam("touched_id"))
     .values(last_seen_at=bindparam("now", type_=_attempts.c.last_seen_at.type))
 )
 _QUESTION = select(_questions.c.type, _questions.c.stem, _questions.c.options, _questions.c.answer).where(
     _questions.c.id == bindparam("question_id"))
+
+
+class ImmutableCache:
+    """A bounded per-process cache for rows that never change once written."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: Hashable, load: Callable[[], object | None]):
+        with self._lock:
+            value = self._items.get(key)
+        if value is None:
+            value = load()
+            if value is not None:
+                with self._lock:
+                    self._items[key] = value
+                    if len(self._items) > self._size:
+                        self._items.popitem(last=False)
+        return value
 
 
 @dataclass(frozen=True)
@@ -74,30 +109,53 @@ class QuestionContent:
     blanks: int | None
 
 
-class QuestionCache:
-    """Bank questions never change once created (there is no edit): safe to keep per process."""
-
-    def __init__(self, size: int = 50_000) -> None:
-        self._size = size
-        self._items: OrderedDict[int, QuestionContent] = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, session: Session, question_id: int) -> QuestionContent:
-        with self._lock:
-            content = self._items.get(question_id)
-        if content is None:
-            qtype, stem, options, key = session.connection().execute(
-                _QUESTION, {"question_id": question_id}).one()
-            blanks = len(key) if qtype == "fill" and isinstance(key, list) else None
-            content = QuestionContent(qtype, stem, options or [], blanks)
-            with self._lock:
-                self._items[question_id] = content
-                if len(self._items) > self._size:
-                    self._items.popitem(last=False)
-        return content
+@dataclass(frozen=True)
+class Slot:
+    id: int
+    question_id: int
+    points: float
 
 
-questions = QuestionCache()
+# Bank questions have no edit operation; a drawn paper's slots never move.
+_question_cache = ImmutableCache(50_000)
+_slot_cache = ImmutableCache(500_000)
+_touched: dict[int, float] = {}
+
+
+def _content(qtype: str, stem: str, options: list | None, key) -> QuestionContent:
+    blanks = len(key) if qtype == "fill" and isinstance(key, list) else None
+    return QuestionContent(qtype, stem, options or [], blanks)
+
+
+def _question(connection: Connection, question_id: int) -> QuestionContent:
+    return _question_cache.get(
+        question_id, lambda: _content(*connection.execute(_QUESTION, {"question_id": question_id}).one()))
+
+
+def _slot(connection: Connection, attempt_id: int, position: int) -> Slot | None:
+    def load() -> Slot | None:
+        row = connection.execute(_SLOT, {"attempt_id": attempt_id, "position": position}).first()
+        if row is None:
+            return None
+        _question_cache.get(row.question_id, lambda: _content(row.type, row.stem, row.options, row.answer))
+        return Slot(row.id, row.question_id, float(row.points))
+
+    return _slot_cache.get((attempt_id, position), load)
+
+
+def _touch(connection: Connection, attempt_id: int, now: datetime) -> None:
+    """Record a sign of life at most every TOUCH_EVERY per attempt and process.
+
+    An attempt this process has not seen yet gets a random phase: at exam start every
+    candidate's first save arrives within a second, and their touches should not."""
+    moment = time.monotonic()
+    every = TOUCH_EVERY.total_seconds()
+    last = _touched.setdefault(attempt_id, moment - random.uniform(0, every))
+    if moment - last >= every:
+        connection.execute(_TOUCH, {"touched_id": attempt_id, "now": now})
+        _touched[attempt_id] = moment
+        if len(_touched) > 200_000:
+            _touched.clear()
 
 
 @dataclass(frozen=True)
@@ -109,43 +167,48 @@ class QuestionView:
     saved_seq: int
 
 
-def get_question(session: Session, actor: Actor, attempt_id: int, position: int,
+def get_question(connection: Connection, actor: Actor, attempt_id: int, position: int,
                  now: datetime | None = None) -> QuestionView:
-    """Safe to repeat (FAQ 15): the same question at the same place, with the saved answer."""
+    """Safe to repeat (FAQ 15): the same question at the same place, with the saved answer.
+
+    `connection` is in autocommit mode (make_engine(autocommit=True))."""
     actor.require_role(ROLE_CANDIDATE)
     now = now or utcnow()
-    connection = session.connection()
-    row = connection.execute(_SLOT_FOR_READ, {"attempt_id": attempt_id, "position": position}).first()
+    slot = _slot(connection, attempt_id, position)
+    row = connection.execute(_SLOT_ANSWER, {"attempt_id": attempt_id, "slot_id": slot.id if slot else None}).first()
     _check_answering(row, actor, now)
-    if row.id is None:
+    if slot is None:
         raise NotFound("QUESTION_NOT_FOUND")
-    content = questions.get(session, row.question_id)
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        connection.execute(_TOUCH, {"attempt_id": attempt_id, "now": now})
-    session.commit()
-    return QuestionView(row.position, content, float(row.points), row.answer, row.saved_seq)
+    content = _question(connection, slot.question_id)
+    _touch(connection, attempt_id, now)
+    return QuestionView(position, content, slot.points, row.answer, row.saved_seq)
 
 
-def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, answer, client_seq: int,
+def save_answer(connection: Connection, actor: Actor, attempt_id: int, position: int, answer, client_seq: int,
                 now: datetime | None = None) -> int:
     """Idempotent autosave: a later client_seq wins; an older or repeated one is acknowledged
-    and changes nothing. Returns the stored seq, committed before returning."""
+    and changes nothing. Returns the stored seq, durable before this returns (`connection`
+    is in autocommit mode)."""
     actor.require_role(ROLE_CANDIDATE)
     now = now or utcnow()
-    connection = session.connection()
-    row = connection.execute(_SLOT_FOR_SAVE, {"attempt_id": attempt_id, "position": position}).first()
-    _check_answering(row, actor, now)
-    if row.id is None:
+    slot = _slot(connection, attempt_id, position)
+    if slot is None:
+        _check_answering(connection.execute(_ATTEMPT_STATE, {"attempt_id": attempt_id}).first(), actor, now)
         raise NotFound("QUESTION_NOT_FOUND")
-    content = questions.get(session, row.question_id)
+    content = _question(connection, slot.question_id)
     value = check_answer(content.type, content.options, answer, content.blanks or 1)
-    saved_seq = row.saved_seq
-    if client_seq > saved_seq:
-        connection.execute(_SAVE, {"slot_id": row.id, "seq": client_seq, "answer": value, "now": now})
-        saved_seq = client_seq
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        connection.execute(_TOUCH, {"attempt_id": attempt_id, "now": now})
-    session.commit()
+    saved = connection.execute(_SAVE, {
+        "slot_id": slot.id, "seq": client_seq, "answer": value, "saved_at": now, "open_attempt_id": attempt_id,
+        "student_id": actor.user_id, "session_id": actor.session_id, "now": now,
+    }).first()
+    if saved is None:
+        # Nothing written: say why, or acknowledge an older or repeated seq.
+        row = connection.execute(_SLOT_ANSWER, {"attempt_id": attempt_id, "slot_id": slot.id}).first()
+        _check_answering(row, actor, now)
+        saved_seq = row.saved_seq
+    else:
+        saved_seq = saved.saved_seq
+    _touch(connection, attempt_id, now)
     return saved_seq
 
 

@@ -39,14 +39,19 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 20, autocommit: bool = False) -> Engine:
+    """`autocommit`: every statement is its own transaction, durable when it returns; for the
+    single-statement hot path (autosave), which then costs one round trip."""
+    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **options)
         event.listen(engine, "connect", _tune_sqlite)
         return engine
+    # A fixed pool and no overflow: under a burst, greenlets wait their turn for a connection
+    # instead of opening and closing connections (each one a PostgreSQL backend) by the hundred.
     # No pre-ping: it costs a round trip on every request of the autosave hot path; a connection
     # the server dropped fails one request, is invalidated, and the client retries the save.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=600)
+    return create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30, pool_recycle=600, **options)
 
 
 def _tune_sqlite(dbapi_connection, _record):

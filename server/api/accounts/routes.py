@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
 from flask.views import MethodView
-from flask_limiter import Limiter
 from flask_smorest import Blueprint
 
 from server.api.accounts.schemas import (
@@ -19,32 +17,10 @@ from server.api.accounts.schemas import (
 from server.api.auth import auth_required, current_actor, db
 from server.domain import accounts
 from server.domain.env_check import EnvCheck
-from server.domain.identity import normalize_login_name
 from server.domain.models import ROLE_ADMIN
 from server.extensions import client_address, services
 
 blp = Blueprint("accounts", __name__, description="登录与账号")
-
-
-def _login_username_key() -> str:
-    body = request.get_json(silent=True)
-    username = body.get("username") if isinstance(body, dict) else None
-    return "login-user:" + normalize_login_name(str(username or ""))
-
-
-def _login_failed(response) -> bool:
-    return response.status_code == 401
-
-
-def apply_login_limits(app: Flask, limiter: Limiter) -> None:
-    """Failed logins count per username and per client address (limits from settings)."""
-    endpoint = f"{blp.name}.login"
-    view = app.view_functions[endpoint]
-    view = limiter.limit(lambda: services().settings.LOGIN_USERNAME_LIMIT, key_func=_login_username_key,
-                         deduct_when=_login_failed, scope="login-user")(view)
-    view = limiter.limit(lambda: services().settings.LOGIN_ADDRESS_LIMIT, key_func=client_address,
-                         deduct_when=_login_failed, scope="login-address")(view)
-    app.view_functions[endpoint] = view
 
 
 @blp.route("/auth/login", methods=["POST"])
@@ -64,6 +40,8 @@ def login(payload):
             client_address=client_address(),
         ),
         app_services.settings.CLIENT_VERSION_MINIMUM,
+        app_services.throttle,
+        accounts.LoginLimits(app_services.settings.LOGIN_USERNAME_LIMIT, app_services.settings.LOGIN_ADDRESS_LIMIT),
     )
     return {
         "access_token": app_services.tokens.issue(accounts.actor_of(user)),

@@ -17,7 +17,7 @@ from server.api.attempts.schemas import (
     StartedAttemptSchema,
     SubmittedSchema,
 )
-from server.api.auth import auth_required, current_actor, db
+from server.api.auth import auth_required, autocommit_db, current_actor, db
 from server.api.pagination import paginate
 from server.domain import answering, attempts, catalogue, grading
 from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
@@ -54,7 +54,7 @@ def list_attempts(exam_id, pagination_parameters):
 @blp.response(200, QuestionViewSchema)
 def get_question(attempt_id, n):
     """Question n (from 1) with the saved answer; the same every time (FAQ 15)."""
-    return answering.get_question(db(), current_actor(), attempt_id, n)
+    return answering.get_question(autocommit_db(), current_actor(), attempt_id, n)
 
 
 @blp.route("/attempts/<int:attempt_id>/answers/<int:n>", methods=["PUT"])
@@ -63,7 +63,8 @@ def get_question(attempt_id, n):
 @blp.response(200, SavedSchema)
 def save_answer(payload, attempt_id, n):
     """Autosave an answer; a later client_seq wins, older ones are acknowledged and ignored."""
-    saved_seq = answering.save_answer(db(), current_actor(), attempt_id, n, payload["answer"], payload["client_seq"])
+    saved_seq = answering.save_answer(autocommit_db(), current_actor(), attempt_id, n, payload["answer"],
+                                      payload["client_seq"])
     return {"n": n, "saved_seq": saved_seq}
 
 
