@@ -1,4 +1,5 @@
-"""Exam attempts: start or resume, fetch, autosave, heartbeat, submit, auto-submit (FAQ 10, 15, 16).
+"""Exam attempts: start or resume, submit, auto-submit (FAQ 10, 14, 16). Fetching questions,
+autosave and heartbeats, the hot path, are in answering.py.
 
 The database is the source of truth. Every acknowledged save is committed before the answer
 leaves the server; jobs in Redis only speed things up, the sweep catches what Redis forgot.
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from server.domain import jobs
 from server.domain.actors import Actor
@@ -85,8 +86,10 @@ def start_or_resume(session: Session, actor: Actor, exam_id: int, policy: Attemp
 def _resume(session: Session, actor: Actor, attempt: Attempt, policy: AttemptPolicy,
             scheduler: jobs.JobScheduler, now: datetime) -> Attempt:
     attempt = _lock(session, attempt.id)
-    if attempt.status == ATTEMPT_IN_PROGRESS and _expiry_reason(attempt, policy, now):
-        _submit_locked(session, attempt, _expiry_reason(attempt, policy, now), now)
+    expired = _expiry_reason(attempt, policy, now) if attempt.status == ATTEMPT_IN_PROGRESS else None
+    if expired:
+        # Came back too late (FAQ 10): what was saved is submitted and graded.
+        _submit_locked(session, attempt, expired, now)
         session.commit()
         jobs.request_job(scheduler, jobs.GRADE_ATTEMPT, attempt.id, job_id=f"grade-{attempt.id}")
     if attempt.status != ATTEMPT_IN_PROGRESS:

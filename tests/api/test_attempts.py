@@ -294,3 +294,21 @@ def test_the_sweep_catches_what_a_lost_redis_forgot(service_urls, factory, exam_
     finally:
         stop_process(cron)
     assert result["submit_reason"] == "silence"
+
+
+def test_coming_back_after_the_silence_window_finds_it_submitted(service_urls, factory, exam_setup):
+    """FAQ 10: past the window the saved answers are submitted, even if no job ran yet."""
+    import time
+
+    _, student, exam = exam_setup
+    app = create_app(make_settings(service_urls, ATTEMPT_SILENCE_SECONDS=1))
+    client = app.test_client()
+    first_pc = factory.login_student(student)
+    attempt_id = start(client, first_pc, exam).get_json()["attempt_id"]
+    save(client, first_pc, attempt_id, 3, True, 1)
+    time.sleep(1.5)
+    late = start(client, factory.login_student(student), exam)
+    assert late.status_code == 409
+    assert (late.get_json()["code"], late.get_json()["submit_reason"]) == ("ATTEMPT_SUBMITTED", "silence")
+    result = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=first_pc.headers).get_json()
+    assert result["status"] == "grading" and result["submit_reason"] == "silence"

@@ -2,7 +2,6 @@
 
 from datetime import timedelta, datetime, timezone
 
-from tests.factories import valid_id
 
 
 def test_teacher_builds_batch_course_exam_and_enrols(client, factory):
