@@ -222,6 +222,7 @@ def main() -> int:
         _, save_p99 = recorder.report("save")
         _, fetch_p99 = recorder.report("fetch")
         if args.timeline:
+            recorder.report_timeline(recorder.start, 4, step=1)
             recorder.report_timeline(recorder.start, args.seconds)
         errors = sum(recorder.errors.values())
         print(f"(2) saturated, {args.concurrency} connections, {args.saturate_seconds:.0f} s each")

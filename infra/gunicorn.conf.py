@@ -8,7 +8,8 @@ worker_class = "gevent"
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
 timeout = 60
 graceful_timeout = 20
-keepalive = 5
+# Desktop clients save every few seconds: keep their connections rather than reconnecting.
+keepalive = 75
 # Several gunicorns may run on one machine (tests, benchmarks).
 control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None

@@ -62,12 +62,12 @@ _SLOT_ANSWER = (
                                      & (_slots.c.id == bindparam("slot_id"))))
     .where(_attempts.c.id == bindparam("attempt_id"))
 )
-# A slot and its question in one read (the cache-miss path).
-_SLOT = (
-    select(_slots.c.id, _slots.c.question_id, _slots.c.points,
+# A whole paper, slots and questions, in one read: what the slot cache holds for an attempt.
+_PAPER = (
+    select(_slots.c.id, _slots.c.position, _slots.c.question_id, _slots.c.points,
            _questions.c.type, _questions.c.stem, _questions.c.options, _questions.c.answer)
     .join(_questions, _questions.c.id == _slots.c.question_id)
-    .where(_slots.c.attempt_id == bindparam("attempt_id"), _slots.c.position == bindparam("position"))
+    .where(_slots.c.attempt_id == bindparam("attempt_id"))
 )
 _TOUCH = (
     update(_attempts)
@@ -86,16 +86,19 @@ class ImmutableCache:
         self._items: OrderedDict = OrderedDict()
         self._lock = Lock()
 
+    def put(self, key: Hashable, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+
     def get(self, key: Hashable, load: Callable[[], object | None]):
         with self._lock:
             value = self._items.get(key)
         if value is None:
             value = load()
             if value is not None:
-                with self._lock:
-                    self._items[key] = value
-                    if len(self._items) > self._size:
-                        self._items.popitem(last=False)
+                self.put(key, value)
         return value
 
 
@@ -133,14 +136,19 @@ def _question(connection: Connection, question_id: int) -> QuestionContent:
 
 
 def _slot(connection: Connection, attempt_id: int, position: int) -> Slot | None:
-    def load() -> Slot | None:
-        row = connection.execute(_SLOT, {"attempt_id": attempt_id, "position": position}).first()
-        if row is None:
-            return None
-        _question_cache.get(row.question_id, lambda: _content(row.type, row.stem, row.options, row.answer))
-        return Slot(row.id, row.question_id, float(row.points))
+    slot = _slot_cache.get((attempt_id, position), lambda: None)
+    if slot is None:
+        remember_paper(connection, attempt_id)
+        slot = _slot_cache.get((attempt_id, position), lambda: None)
+    return slot
 
-    return _slot_cache.get((attempt_id, position), load)
+
+def remember_paper(connection: Connection, attempt_id: int) -> None:
+    """Cache an attempt's whole paper in this process: done when the attempt starts or
+    resumes here, so the exam-start burst of first saves finds it warm."""
+    for row in connection.execute(_PAPER, {"attempt_id": attempt_id}):
+        _question_cache.get(row.question_id, lambda row=row: _content(row.type, row.stem, row.options, row.answer))
+        _slot_cache.put((attempt_id, row.position), Slot(row.id, row.question_id, float(row.points)))
 
 
 def _touch(connection: Connection, attempt_id: int, now: datetime) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.domain import jobs
 from server.domain.actors import Actor
+from server.domain.answering import remember_paper
 from server.domain.catalogue import deadline_of, my_exam
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, Forbidden, NotFound
@@ -80,6 +81,8 @@ def start_or_resume(session: Session, actor: Actor, exam_id: int, policy: Attemp
         existing = _find_attempt(session, entry.exam.id, actor.user_id)
         return StartedAttempt(_resume(session, actor, existing, policy, scheduler, now), resumed=True)
     _schedule_auto_submit(scheduler, attempt, policy)
+    remember_paper(session.connection(), attempt.id)
+    session.commit()
     return StartedAttempt(attempt, resumed=False)
 
 
@@ -99,6 +102,8 @@ def _resume(session: Session, actor: Actor, attempt: Attempt, policy: AttemptPol
         attempt.active_session = actor.session_id
         attempt.resume_count += 1
     attempt.last_seen_at = now
+    session.commit()
+    remember_paper(session.connection(), attempt.id)
     session.commit()
     return attempt
 
