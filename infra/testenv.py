@@ -1,8 +1,9 @@
-"""Run a command with real PostgreSQL and Redis started on free ports, then stop them.
+"""Run a command with real PostgreSQL, Redis and S3 (SeaweedFS) on free ports, then stop them.
 
     python -m infra.testenv -- pytest -q
 
-The command sees TEST_DATABASE_URL and TEST_REDIS_URL.
+The command sees TEST_DATABASE_URL, TEST_REDIS_URL and TEST_S3_ENDPOINT_URL,
+TEST_S3_ACCESS_KEY_ID, TEST_S3_SECRET_ACCESS_KEY, TEST_S3_BUCKET.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import signal
 import subprocess
 import sys
 
-from infra.services import postgres_server, redis_server
+from infra.services import postgres_server, redis_server, seaweed_s3
 
 
 def interrupt(_signum, _frame):
@@ -31,8 +32,12 @@ def main(argv: list[str]) -> int:
     with contextlib.ExitStack() as stack:
         database_url = stack.enter_context(postgres_server("examcloud_test"))
         redis_url = stack.enter_context(redis_server())
-        env = dict(os.environ, TEST_DATABASE_URL=database_url, TEST_REDIS_URL=redis_url)
-        print(f"test services: PostgreSQL {database_url}  Redis {redis_url}", flush=True)
+        s3 = stack.enter_context(seaweed_s3())
+        env = dict(os.environ, TEST_DATABASE_URL=database_url, TEST_REDIS_URL=redis_url,
+                   TEST_S3_ENDPOINT_URL=s3["endpoint_url"], TEST_S3_ACCESS_KEY_ID=s3["access_key_id"],
+                   TEST_S3_SECRET_ACCESS_KEY=s3["secret_access_key"], TEST_S3_BUCKET=s3["bucket"])
+        print(f"test services: PostgreSQL {database_url}  Redis {redis_url}  "
+              f"S3 {s3['endpoint_url']}", flush=True)
         try:
             return subprocess.call(argv, env=env)
         except KeyboardInterrupt:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from functools import cached_property
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,8 +45,22 @@ class Settings(BaseSettings):
     GRADING_RETRY_AFTER_SECONDS: int = Field(default=120, ge=1)
     QUESTION_IMPORT_MAX_ROWS: int = Field(default=5000, ge=1)
 
+    # The request body limit, and also the photo intake limit (FAQ 21: large album originals
+    # are accepted and downscaled by a worker; beyond this they are UPLOAD_TOO_LARGE).
     MAX_UPLOAD_BYTES: int = Field(default=25 * 1024 * 1024, ge=1024)
     IMPORT_MAX_ROWS: int = Field(default=20000, ge=1)
+
+    # Object storage for photos: a local folder by default, any S3-compatible service in
+    # production. The S3 credentials are required there (see the validator below).
+    STORAGE_BACKEND: Literal["local", "s3"] = "local"
+    STORAGE_LOCAL_DIR: str = "var/storage"
+    S3_ENDPOINT_URL: str | None = None
+    S3_BUCKET: str = "examcloud"
+    S3_REGION: str = "us-east-1"
+    S3_ACCESS_KEY_ID: str = ""
+    S3_SECRET_ACCESS_KEY: str = ""
+    # Long edge, in pixels, of the downscaled copy the workers keep of every photo (FAQ 21).
+    PHOTO_LONG_EDGE: int = Field(default=1600, ge=64, le=8192)
 
     EXAM_ADMIN_USERNAME: str = "admin"
     EXAM_ADMIN_PASSWORD: str = ""
@@ -63,6 +78,9 @@ class Settings(BaseSettings):
                 raise ValueError("SECRET_KEY must be set (at least 32 characters) in production")
             if self.DATABASE_URL.startswith("sqlite"):
                 raise ValueError("DATABASE_URL must point at PostgreSQL in production")
+            if self.STORAGE_BACKEND == "s3" and not (self.S3_ACCESS_KEY_ID and self.S3_SECRET_ACCESS_KEY):
+                raise ValueError("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set in production "
+                                 "when STORAGE_BACKEND=s3")
         return self
 
     @cached_property

@@ -1,4 +1,4 @@
-"""Shared fixtures: real PostgreSQL and Redis (started by `make test`, or here when missing)."""
+"""Shared fixtures: real PostgreSQL, Redis and S3 (started by `make test`, or here when missing)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,21 @@ def service_urls():
             redis_url = stack.enter_context(redis_server())
         upgrade(database_url)
         yield database_url, redis_url
+
+
+@pytest.fixture(scope="session")
+def s3_service():
+    """TEST_S3_* from infra.testenv, else a private SeaweedFS started now. Yields endpoint_url,
+    access_key_id, secret_access_key and bucket."""
+    names = ("endpoint_url", "access_key_id", "secret_access_key", "bucket")
+    values = {name: os.environ.get(f"TEST_S3_{name.upper()}") for name in names}
+    if all(values.values()):
+        yield values
+        return
+    from infra.services import seaweed_s3
+
+    with seaweed_s3() as started:
+        yield started
 
 
 def make_settings(service_urls, **overrides) -> Settings:

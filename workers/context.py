@@ -1,4 +1,4 @@
-"""What jobs need, made once per process: settings, database sessions, the job queue.
+"""What jobs need, made once per process: settings, database sessions, the job queue, storage.
 
 RQ forks a work horse per job; the worker disposes the engine before each fork
 (workers.worker.ExamWorker) so no pooled connection is shared across processes.
@@ -13,6 +13,7 @@ from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.adapters.queue import JobQueue
+from server.adapters.storage import Storage, make_storage
 from server.config import Settings, load_settings
 from server.domain.attempts import AttemptPolicy
 from server.domain.database import make_engine, make_session_factory
@@ -35,6 +36,11 @@ def session() -> Session:
 @lru_cache(maxsize=1)
 def job_queue() -> JobQueue:
     return JobQueue(Redis.from_url(settings().REDIS_URL))
+
+
+@lru_cache(maxsize=1)
+def storage() -> Storage:
+    return make_storage(settings())
 
 
 def attempt_policy() -> AttemptPolicy:

@@ -92,6 +92,10 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "METHOD_NOT_ALLOWED": CatalogueEntry("不支持该请求方法", None),
     "UPLOAD_TOO_LARGE": CatalogueEntry("上传的文件过大", 21),
     "UNSUPPORTED_MEDIA_TYPE": CatalogueEntry("不支持的内容类型", None),
+    # Photo uploads (FAQ 21)
+    "UNSUPPORTED_IMAGE": CatalogueEntry(
+        "仅支持 JPG、PNG、WebP、HEIC 格式的照片，文件也可能已损坏；请重新拍照或从相册选择照片后再上传", 21
+    ),
     "SERVICE_UNAVAILABLE": CatalogueEntry("服务暂时不可用，请稍后重试", None),
     "INTERNAL_ERROR": CatalogueEntry("服务器内部错误，请稍后重试；如仍有问题请联系网考管理人员", None),
 }

@@ -33,6 +33,14 @@ class NotFound(DomainError):
     """Unknown id, or another school's id (404)."""
 
 
+class TooLarge(DomainError):
+    """The upload exceeds a size limit (413)."""
+
+
+class Unsupported(DomainError):
+    """The upload's content is not a kind we accept, or is damaged (415)."""
+
+
 class Conflict(DomainError):
     """State conflict or duplicate (409)."""
 
