@@ -75,5 +75,22 @@ class IdSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
 
 
-class PaginationQuerySchema(ma.Schema):
-    """Documented by flask-smorest's paginate decorator."""
+class ImportFileSchema(ma.Schema):
+    """A bulk-import upload (multipart field `file`)."""
+
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class RowErrorSchema(ma.Schema):
+    line = ma.fields.Integer(required=True)
+    reason = ma.fields.String(required=True)
+    field = ma.fields.String(allow_none=True)
+
+
+class ImportReportSchema(ma.Schema):
+    """The per-row report of every bulk import."""
+
+    total = ma.fields.Integer(required=True)
+    created = ma.fields.Integer(required=True)
+    unchanged = ma.fields.Integer(required=True)
+    errors = ma.fields.List(ma.fields.Nested(RowErrorSchema), required=True)

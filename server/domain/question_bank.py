@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from server.domain.actors import Actor
 from server.domain.catalogue import get_course
 from server.domain.errors import InvalidInput
+from server.domain.import_report import ImportReport, RowError
 from server.domain.models import QUESTION_TYPES, Course, Question
 
 MAX_STEM = 20000
@@ -170,45 +171,27 @@ def count_by_type(session: Session, course_id: int) -> dict[str, int]:
     return {qtype: count for qtype, count in rows}
 
 
-@dataclass
-class QuestionImportError:
-    line: int
-    reason: str
-    field: str | None = None
-
-
-@dataclass
-class QuestionImportReport:
-    created: int = 0
-    unchanged: int = 0
-    errors: list[QuestionImportError] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return self.created + self.unchanged + len(self.errors)
-
-
 def import_questions(session: Session, actor: Actor, course_id: int, data: bytes, filename: str,
-                     max_rows: int) -> QuestionImportReport:
+                     max_rows: int) -> ImportReport:
     """JSON (a list of questions) or XLSX (题型, 题干, 选项, 答案, 分值[, 编号]); a report per row."""
     course = get_course(session, actor, course_id)
     rows = _read_question_rows(data, filename, max_rows)
     existing = list(session.scalars(select(Question).where(Question.course_id == course.id)))
     by_external = {q.external_id: q for q in existing if q.external_id}
     by_content = {(q.type, q.stem): q for q in existing}
-    report = QuestionImportReport()
+    report = ImportReport()
     for line, raw in rows:
         try:
             draft = validate_question(raw)
         except BadQuestion as exc:
-            report.errors.append(QuestionImportError(line, str(exc), exc.field))
+            report.errors.append(RowError(line, str(exc), exc.field))
             continue
         same = by_external.get(draft.external_id) if draft.external_id else by_content.get((draft.type, draft.stem))
         if same is not None:
             if _same_content(same, draft):
                 report.unchanged += 1
             else:
-                report.errors.append(QuestionImportError(line, "编号或题干已存在但内容不同，请核对", "external_id"))
+                report.errors.append(RowError(line, "编号或题干已存在但内容不同，请核对", "external_id"))
             continue
         question = _new_question(course, draft)
         session.add(question)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from server.domain.accounts import get_school, new_student
 from server.domain.actors import Actor
 from server.domain.errors import InvalidInput
+from server.domain.import_report import ImportReport, RowError
 from server.domain.identity import BadIdNumber, normalize_login_name, validate_id_number
 from server.domain.models import ROLE_CANDIDATE, User
 
@@ -29,25 +29,6 @@ HEADERS = {
 XLSX_MAGIC = b"PK\x03\x04"
 # Widths of users.student_no and users.name: a longer value is a row error, not a failed import.
 MAX_LENGTHS = {"student_no": 32, "name": 64}
-
-
-@dataclass
-class RowError:
-    line: int
-    reason: str
-    field: str | None = None
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    created_ids: list[int] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return self.created + self.unchanged + len(self.errors)
 
 
 def read_rows(data: bytes, filename: str = "", max_rows: int = 20000) -> list[tuple[int, dict]]:

@@ -7,15 +7,14 @@ from flask_smorest import Blueprint
 
 from server.api.auth import auth_required, current_actor, db
 from server.api.pagination import paginate
+from server.api.schemas import ImportFileSchema, ImportReportSchema
 from server.api.questions.schemas import (
     PaperRuleInSchema,
     PaperRuleSchema,
     QuestionCreateSchema,
-    QuestionImportReportSchema,
     QuestionQuerySchema,
     QuestionSchema,
 )
-from server.api.students.schemas import ImportFileSchema
 from server.api.uploads import uploaded_file
 from server.domain import papers, question_bank
 from server.domain.models import ROLE_ADMIN, ROLE_TEACHER
@@ -47,7 +46,7 @@ class Questions(MethodView):
 @blp.route("/courses/<int:course_id>/questions/import", methods=["POST"])
 @auth_required(*STAFF)
 @blp.arguments(ImportFileSchema, location="files")
-@blp.response(200, QuestionImportReportSchema)
+@blp.response(200, ImportReportSchema)
 def import_questions(_files, course_id):
     """Import questions from JSON or XLSX; answers a per-row report."""
     data, filename = uploaded_file()

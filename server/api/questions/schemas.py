@@ -43,19 +43,6 @@ class QuestionQuerySchema(ma.Schema):
     type = ma.fields.String(validate=ma.validate.OneOf(QUESTION_TYPES))
 
 
-class QuestionImportErrorSchema(ma.Schema):
-    line = ma.fields.Integer(required=True)
-    reason = ma.fields.String(required=True)
-    field = ma.fields.String(allow_none=True)
-
-
-class QuestionImportReportSchema(ma.Schema):
-    total = ma.fields.Integer(required=True)
-    created = ma.fields.Integer(required=True)
-    unchanged = ma.fields.Integer(required=True)
-    errors = ma.fields.List(ma.fields.Nested(QuestionImportErrorSchema), required=True)
-
-
 class SectionSchema(ma.Schema):
     type = ma.fields.String(required=True, validate=ma.validate.OneOf(QUESTION_TYPES))
     count = StrictInt(required=True, validate=ma.validate.Range(min=1, max=500))

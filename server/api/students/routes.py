@@ -7,10 +7,9 @@ from flask_smorest import Blueprint
 
 from server.api.auth import auth_required, current_actor, db
 from server.api.pagination import paginate
+from server.api.schemas import ImportFileSchema, ImportReportSchema
 from server.api.students.schemas import (
-    ImportFileSchema,
     ImportQuerySchema,
-    ImportReportSchema,
     StudentCreateSchema,
     StudentQuerySchema,
     StudentSchema,

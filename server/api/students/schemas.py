@@ -27,22 +27,5 @@ class StudentQuerySchema(ma.Schema):
              metadata={"description": "学号、证件号或姓名"})
 
 
-class ImportFileSchema(ma.Schema):
-    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
-
-
 class ImportQuerySchema(ma.Schema):
     school_id = ma.fields.Integer(validate=ID_RANGE, metadata={"description": "Admins only"})
-
-
-class RowErrorSchema(ma.Schema):
-    line = ma.fields.Integer(required=True)
-    reason = ma.fields.String(required=True)
-    field = ma.fields.String(allow_none=True)
-
-
-class ImportReportSchema(ma.Schema):
-    total = ma.fields.Integer(required=True)
-    created = ma.fields.Integer(required=True)
-    unchanged = ma.fields.Integer(required=True)
-    errors = ma.fields.List(ma.fields.Nested(RowErrorSchema), required=True)
