@@ -61,6 +61,7 @@ def init_services(app: Flask, settings: Settings) -> AppServices:
         connection = g.pop("autocommit_connection", None)
         if connection is not None:
             connection.close()
+
     return services
 
 
