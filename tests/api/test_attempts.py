@@ -30,6 +30,15 @@ def paper(client, logged, attempt):
             for n in range(1, attempt["question_count"] + 1)]
 
 
+def published_result(client, logged, attempt_id, timeout=30):
+    """Wait for the grading job (a real RQ worker) to publish the result."""
+    def result():
+        body = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=logged.headers).get_json()
+        return body if body["status"] == "published" else None
+
+    return wait_until(result, timeout=timeout)
+
+
 def save(client, logged, attempt_id, n, answer, seq):
     return client.put(f"/api/v1/attempts/{attempt_id}/answers/{n}", headers=logged.headers,
                       json={"answer": answer, "client_seq": seq})
@@ -182,8 +191,7 @@ def test_submit_then_grading_then_published_with_the_objective_score(client, fac
     assert "成绩计算中" in result["message"]
 
     start_worker()
-    published = wait_until(lambda: (r := client.get(f"/api/v1/attempts/{attempt_id}/result",
-                                                    headers=me.headers).get_json())["status"] == "published" and r)
+    published = published_result(client, me, attempt_id, timeout=20)
     assert published["objective_score"] == 15.0  # single 5 + judge 5 + fill 5; multiple wrong
     assert published["marking_complete"] is False and published["total_score"] == 15.0
     again = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=me.headers)
@@ -218,9 +226,7 @@ def test_silence_auto_submits_with_what_was_saved(service_urls, factory, exam_se
     attempt = start(client, me, exam).get_json()
     first = client.get(f"/api/v1/attempts/{attempt['attempt_id']}/questions/1", headers=me.headers).get_json()
     save(client, me, attempt["attempt_id"], 1, RIGHT_ANSWERS[first["type"]], 1)
-    result = wait_until(lambda: (r := client.get(f"/api/v1/attempts/{attempt['attempt_id']}/result",
-                                                 headers=me.headers).get_json())["status"] == "published" and r,
-                        timeout=30)
+    result = published_result(client, me, attempt["attempt_id"])
     assert result["submit_reason"] == "silence"
     assert result["objective_score"] == 5.0
     late = start(client, me, exam)
@@ -258,9 +264,7 @@ def test_exam_end_auto_submits_every_open_attempt(client, factory, start_worker)
         save(client, me, attempt["attempt_id"], 3, True, 1)
         attempts.append((me, attempt))
     for me, attempt in attempts:
-        result = wait_until(lambda: (r := client.get(f"/api/v1/attempts/{attempt['attempt_id']}/result",
-                                                     headers=me.headers).get_json())["status"] == "published" and r,
-                            timeout=30)
+        result = published_result(client, me, attempt["attempt_id"])
         assert result["submit_reason"] == "deadline"
         assert result["objective_score"] == 5.0
     late = save(client, attempts[0][0], attempts[0][1]["attempt_id"], 1, "B", 2)
@@ -288,9 +292,7 @@ def test_the_sweep_catches_what_a_lost_redis_forgot(service_urls, factory, exam_
     start_worker(quick)
     cron = subprocess.Popen([sys.executable, "-m", "workers.cron"], env=service_env(quick))
     try:
-        result = wait_until(lambda: (r := client.get(f"/api/v1/attempts/{attempt_id}/result",
-                                                     headers=me.headers).get_json())["status"] == "published" and r,
-                            timeout=30)
+        result = published_result(client, me, attempt_id)
     finally:
         stop_process(cron)
     assert result["submit_reason"] == "silence"
