@@ -112,7 +112,14 @@ def test_kill_9_loses_no_acknowledged_save_and_grades_once(service_urls, factory
         submitted = [attempt_id for _, attempt_id in sessions[: CANDIDATES // 2]]
         for http, attempt_id in sessions[: CANDIDATES // 2]:
             assert http.post(f"{base}/attempts/{attempt_id}/submit", timeout=10).status_code == 200
-        time.sleep(0.3)
+        # Kill it as soon as grading is under way: the first result is out, the rest are not.
+        with app.app_context():
+            def grading_started():
+                factory.session.expire_all()
+                return factory.session.scalars(select(Attempt.id).where(
+                    Attempt.id.in_(submitted), Attempt.result_status == "published")).first()
+
+            wait_until(grading_started, timeout=30, interval=0.01)
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
         with app.app_context():
