@@ -252,7 +252,7 @@ def test_exam_end_auto_submits_every_open_attempt(client, factory, start_worker)
     """FAQ 16: a candidate who could not submit is submitted at the exam's end."""
     school = factory.school()
     students = [factory.student(school) for _ in range(3)]
-    exam = factory.exam(school, starts_in=timedelta(minutes=-5), lasts=timedelta(minutes=5, seconds=4),
+    exam = factory.exam(school, starts_in=timedelta(minutes=-5), lasts=timedelta(minutes=5, seconds=8),
                         students=students)
     factory.questions(exam, SAMPLE_BANK)
     factory.paper_rule(exam, SAMPLE_RULE)
