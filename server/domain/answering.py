@@ -92,9 +92,12 @@ class ImmutableCache:
             if len(self._items) > self._size:
                 self._items.popitem(last=False)
 
-    def get(self, key: Hashable, load: Callable[[], object | None]):
+    def peek(self, key: Hashable):
         with self._lock:
-            value = self._items.get(key)
+            return self._items.get(key)
+
+    def get(self, key: Hashable, load: Callable[[], object | None]):
+        value = self.peek(key)
         if value is None:
             value = load()
             if value is not None:
@@ -136,10 +139,10 @@ def _question(connection: Connection, question_id: int) -> QuestionContent:
 
 
 def _slot(connection: Connection, attempt_id: int, position: int) -> Slot | None:
-    slot = _slot_cache.get((attempt_id, position), lambda: None)
+    slot = _slot_cache.peek((attempt_id, position))
     if slot is None:
         remember_paper(connection, attempt_id)
-        slot = _slot_cache.get((attempt_id, position), lambda: None)
+        slot = _slot_cache.peek((attempt_id, position))
     return slot
 
 

@@ -88,13 +88,13 @@ def start_or_resume(session: Session, actor: Actor, exam_id: int, policy: Attemp
 
 def _resume(session: Session, actor: Actor, attempt: Attempt, policy: AttemptPolicy,
             scheduler: jobs.JobScheduler, now: datetime) -> Attempt:
-    attempt = _lock(session, attempt.id)
+    attempt = lock_attempt(session, attempt.id)
     expired = _expiry_reason(attempt, policy, now) if attempt.status == ATTEMPT_IN_PROGRESS else None
     if expired:
         # Came back too late (FAQ 10): what was saved is submitted and graded.
         _submit_locked(session, attempt, expired, now)
         session.commit()
-        jobs.request_job(scheduler, jobs.GRADE_ATTEMPT, attempt.id, job_id=f"grade-{attempt.id}")
+        jobs.request_job(scheduler, jobs.GRADE_ATTEMPT, attempt.id, job_id=grade_job_id(attempt.id))
     if attempt.status != ATTEMPT_IN_PROGRESS:
         session.commit()
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
@@ -130,6 +130,11 @@ def check_job_id(attempt_id: int, at: datetime) -> str:
     return f"check-attempt-{attempt_id}-{int(at.timestamp())}"
 
 
+def grade_job_id(attempt_id: int) -> str:
+    """One grading job id per attempt: enqueuing it again replaces rather than duplicates."""
+    return f"grade-{attempt_id}"
+
+
 def _own_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
     """A candidate's own attempt; anybody else's is reported missing."""
     actor.require_role(ROLE_CANDIDATE)
@@ -139,7 +144,8 @@ def _own_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
     return attempt
 
 
-def _lock(session: Session, attempt_id: int) -> Attempt:
+def lock_attempt(session: Session, attempt_id: int) -> Attempt | None:
+    """The attempt, locked FOR UPDATE and re-read: submits and grading serialise on it."""
     return session.scalar(
         select(Attempt).where(Attempt.id == attempt_id).with_for_update().execution_options(populate_existing=True)
     )
@@ -153,7 +159,7 @@ def submit(session: Session, actor: Actor, attempt_id: int, scheduler: jobs.JobS
     """Answers at once; grading runs as a job. Submitting again is harmless (FAQ 16 retries)."""
     now = now or utcnow()
     attempt = _own_attempt(session, actor, attempt_id)
-    attempt = _lock(session, attempt.id)
+    attempt = lock_attempt(session, attempt.id)
     if attempt.status == ATTEMPT_IN_PROGRESS:
         if attempt.active_session != actor.session_id:
             raise Conflict("ATTEMPT_MOVED")
@@ -161,7 +167,7 @@ def submit(session: Session, actor: Actor, attempt_id: int, scheduler: jobs.JobS
         _submit_locked(session, attempt, reason, now)
     session.commit()
     if attempt.result_status == RESULT_GRADING:
-        jobs.request_job(scheduler, jobs.GRADE_ATTEMPT, attempt.id, job_id=f"grade-{attempt.id}")
+        jobs.request_job(scheduler, jobs.GRADE_ATTEMPT, attempt.id, job_id=grade_job_id(attempt.id))
     return attempt
 
 
@@ -187,7 +193,7 @@ def auto_submit_if_due(session: Session, attempt_id: int, policy: AttemptPolicy,
     Returns the reason when this call submitted it; None when it was not due or already done.
     """
     now = now or utcnow()
-    attempt = _lock(session, attempt_id)
+    attempt = lock_attempt(session, attempt_id)
     if attempt is None:
         raise LookupError(f"attempt {attempt_id} does not exist")
     reason = _expiry_reason(attempt, policy, now) if attempt.status == ATTEMPT_IN_PROGRESS else None

@@ -198,9 +198,7 @@ def my_exams(session: Session, actor: Actor, now: datetime | None = None) -> lis
         .options(joinedload(Exam.course))
         .order_by(Exam.starts_at, Exam.id)
     )
-    finished = set(session.scalars(
-        select(Attempt.exam_id).where(Attempt.student_id == actor.user_id, Attempt.status == ATTEMPT_SUBMITTED)
-    ))
+    finished = _finished_exam_ids(session, actor.user_id)
     return [availability(exam, now, finished=exam.id in finished) for exam in exams]
 
 
@@ -215,9 +213,13 @@ def my_exam(session: Session, actor: Actor, exam_id: int, now: datetime | None =
     )
     if enrolled is None:
         raise Forbidden("NOT_ENROLLED")
-    finished = session.scalar(select(Attempt.id).where(
-        Attempt.exam_id == exam.id, Attempt.student_id == actor.user_id, Attempt.status == ATTEMPT_SUBMITTED))
-    return availability(exam, now or utcnow(), finished=finished is not None)
+    return availability(exam, now or utcnow(), finished=exam.id in _finished_exam_ids(session, actor.user_id))
+
+
+def _finished_exam_ids(session: Session, student_id: int) -> set[int]:
+    """Exams the candidate has submitted (state `finished`)."""
+    return set(session.scalars(
+        select(Attempt.exam_id).where(Attempt.student_id == student_id, Attempt.status == ATTEMPT_SUBMITTED)))
 
 
 def deadline_of(exam: Exam, started_at: datetime) -> datetime:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from server.domain.actors import Actor
 from server.domain.answers import objective_points
+from server.domain.attempts import lock_attempt
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.models import (
@@ -22,7 +23,6 @@ from server.domain.models import (
     OBJECTIVE_TYPES,
     RESULT_GRADING,
     RESULT_PUBLISHED,
-    ROLE_CANDIDATE,
     Attempt,
     AttemptQuestion,
     Question,
@@ -34,9 +34,7 @@ ZERO = Decimal("0.00")
 def grade_attempt(session: Session, attempt_id: int, now: datetime | None = None) -> bool:
     """Store the objective score and publish; False when it was already graded."""
     now = now or utcnow()
-    attempt = session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id).with_for_update().execution_options(populate_existing=True)
-    )
+    attempt = lock_attempt(session, attempt_id)
     if attempt is None:
         raise LookupError(f"attempt {attempt_id} does not exist")
     if attempt.status != ATTEMPT_SUBMITTED:
@@ -131,10 +129,10 @@ RESULT_MESSAGES = {
 
 
 def get_result(session: Session, actor: Actor, attempt_id: int) -> Result:
-    attempt = session.scalar(select(Attempt).options(joinedload(Attempt.exam)).where(Attempt.id == attempt_id))
+    attempt = session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound("NOT_FOUND")
-    if actor.role == ROLE_CANDIDATE:
+    if actor.is_candidate:
         if attempt.student_id != actor.user_id:
             raise NotFound("NOT_FOUND")
     else:
@@ -142,7 +140,7 @@ def get_result(session: Session, actor: Actor, attempt_id: int) -> Result:
         actor.ensure_school(attempt.school_id)
     published = attempt.result_status == RESULT_PUBLISHED
     # Staff see the score under review; a candidate sees it only once it is published.
-    show = published or (not actor.role == ROLE_CANDIDATE and attempt.objective_score is not None)
+    show = published or not actor.is_candidate
     objective = attempt.objective_score if show else None
     subjective = attempt.subjective_score if show else None
     complete = attempt.subjective_score is not None

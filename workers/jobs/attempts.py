@@ -41,7 +41,7 @@ def _submit_if_due(attempt_id: int) -> str | None:
         reason = attempts.auto_submit_if_due(session, attempt_id, context.attempt_policy())
     if reason:
         log.info("attempt %s auto-submitted (%s)", attempt_id, reason)
-        context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=f"grade-{attempt_id}")
+        context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=attempts.grade_job_id(attempt_id))
     return reason
 
 
@@ -56,7 +56,7 @@ def sweep_attempts() -> dict:
         stuck = attempts.stuck_in_grading(
             session, timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
     for attempt_id in stuck:
-        context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=f"grade-{attempt_id}")
+        context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=attempts.grade_job_id(attempt_id))
     if submitted or stuck:
         log.info("sweep: auto-submitted %s, re-queued grading for %s", submitted, stuck)
     return {"auto_submitted": submitted, "regraded": stuck}
