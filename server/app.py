@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from server.config import Settings, load_settings
+from server.domain.database import MAX_INT4
 from server.extensions import init_services
 
 
@@ -75,10 +76,8 @@ class NoCookieSession(SessionInterface):
 class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` bounded to PostgreSQL's integer, the type of every id column."""
 
-    MAX_ID = 2**31 - 1
-
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", self.MAX_ID)
+        kwargs.setdefault("max", MAX_INT4)
         super().__init__(map, *args, **kwargs)
 
 

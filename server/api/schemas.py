@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from server.domain.clock import SHANGHAI, to_shanghai
+from server.domain.database import MAX_INT4
 
 
 class ErrorSchema(ma.Schema):
@@ -68,7 +69,7 @@ class StrictInt(ma.fields.Integer):
 
 #: Row ids are PostgreSQL `integer`s: a larger (or non-positive) id is a validation error (422),
 #: not a database error (500).
-ID_RANGE = ma.validate.Range(min=1, max=2**31 - 1)
+ID_RANGE = ma.validate.Range(min=1, max=MAX_INT4)
 
 
 class IdSchema(ma.Schema):

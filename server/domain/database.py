@@ -13,6 +13,10 @@ from sqlalchemy.types import TypeDecorator
 from server.domain.errors import Conflict
 
 
+# PostgreSQL `integer`: every id column and every stored sequence number.
+MAX_INT4 = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     pass
 

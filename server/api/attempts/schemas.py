@@ -2,6 +2,7 @@ import marshmallow as ma
 
 from server.api.questions.schemas import OptionSchema
 from server.api.schemas import BeijingDateTime, StrictInt
+from server.domain.database import MAX_INT4
 
 RESULT_STATES = ["in_progress", "grading", "pending_review", "published", "rejected"]
 
@@ -32,7 +33,7 @@ class AnswerSchema(ma.Schema):
     answer = ma.fields.Raw(required=True, allow_none=True, metadata={
         "description": "single: \"A\"; multiple: [\"A\",\"C\"]; judge: true/false; fill: [\"...\", ...]; "
                        "essay/photo: text; null clears"})
-    client_seq = StrictInt(required=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+    client_seq = StrictInt(required=True, validate=ma.validate.Range(min=1, max=MAX_INT4))
 
 
 class SavedSchema(ma.Schema):
