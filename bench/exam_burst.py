@@ -58,7 +58,7 @@ def seed(database_url: str, candidates: int) -> tuple[int, list[tuple[str, str]]
     now = utcnow()
     exam = catalogue.create_exam(session, admin, catalogue.ExamDraft(
         batch_id=batch.id, course_id=course.id, starts_at=now - timedelta(minutes=5),
-        ends_at=now + timedelta(hours=2), duration_minutes=120))
+        ends_at=now + timedelta(hours=2), duration_minutes=120, face_check_required=False))
     catalogue.enrol(session, admin, exam.id, [s.id for s in students])
     for raw in SAMPLE_BANK:
         question_bank.add_question(session, admin, course.id, raw)

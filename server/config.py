@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     FACE_MATCH_THRESHOLD: float = Field(default=0.45, gt=-1, lt=1)
     # Long edge, in pixels, of the downscaled copy the workers keep of every photo (FAQ 21).
     PHOTO_LONG_EDGE: int = Field(default=1600, ge=64, le=8192)
+    # A passed face check lets the candidate start the exam, or move it to another computer,
+    # for this long (FAQ 6-10).
+    FACE_CHECK_VALID_SECONDS: int = Field(default=3600, ge=60)
+    # Lifetime of the photo links handed to clients (presigned S3 URLs or signed local ones).
+    PHOTO_URL_TTL_SECONDS: int = Field(default=900, ge=30, le=7 * 24 * 3600)
+    # Bulk base-photo zips (FAQ 8): a school's photos at once, so a larger body than one photo.
+    BASE_PHOTO_ZIP_MAX_BYTES: int = Field(default=512 * 1024 * 1024, ge=1024)
+    BASE_PHOTO_ZIP_MAX_FILES: int = Field(default=5000, ge=1)
 
     EXAM_ADMIN_USERNAME: str = "admin"
     EXAM_ADMIN_PASSWORD: str = ""

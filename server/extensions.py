@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 from server.adapters.queue import JobQueue
+from server.adapters.storage import Storage, make_storage
 from server.adapters.throttle import FailureThrottle
 from server.config import Settings
 from server.domain.database import make_engine, make_session_factory
@@ -31,6 +32,11 @@ class AppServices:
     tokens: TokenService
     throttle: FailureThrottle
     jobs: JobQueue
+    storage: Storage
+
+    def photo_url(self, key: str | None) -> str | None:
+        """A short-lived download link for a processed photo (signed or presigned)."""
+        return self.storage.url(key, self.settings.PHOTO_URL_TTL_SECONDS) if key else None
 
 
 def client_address() -> str:
@@ -52,6 +58,7 @@ def init_services(app: Flask, settings: Settings) -> AppServices:
         tokens=TokenService(settings.secret_key, settings.ACCESS_TOKEN_TTL_SECONDS),
         throttle=FailureThrottle(settings.REDIS_URL),
         jobs=JobQueue(redis_client),
+        storage=make_storage(settings),
     )
     app.extensions[EXTENSION_KEY] = services
 

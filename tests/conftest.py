@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 
 import pytest
 import redis
@@ -55,9 +56,20 @@ def make_settings(service_urls, **overrides) -> Settings:
         # Cheap argon2 in tests; the production cost is a setting.
         PASSWORD_HASH_TIME_COST=1,
         PASSWORD_HASH_MEMORY_KIB=1024,
+        # Photos of this test run, never the repository's var/.
+        STORAGE_LOCAL_DIR=_storage_dir(),
     )
     values.update(overrides)
     return Settings(**values)
+
+
+_storage_dirs: list = []
+
+
+def _storage_dir() -> str:
+    if not _storage_dirs:
+        _storage_dirs.append(tempfile.TemporaryDirectory(prefix="examcloud-test-storage-"))
+    return _storage_dirs[0].name
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +121,8 @@ def service_env(settings: Settings, **overrides) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("TEST_", "PYTEST_"))}
     for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PASSWORD_HASH_TIME_COST",
                  "PASSWORD_HASH_MEMORY_KIB", "ATTEMPT_SILENCE_SECONDS", "SWEEP_INTERVAL_SECONDS",
-                 "GRADING_RETRY_AFTER_SECONDS"):
+                 "GRADING_RETRY_AFTER_SECONDS", "STORAGE_BACKEND", "STORAGE_LOCAL_DIR", "PUBLIC_BASE_URL",
+                 "FACE_MATCH_THRESHOLD", "FACE_CHECK_VALID_SECONDS", "PHOTO_LONG_EDGE"):
         env[name] = str(getattr(settings, name))
     env.update({key: str(value) for key, value in overrides.items()})
     return env
@@ -136,6 +149,59 @@ def start_worker(settings):
     yield start
     for process in started:
         stop_process(process)
+
+
+@pytest.fixture
+def run_media_jobs(app, settings, monkeypatch):
+    """Run what is queued on the media queue now, in this process, with a real RQ worker
+    (SimpleWorker, burst) and the real face engine (loaded once per test session)."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from server.domain.jobs import MEDIA_QUEUE
+    from server.extensions import EXTENSION_KEY
+    from workers import context
+
+    from server.domain.database import make_session_factory
+
+    services = app.extensions[EXTENSION_KEY]
+    sessions = make_session_factory(services.engine)
+    monkeypatch.setattr(context, "settings", lambda: settings)
+    monkeypatch.setattr(context, "session", lambda: sessions())
+    monkeypatch.setattr(context, "storage", lambda: services.storage)
+    connection = Redis.from_url(settings.REDIS_URL)
+    monkeypatch.setattr(context, "event_publisher", lambda: _event_log(connection))
+
+    def run(*queue_names: str) -> int:
+        """Run the jobs queued now (media by default); returns how many there were."""
+        queues = [Queue(name, connection=connection, serializer=JSONSerializer)
+                  for name in queue_names or (MEDIA_QUEUE,)]
+        queued = sum(queue.count for queue in queues)
+        SimpleWorker(queues, connection=connection, serializer=JSONSerializer).work(
+            burst=True, logging_level="WARNING")
+        return queued
+
+    return run
+
+
+@pytest.fixture
+def storage_keys(settings):
+    """The keys now in the test run's local photo storage."""
+    from pathlib import Path
+
+    root = Path(settings.STORAGE_LOCAL_DIR)
+
+    def keys() -> list[str]:
+        return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+    return keys
+
+
+def _event_log(connection):
+    from server.adapters.events import EventLog
+
+    return EventLog(connection)
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):

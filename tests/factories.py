@@ -80,7 +80,9 @@ class Factory:
 
     def exam(self, school: School, *, starts_in: timedelta = timedelta(minutes=-10),
              lasts: timedelta = timedelta(hours=2), duration_minutes: int = 90,
-             students: list[User] = ()):
+             students: list[User] = (), face_check_required: bool = False):
+        """An open exam. Unlike the API's default, no entry face check unless a test asks:
+        most tests are about answering, and tests/api/test_face_checks.py covers the check."""
         now = utcnow()
         actor = Actor(user_id=0, role=ROLE_ADMIN, school_id=None)
         with self.app.app_context():
@@ -89,6 +91,7 @@ class Factory:
             exam = catalogue.create_exam(self.session, actor, catalogue.ExamDraft(
                 batch_id=batch.id, course_id=course.id, starts_at=now + starts_in,
                 ends_at=now + starts_in + lasts, duration_minutes=duration_minutes,
+                face_check_required=face_check_required,
             ))
             if students:
                 catalogue.enrol(self.session, actor, exam.id, [s.id for s in students])

@@ -17,6 +17,7 @@ from server.adapters.storage import Storage, make_storage
 from server.config import Settings, load_settings
 from server.domain.attempts import AttemptPolicy
 from server.domain.database import make_engine, make_session_factory
+from server.domain.faces import FacePolicy
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +42,25 @@ def job_queue() -> JobQueue:
 @lru_cache(maxsize=1)
 def storage() -> Storage:
     return make_storage(settings())
+
+
+def face_engine():
+    """The process's face engine (built once; media workers build and warm it at start)."""
+    from server.adapters import faces
+
+    return faces.engine(settings().FACE_MODEL_DIR)
+
+
+@lru_cache(maxsize=1)
+def event_publisher():
+    """Events for the desktop exam sessions (their SSE streams read the same Redis log)."""
+    from server.adapters.events import EventLog
+
+    return EventLog(Redis.from_url(settings().REDIS_URL))
+
+
+def face_policy() -> FacePolicy:
+    return FacePolicy(threshold=settings().FACE_MATCH_THRESHOLD, long_edge=settings().PHOTO_LONG_EDGE)
 
 
 def attempt_policy() -> AttemptPolicy:

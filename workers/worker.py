@@ -1,9 +1,14 @@
 """RQ worker process start-up.
 
     python -m workers.worker [--with-scheduler] [QUEUE ...]
+    python -m workers.worker --media
 
 The database engine is created lazily and disposed before every fork, so no connection
 crosses into a job's work horse (RQ forks one per job).
+
+`--media` serves the photo and face queue without forking: the face models are loaded and
+warmed once, at start, and every job of the process uses them (ONNX Runtime's thread pools do
+not survive a fork, and loading the models per job would cost more than the job).
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ import argparse
 import logging
 
 from redis import Redis
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
 from server.adapters.queue import QUEUE_NAMES
+from server.domain.jobs import MEDIA_QUEUE
 from workers import context
 
 
@@ -33,13 +39,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--with-scheduler", action="store_true",
                         help="also move scheduled jobs (run exactly one of these)")
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    parser.add_argument("--media", action="store_true",
+                        help="serve the photo/face queue in-process with the face models loaded")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = context.settings()
-    context.session_factory()  # the engine exists once; it is disposed before every fork
     connection = Redis.from_url(settings.REDIS_URL)
-    queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in args.queues]
-    worker = ExamWorker(queues, connection=connection, serializer=JSONSerializer)
+    if args.media:
+        from server.adapters import faces
+
+        faces.warm_up(settings.FACE_MODEL_DIR)
+        worker_class, queue_names = SimpleWorker, [MEDIA_QUEUE]
+    else:
+        context.session_factory()  # the engine exists once; it is disposed before every fork
+        worker_class, queue_names = ExamWorker, args.queues
+    queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in queue_names]
+    worker = worker_class(queues, connection=connection, serializer=JSONSerializer)
     worker.work(with_scheduler=args.with_scheduler, burst=args.burst)
 
 

@@ -21,8 +21,12 @@ class ExamApi(Api):
 def init_api(app: Flask) -> ExamApi:
     from server.api.accounts.routes import blp as accounts_blp
     from server.api.attempts.routes import blp as attempts_blp
+    from server.api.base_photos.routes import blp as base_photos_blp
     from server.api.catalogue.routes import blp as catalogue_blp
+    from server.api.faces.routes import blp as faces_blp
+    from server.api.files.routes import blp as files_blp
     from server.api.integrity.routes import blp as integrity_blp
+    from server.api.proctoring.routes import blp as proctoring_blp
     from server.api.questions.routes import blp as questions_blp
     from server.api.students.routes import blp as students_blp
     from server.api.system.routes import blp as system_blp
@@ -34,8 +38,8 @@ def init_api(app: Flask) -> ExamApi:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
     )
-    for blueprint in (system_blp, accounts_blp, students_blp, catalogue_blp, questions_blp, attempts_blp,
-                      integrity_blp):
+    for blueprint in (system_blp, accounts_blp, students_blp, base_photos_blp, catalogue_blp, questions_blp,
+                      faces_blp, attempts_blp, proctoring_blp, integrity_blp, files_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(site_blp)
     return api

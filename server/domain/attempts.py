@@ -23,10 +23,13 @@ from server.domain.errors import Conflict, Forbidden, NotFound
 from server.domain.models import (
     ATTEMPT_IN_PROGRESS,
     ATTEMPT_SUBMITTED,
+    FACE_CHECK_PASSED,
     RESULT_GRADING,
     ROLE_CANDIDATE,
     Attempt,
     AttemptQuestion,
+    Exam,
+    FaceCheck,
 )
 from server.domain.papers import draw_paper
 
@@ -38,6 +41,9 @@ SUBMIT_AFTER_SILENCE = "silence"
 @dataclass(frozen=True)
 class AttemptPolicy:
     silence: timedelta
+    # How long a passed face check lets the candidate start the exam or move it to another
+    # computer (FAQ 6-10); exams with face_check_required off skip it.
+    face_check_valid_for: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,13 @@ def start_or_resume(session: Session, actor: Actor, exam_id: int, policy: Attemp
     entry = my_exam(session, actor, exam_id, now)  # NOT_FOUND / NOT_ENROLLED
     existing = _find_attempt(session, entry.exam.id, actor.user_id)
     if existing is not None:
+        if existing.status == ATTEMPT_IN_PROGRESS and existing.active_session != actor.session_id:
+            # Another computer takes the attempt over: the person must be checked there too.
+            _require_face_check(session, entry.exam, actor.user_id, policy, now)
         return StartedAttempt(_resume(session, actor, existing, policy, scheduler, now), resumed=True)
     if not entry.can_enter:
         raise Forbidden("EXAM_NOT_OPEN", reason=entry.reason, state=entry.state)
+    _require_face_check(session, entry.exam, actor.user_id, policy, now)
     paper = draw_paper(session, entry.exam)  # PAPER_RULE_MISSING (FAQ 14)
     attempt = Attempt(
         exam_id=entry.exam.id, student_id=actor.user_id, school_id=entry.exam.school_id,
@@ -106,6 +116,20 @@ def _resume(session: Session, actor: Actor, attempt: Attempt, policy: AttemptPol
     remember_paper(session.connection(), attempt.id)
     session.commit()
     return attempt
+
+
+def _require_face_check(session: Session, exam: Exam, student_id: int, policy: AttemptPolicy,
+                        now: datetime) -> None:
+    """FACE_CHECK_REQUIRED unless the exam skips it or a check passed recently."""
+    if not exam.face_check_required:
+        return
+    passed = session.scalar(select(FaceCheck.id).where(
+        FaceCheck.exam_id == exam.id, FaceCheck.student_id == student_id,
+        FaceCheck.status == FACE_CHECK_PASSED,
+        FaceCheck.completed_at >= now - policy.face_check_valid_for,
+    ).limit(1))
+    if passed is None:
+        raise Forbidden("FACE_CHECK_REQUIRED")
 
 
 def _find_attempt(session: Session, exam_id: int, student_id: int) -> Attempt | None:

@@ -96,6 +96,21 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "UNSUPPORTED_IMAGE": CatalogueEntry(
         "仅支持 JPG、PNG、WebP、HEIC 格式的照片，文件也可能已损坏；请重新拍照或从相册选择照片后再上传", 21
     ),
+    "PHOTO_SAVE_FAILED": CatalogueEntry("照片保存失败，请检查网络后重新上传", 9),
+    "ZIP_BAD_FILE": CatalogueEntry("无法读取压缩包，请上传 ZIP 文件，照片以“学号.jpg”命名", 8),
+    "ZIP_TOO_MANY_FILES": CatalogueEntry("压缩包中的照片过多，请分批上传", 8),
+    # Face checks and base photos (FAQ 6, 7, 8, 9)
+    "FACE_CHECK_REQUIRED": CatalogueEntry(
+        "请先完成人脸识别再进入考试：确定电脑有摄像头并且可用，识别时参照提示进行坐姿、光线的调整", 7
+    ),
+    "CAPTURE_SAVE_FAILED": CatalogueEntry(
+        "抓拍照片保存失败：考生的网络环境不好，抓拍的相片不能进行认证，请确认网络情况，退出后再进入重试", 9
+    ),
+    "REQUEST_DECIDED": CatalogueEntry("该底照申请已经处理过了", None),
+    "REQUEST_NOT_READY": CatalogueEntry("申请的照片仍在处理中，请稍后再审核", None),
+    "BASE_PHOTO_UNUSABLE": CatalogueEntry("该照片中没有一张清晰的人脸，不能作为底照，请驳回并让学生重新上传", 7),
+    # Proctoring review (FAQ 18)
+    "REVIEW_NOT_PENDING": CatalogueEntry("该考试记录不在待审核状态", 18),
     "SERVICE_UNAVAILABLE": CatalogueEntry("服务暂时不可用，请稍后重试", None),
     "INTERNAL_ERROR": CatalogueEntry("服务器内部错误，请稍后重试；如仍有问题请联系网考管理人员", None),
 }

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
+from server.domain import proctoring
 from server.domain.actors import Actor
 from server.domain.answers import objective_points
 from server.domain.attempts import lock_attempt
@@ -32,14 +33,16 @@ ZERO = Decimal("0.00")
 
 
 def grade_attempt(session: Session, attempt_id: int, now: datetime | None = None) -> bool:
-    """Store the objective score and publish; False when it was already graded."""
+    """Store the objective score, then publish it or hold it for review (FAQ 18); False when it
+    was already graded (the result is only settled again)."""
     now = now or utcnow()
     attempt = lock_attempt(session, attempt_id)
     if attempt is None:
         raise LookupError(f"attempt {attempt_id} does not exist")
     if attempt.status != ATTEMPT_SUBMITTED:
         raise RuntimeError(f"attempt {attempt_id} is not submitted; nothing to grade")
-    if attempt.result_status != RESULT_GRADING:
+    if attempt.result_status != RESULT_GRADING or attempt.graded_at is not None:
+        proctoring.settle_result(session, attempt.id)
         session.commit()
         return False
     objective = ZERO
@@ -50,8 +53,8 @@ def grade_attempt(session: Session, attempt_id: int, now: datetime | None = None
     attempt.objective_score = objective
     attempt.subjective_score = _subjective_total(session, attempt.id)
     attempt.graded_at = now
-    attempt.result_status = RESULT_PUBLISHED
     attempt.grading_runs += 1
+    proctoring.settle_result(session, attempt.id)
     session.commit()
     return True
 
@@ -60,7 +63,7 @@ def _paper(session: Session, attempt_id: int) -> list[tuple[AttemptQuestion, Que
     return list(session.execute(
         select(AttemptQuestion, Question).join(Question, Question.id == AttemptQuestion.question_id)
         .where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)
-    ).tuples())
+    ))
 
 
 def _subjective_total(session: Session, attempt_id: int) -> Decimal | None:

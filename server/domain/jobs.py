@@ -28,6 +28,16 @@ CHECK_ATTEMPT = JobSpec("workers.jobs.attempts.check_attempt", queue="high", tim
 SWEEP_ATTEMPTS = JobSpec("workers.jobs.attempts.sweep_attempts", queue="default", timeout=300,
                          retry_intervals=())
 
+# Photos and faces run on their own queue, served by workers that keep the face models loaded
+# (workers.worker --media): the models load once per process, not per job.
+MEDIA_QUEUE = "media"
+PREPARE_BASE_PHOTO = JobSpec("workers.jobs.faces.prepare_base_photo", queue=MEDIA_QUEUE, timeout=60)
+RUN_FACE_CHECK = JobSpec("workers.jobs.faces.run_face_check", queue=MEDIA_QUEUE, timeout=60,
+                         retry_intervals=(2, 10, 30))
+SCORE_BASE_PHOTO_REQUEST = JobSpec("workers.jobs.faces.score_base_photo_request", queue=MEDIA_QUEUE,
+                                   timeout=60)
+ANALYSE_SNAPSHOT = JobSpec("workers.jobs.proctoring.analyse_snapshot", queue=MEDIA_QUEUE, timeout=60)
+
 
 class JobScheduler(Protocol):
     def enqueue(self, spec: JobSpec, *args: int | str, job_id: str | None = None,

@@ -2,48 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import io
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image, ImageEnhance, ImageFilter
 
 from server.adapters import faces
+from tests.face_photos import GDP, PLAYERS, T1, VECTRON, YAOMING, face_crop, jpeg
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
-
-
-def _insightface_images() -> Path:
-    spec = importlib.util.find_spec("insightface")
-    assert spec is not None and spec.origin is not None
-    return Path(spec.origin).parent / "data" / "images"
-
-
-VECTRON = faces.default_model_dir()
-YAOMING = VECTRON / "yaoming.jpg"
-PLAYERS = VECTRON / "players.jpg"
-GDP = VECTRON / "gdp.jpg"
-T1 = _insightface_images() / "t1.jpg"
-
-
-def jpeg(image: Image.Image, quality: int = 92) -> bytes:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()
-
-
-def face_crop(engine: faces.FaceEngine, path: Path, index: int, upscale: int = 3) -> bytes:
-    """A square around face `index` (about 1.6x the face), upscaled like a phone close-up."""
-    data = path.read_bytes()
-    boxes, _ = engine.detect(faces.decode(data))
-    x1, y1, x2, y2 = boxes[index, :4]
-    half = 0.8 * max(x2 - x1, y2 - y1)
-    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-    image = Image.open(io.BytesIO(data)).convert("RGB")
-    crop = image.crop((int(cx - half), int(cy - half), int(cx + half), int(cy + half)))
-    return jpeg(crop.resize((crop.width * upscale, crop.height * upscale), Image.LANCZOS))
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ COMPOSE = INFRA / "compose.yaml"
 DOCKERFILE = INFRA / "Dockerfile"
 GUNICORN_CONF = INFRA / "gunicorn.conf.py"
 
-APP_SERVICES = ("api", "worker", "scheduler", "sweeper")
+APP_SERVICES = ("api", "worker", "media-worker", "scheduler", "sweeper")
 API_COMMAND = ["gunicorn", "-c", "infra/gunicorn.conf.py", "server.app:create_app()"]
 
 # Environment variables the app services may set although server.config.Settings has no field
@@ -114,6 +114,10 @@ def test_exactly_one_scheduler_and_scalable_workers(services):
     # Workers can be scaled (--scale worker=N); only the scheduler schedules.
     assert _command(worker) == ["python", "-m", "workers.worker"]
     assert "container_name" not in worker
+
+
+def test_media_workers_serve_the_photo_and_face_queue(services):
+    assert _command(services["media-worker"]) == ["python", "-m", "workers.worker", "--media"]
 
 
 def test_exactly_one_sweeper_runs_the_periodic_sweep(services):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from server.domain import attempts, grading, jobs
+from server.domain import attempts, grading, jobs, proctoring
 from workers import context
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,12 @@ def sweep_attempts() -> dict:
             session, timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
     for attempt_id in stuck:
         context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=attempts.grade_job_id(attempt_id))
-    if submitted or stuck:
-        log.info("sweep: auto-submitted %s, re-queued grading for %s", submitted, stuck)
-    return {"auto_submitted": submitted, "regraded": stuck}
+    # A snapshot whose analysis Redis forgot would hold its attempt's result in grading forever.
+    with context.session() as session:
+        snapshots = proctoring.stale_snapshots(
+            session, timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
+    for snapshot_id in snapshots:
+        context.job_queue().enqueue(jobs.ANALYSE_SNAPSHOT, snapshot_id, job_id=f"snapshot-{snapshot_id}")
+    if submitted or stuck or snapshots:
+        log.info("sweep: auto-submitted %s, re-queued grading for %s, snapshots %s", submitted, stuck, snapshots)
+    return {"auto_submitted": submitted, "regraded": stuck, "snapshots": snapshots}

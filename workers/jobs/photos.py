@@ -11,28 +11,17 @@ import logging
 
 from PIL import Image
 
-from server.domain import images
+from server.domain import photos
 from workers import context
 
 log = logging.getLogger(__name__)
 
 
 def downscale_photo(original_key: str, output_key: str) -> dict:
-    """Store downscale_jpeg(original) under `output_key`, unless it is already there.
-
-    The storage write is atomic (temporary file + rename, or one S3 PUT), so the output is
-    either absent or complete; checking for it is enough to make a rerun harmless.
-    """
-    storage = context.storage()
-    if storage.exists(output_key):
-        data = storage.get(output_key)
-        log.info("photo %s already downscaled to %s", original_key, output_key)
-    else:
-        original = storage.get(original_key)
-        data = images.downscale_jpeg(original, context.settings().PHOTO_LONG_EDGE)
-        storage.put(output_key, data, "image/jpeg")
-        log.info("photo %s downscaled to %s (%d -> %d bytes)", original_key, output_key,
-                 len(original), len(data))
+    """Store the processed copy of `original_key` under `output_key`, then delete the original
+    (it carries the EXIF/GPS block). A rerun finds the copy and returns it."""
+    data = photos.process_original(context.storage(), original_key, output_key, context.settings().PHOTO_LONG_EDGE)
     with Image.open(io.BytesIO(data)) as image:
         width, height = image.size
+    log.info("photo %s downscaled to %s (%d bytes)", original_key, output_key, len(data))
     return {"key": output_key, "width": width, "height": height, "bytes": len(data)}

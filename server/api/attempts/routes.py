@@ -28,7 +28,9 @@ STAFF = (ROLE_ADMIN, ROLE_TEACHER)
 
 
 def _policy() -> attempts.AttemptPolicy:
-    return attempts.AttemptPolicy(silence=timedelta(seconds=services().settings.ATTEMPT_SILENCE_SECONDS))
+    settings = services().settings
+    return attempts.AttemptPolicy(silence=timedelta(seconds=settings.ATTEMPT_SILENCE_SECONDS),
+                                  face_check_valid_for=timedelta(seconds=settings.FACE_CHECK_VALID_SECONDS))
 
 
 @blp.route("/exams/<int:exam_id>/attempts", methods=["POST"])

@@ -1,0 +1,34 @@
+"""Face checks at exam entry (FAQ 6-9)."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from server.api.auth import auth_required, current_actor, db
+from server.api.faces.schemas import CaptureSchema, FaceCheckSchema
+from server.api.uploads import uploaded_file
+from server.domain import face_checks
+from server.domain.models import ROLE_CANDIDATE
+from server.extensions import services
+
+blp = Blueprint("faces", __name__, description="人脸识别")
+
+
+@blp.route("/exams/<int:exam_id>/face-checks", methods=["POST"])
+@auth_required(ROLE_CANDIDATE)
+@blp.arguments(CaptureSchema, location="files")
+@blp.response(202, FaceCheckSchema)
+def create_face_check(_files, exam_id):
+    """Send a webcam capture for the entry face check; poll the answer or watch the events."""
+    data, _name = uploaded_file()
+    app = services()
+    return face_checks.request_face_check(db(), current_actor(), exam_id, data, app.storage,
+                                          app.settings.MAX_UPLOAD_BYTES, app.jobs)
+
+
+@blp.route("/face-checks/<int:check_id>")
+@auth_required()
+@blp.response(200, FaceCheckSchema)
+def get_face_check(check_id):
+    """A face check's status, reason and score."""
+    return face_checks.get_face_check(db(), current_actor(), check_id)

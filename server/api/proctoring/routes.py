@@ -1,0 +1,66 @@
+"""Proctoring (FAQ 3, 18): webcam snapshots, client integrity reports, and the review queue."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from server.api.auth import auth_required, current_actor, db
+from server.api.pagination import paginate
+from server.api.proctoring.schemas import (
+    ClientEventResultSchema,
+    ClientEventSchema,
+    ReviewDecisionSchema,
+    ReviewQuerySchema,
+    ReviewSchema,
+    SnapshotFileSchema,
+    SnapshotSchema,
+)
+from server.api.uploads import uploaded_file
+from server.domain import proctoring
+from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
+from server.extensions import client_address, services
+
+blp = Blueprint("proctoring", __name__, description="监考")
+STAFF = (ROLE_ADMIN, ROLE_TEACHER)
+
+
+@blp.route("/attempts/<int:attempt_id>/snapshots", methods=["POST"])
+@auth_required(ROLE_CANDIDATE)
+@blp.arguments(SnapshotFileSchema, location="files")
+@blp.response(202, SnapshotSchema)
+def create_snapshot(_files, attempt_id):
+    """Send a desktop webcam frame (every minute or so); it is analysed for proctoring flags."""
+    data, _name = uploaded_file()
+    app = services()
+    return proctoring.desktop_snapshot(db(), current_actor(), attempt_id, data, app.storage,
+                                       app.settings.MAX_UPLOAD_BYTES, app.jobs)
+
+
+@blp.route("/attempts/<int:attempt_id>/integrity-events", methods=["POST"])
+@auth_required(ROLE_CANDIDATE)
+@blp.arguments(ClientEventSchema)
+@blp.response(201, ClientEventResultSchema)
+def report_event(payload, attempt_id):
+    """Report what the desktop client detected during the exam (e-01, e-02, camera_black, ...)."""
+    event, flag = proctoring.report_client_event(db(), current_actor(), attempt_id, payload["code"],
+                                                 payload["detail"], client_address())
+    return {"event": event, "flag": flag}
+
+
+@blp.route("/reviews")
+@auth_required(*STAFF)
+@blp.arguments(ReviewQuerySchema, location="query")
+@blp.response(200, ReviewSchema(many=True))
+@blp.paginate()
+def list_reviews(query, pagination_parameters):
+    """Flagged attempts (监考待审) with their flags and evidence photos."""
+    return paginate(proctoring.review_query(current_actor(), query.get("status")), pagination_parameters)
+
+
+@blp.route("/attempts/<int:attempt_id>/review", methods=["POST"])
+@auth_required(*STAFF)
+@blp.arguments(ReviewDecisionSchema)
+@blp.response(200, ReviewSchema)
+def review(payload, attempt_id):
+    """Approve (publish the score) or reject a flagged attempt."""
+    return proctoring.review_attempt(db(), current_actor(), attempt_id, payload["decision"], payload.get("note"))

@@ -1,0 +1,23 @@
+"""What the desktop exam session is told as it happens (its event stream, issue 5's SSE).
+
+The domain names the event types; the adapter (server.adapters.events) stores and delivers them.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+PAIRED = "paired"
+UPLOAD_RECEIVED = "upload_received"
+PHOTO_READY = "photo_ready"
+UPLOAD_REJECTED = "upload_rejected"
+FACE_CHECK = "face_check"
+FLAG_RAISED = "flag_raised"
+SECOND_CAMERA_LOST = "second_camera_lost"
+EVENT_TYPES = (PAIRED, UPLOAD_RECEIVED, PHOTO_READY, UPLOAD_REJECTED, FACE_CHECK, FLAG_RAISED,
+               SECOND_CAMERA_LOST)
+
+
+class EventPublisher(Protocol):
+    def publish(self, attempt_id: int, type: str, data: dict) -> str:
+        """Append the event to the attempt's log and wake its listeners; returns the event id."""

@@ -1,0 +1,137 @@
+"""Face check at exam entry (FAQ 6, 7, 8, 9): a live capture against the student's base photo.
+
+The request stores the capture and answers at once (202); a job on the media queue runs the
+face engine and records the verdict, which the candidate polls or receives on the event stream.
+Starting an exam that requires it needs a recent passed check.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.adapters.storage import Storage
+from server.domain import base_photos, events, images, jobs, photos
+from server.domain.actors import Actor
+from server.domain.catalogue import my_exam
+from server.domain.clock import utcnow
+from server.domain.errors import NotFound
+from server.domain.faces import FaceAnalyser, FacePolicy, embedding_vector, similarity
+from server.domain.models import (
+    FACE_CHECK_FAILED,
+    FACE_CHECK_PASSED,
+    FACE_CHECK_QUEUED,
+    ROLE_CANDIDATE,
+    Attempt,
+    FaceCheck,
+)
+
+NO_BASE_PHOTO = "no_base_photo"
+MISMATCH = "mismatch"
+
+# What the candidate is told for each outcome, in the FAQ's words, and the FAQ entry.
+REASON_MESSAGES: dict[str, tuple[str, int]] = {
+    "no_face": ("没有检测到人脸：请确定电脑有摄像头，并且摄像头是可用的状态，正对摄像头后重试", 6),
+    "multiple_faces": ("画面中有多张人脸：识别时镜头前只能有考生本人", 7),
+    "too_dark": ("光线不足：请参照识别时的提示，进行坐姿、光线的调整后重试", 7),
+    "blurry": ("照片模糊：请保持不动，进行坐姿、光线的调整后重试", 7),
+    "face_too_small": ("人脸太小：请靠近摄像头，进行坐姿的调整后重试", 7),
+    MISMATCH: ("识别失败：请确定考生与底片为同一人，参照识别时的提示，进行坐姿、光线的调整；"
+               "如还不能识别请与老师联系，在确认本人的情况下，申请更新底片", 7),
+    NO_BASE_PHOTO: ("没有底照：请与学校老师联系，请老师更新上传学生相片", 8),
+    "unsupported": ("抓拍照片保存失败：请确认网络情况，退出后再进入重试", 9),
+}
+PASSED_MESSAGE = "人脸识别通过"
+
+
+def message_for(status: str, reason: str | None) -> tuple[str | None, int | None]:
+    if status == FACE_CHECK_PASSED:
+        return PASSED_MESSAGE, None
+    if reason is None:
+        return None, None
+    return REASON_MESSAGES.get(reason, REASON_MESSAGES["unsupported"])
+
+
+# --- the request ---
+
+
+def request_face_check(session: Session, actor: Actor, exam_id: int, capture: bytes, storage: Storage,
+                       max_bytes: int, scheduler: jobs.JobScheduler) -> FaceCheck:
+    """Store the capture and queue the check; without any base photo it fails at once (FAQ 8)
+    and the capture is not kept."""
+    actor.require_role(ROLE_CANDIDATE)
+    entry = my_exam(session, actor, exam_id)  # NOT_FOUND / NOT_ENROLLED
+    check = FaceCheck(school_id=entry.exam.school_id, exam_id=entry.exam.id, student_id=actor.user_id)
+    if base_photos.current_base_photo(session, actor.user_id) is None:
+        images.inspect_upload(capture, max_bytes)  # bad input is still a clear 413/415
+        check.status, check.reason, check.completed_at = FACE_CHECK_FAILED, NO_BASE_PHOTO, utcnow()
+        session.add(check)
+        session.commit()
+        return check
+    session.add(check)
+    session.flush()
+    check.original_key = photos.store_original(storage, capture, max_bytes, f"face-checks/{check.id}",
+                                               failure_code="CAPTURE_SAVE_FAILED")
+    check.photo_key = photos.photo_key(check.original_key)
+    session.commit()
+    jobs.request_job(scheduler, jobs.RUN_FACE_CHECK, check.id, job_id=f"face-check-{check.id}")
+    return check
+
+
+def get_face_check(session: Session, actor: Actor, check_id: int) -> FaceCheck:
+    check = session.get(FaceCheck, check_id)
+    if check is None:
+        raise NotFound("NOT_FOUND")
+    if actor.is_candidate:
+        if check.student_id != actor.user_id:
+            raise NotFound("NOT_FOUND")
+    else:
+        actor.require_staff()
+        actor.ensure_school(check.school_id)
+    return check
+
+
+# --- the job ---
+
+
+def run_face_check(session: Session, check_id: int, storage: Storage, engine: FaceAnalyser,
+                   policy: FacePolicy, publisher: events.EventPublisher | None = None,
+                   now: datetime | None = None) -> FaceCheck:
+    """Decide a queued check; a check already decided is returned as it is (idempotent)."""
+    check = session.scalar(select(FaceCheck).where(FaceCheck.id == check_id).with_for_update())
+    if check is None:
+        raise LookupError(f"face check {check_id} does not exist")
+    if check.status != FACE_CHECK_QUEUED:
+        session.commit()
+        return check
+    capture = photos.process_original(storage, check.original_key, check.photo_key, policy.long_edge)
+    check.original_key = None
+    base = base_photos.usable_base_photo(session, check.student_id, storage, engine, policy)
+    if base is None:
+        check.status, check.reason = FACE_CHECK_FAILED, NO_BASE_PHOTO
+    else:
+        check.base_photo_id = base.id
+        analysis = engine.analyse(capture)
+        if analysis.embedding is None:
+            check.status, check.reason = FACE_CHECK_FAILED, analysis.reason
+        else:
+            check.score = similarity(analysis.embedding, embedding_vector(base.embedding))
+            passed = check.score >= policy.threshold
+            check.status = FACE_CHECK_PASSED if passed else FACE_CHECK_FAILED
+            check.reason = None if passed else MISMATCH
+    check.completed_at = now or utcnow()
+    session.commit()
+    if publisher is not None:
+        attempt_id = session.scalar(select(Attempt.id).where(Attempt.exam_id == check.exam_id,
+                                                             Attempt.student_id == check.student_id))
+        if attempt_id is not None:
+            publisher.publish(attempt_id, events.FACE_CHECK, face_check_event(check))
+    return check
+
+
+def face_check_event(check: FaceCheck) -> dict:
+    message, faq = message_for(check.status, check.reason)
+    return {"id": check.id, "status": check.status, "reason": check.reason, "score": check.score,
+            "message": message, "faq": faq}
