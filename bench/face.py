@@ -12,7 +12,7 @@ Variants, each in its own subprocess so its peak RSS (ru_maxrss) is its own:
 
 - ours:       server.adapters.faces.FaceEngine.verify (quality checks first; a group photo
               stops at multiple_faces without embedding anyone)
-- ours320:    the same engine detecting at 320x320 instead of 640x640 (not the default)
+- ours640:    the same engine detecting at 640x640 (FACE_DET_SIZE=640) instead of 320x320
 - anchor:     insightface.app.FaceAnalysis built offline from the same two vectron models,
               prepare(ctx_id=-1) with its default det sizes (128 and 640), .get() then cosine
               against the largest face -- the anchor named in issue 4
@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VARIANTS = ("ours", "ours320", "anchor", "anchor640")
+VARIANTS = ("ours", "ours640", "anchor", "anchor640")
 BARS = {"single": 0.7, "group": 0.35}
 
 
@@ -72,8 +72,8 @@ def build(variant: str):
     if variant == "ours":
         engine = faces.warm_up()
         return lambda data: engine.verify(data, base_embedding)
-    if variant == "ours320":
-        engine = faces.FaceEngine(det_size=(320, 320))
+    if variant == "ours640":
+        engine = faces.FaceEngine(det_size=(640, 640))
         engine.warm_up()
         return lambda data: engine.verify(data, base_embedding)
 

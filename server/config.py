@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # non-commercial research use) and the cosine similarity that counts as the same person.
     FACE_MODEL_DIR: str | None = None
     FACE_MATCH_THRESHOLD: float = Field(default=0.45, gt=-1, lt=1)
+    # Detector input size: 320 for webcam and phone captures; 640 also finds small faces far
+    # in the background, at three times the detection cost (bench/face.py).
+    FACE_DET_SIZE: Literal[320, 480, 640] = 320
     # Long edge, in pixels, of the downscaled copy the workers keep of every photo (FAQ 21).
     PHOTO_LONG_EDGE: int = Field(default=1600, ge=64, le=8192)
     # A passed face check lets the candidate start the exam, or move it to another computer,

@@ -48,7 +48,7 @@ def face_engine():
     """The process's face engine (built once; media workers build and warm it at start)."""
     from server.adapters import faces
 
-    return faces.engine(settings().FACE_MODEL_DIR)
+    return faces.engine(settings().FACE_MODEL_DIR, settings().FACE_DET_SIZE)
 
 
 @lru_cache(maxsize=1)

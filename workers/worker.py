@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.media:
         from server.adapters import faces
 
-        faces.warm_up(settings.FACE_MODEL_DIR)
+        faces.warm_up(settings.FACE_MODEL_DIR, settings.FACE_DET_SIZE)
         worker_class, queue_names = SimpleWorker, [MEDIA_QUEUE]
     else:
         context.session_factory()  # the engine exists once; it is disposed before every fork

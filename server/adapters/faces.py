@@ -63,7 +63,11 @@ MIN_FACE_FRACTION = 0.08  # ... and of the frame's shorter side
 BLUR_VARIANCE = 35.0
 # Large phone photos are decoded at reduced size (JPEG DCT scaling) - detection runs at 640.
 DECODE_MAX_SIDE = 1600
-DET_SIZE = (640, 640)
+# Detector input. 320 is the default: webcam captures and phone photos of one person have large
+# faces, and 320 costs a third of 640 (7 vs 23 ms on 2 cores) while still finding all six faces
+# of t1.jpg and a second person at the candidate's shoulder. 640 also finds small faces far in
+# the background (FACE_DET_SIZE=640) -- bench/face.py measures both.
+DET_SIZE = (320, 320)
 INTRA_OP_THREADS = 2
 
 Reason = Literal[
@@ -203,8 +207,6 @@ class FaceEngine:
             raise FaceModelsNotFound(f"{self.detector_path.name} is not a face detector")
         if getattr(self.recogniser, "taskname", None) != "recognition":
             raise FaceModelsNotFound(f"{self.recogniser_path.name} is not a face recogniser")
-        # det_size: 640 finds small second faces in large frames; 320 is ~3x cheaper (7 vs 23 ms
-        # on 2 cores) and still finds t1.jpg's six faces - see bench/face.py.
         self.det_size = tuple(det_size)
         self.detector.prepare(ctx_id=-1, det_size=self.det_size, input_size=self.det_size)
         self.recogniser.prepare(ctx_id=-1)
@@ -281,20 +283,20 @@ class FaceEngine:
         self.recogniser.get_feat(blank[:self.crop_size, :self.crop_size])
 
 
-def engine(model_dir: str | None = None) -> FaceEngine:
+def engine(model_dir: str | None = None, det_size: int = DET_SIZE[0]) -> FaceEngine:
     """The process's one engine: the operator's model folder (settings.FACE_MODEL_DIR), else
-    the models inside the vectron wheel."""
-    return _engine(model_dir or None)
+    the models inside the vectron wheel, detecting at det_size (settings.FACE_DET_SIZE)."""
+    return _engine(model_dir or None, int(det_size))
 
 
 @lru_cache(maxsize=1)
-def _engine(model_dir: str | None) -> FaceEngine:
-    return FaceEngine(model_dir)
+def _engine(model_dir: str | None, det_size: int) -> FaceEngine:
+    return FaceEngine(model_dir, det_size=(det_size, det_size))
 
 
-def warm_up(model_dir: str | None = None) -> FaceEngine:
+def warm_up(model_dir: str | None = None, det_size: int = DET_SIZE[0]) -> FaceEngine:
     """Build (once) and warm the engine; call at worker start, not per job."""
-    face_engine = engine(model_dir)
+    face_engine = engine(model_dir, det_size)
     face_engine.warm_up()
     return face_engine
 

@@ -22,7 +22,9 @@ class ErrorSchema(ma.Schema):
     max_rows = ma.fields.Integer(metadata={"description": "IMPORT_TOO_MANY_ROWS: the most rows one file may have"})
     missing = ma.fields.List(ma.fields.String(), metadata={"description": "IMPORT_BAD_HEADER: missing columns"})
     student_ids = ma.fields.List(ma.fields.Integer(), metadata={"description": "NOT_FOUND on enrolment: unknown ids"})
-    reason = ma.fields.String(metadata={"description": "EXAM_NOT_OPEN: why the exam cannot be entered (中文)"})
+    reason = ma.fields.String(allow_none=True, metadata={
+        "description": "EXAM_NOT_OPEN: why the exam cannot be entered (中文); UNSUPPORTED_IMAGE: format, "
+                       "unreadable or too_many_pixels; BASE_PHOTO_UNUSABLE: the photo's quality reason"})
     state = ma.fields.String(metadata={"description": "EXAM_NOT_OPEN: the exam's state"})
     codes = ma.fields.List(ma.fields.String(), metadata={"description": "Environment refusals: the reported codes"})
     remote_tools = ma.fields.List(ma.fields.String(),
@@ -33,6 +35,11 @@ class ErrorSchema(ma.Schema):
     deadline = ma.fields.String(metadata={"description": "DEADLINE_PASSED: the attempt's deadline (ISO 8601)"})
     shortages = ma.fields.List(ma.fields.String(),
                                metadata={"description": "PAPER_RULE_MISSING: what the bank cannot supply"})
+    size = ma.fields.Integer(metadata={"description": "UPLOAD_TOO_LARGE: the upload's size in bytes"})
+    max_bytes = ma.fields.Integer(metadata={"description": "UPLOAD_TOO_LARGE: the limit in bytes"})
+    max_files = ma.fields.Integer(metadata={"description": "ZIP_TOO_MANY_FILES: the most photos one zip may hold"})
+    status = ma.fields.String(metadata={"description": "REQUEST_DECIDED: the request's decision"})
+    result_status = ma.fields.String(metadata={"description": "REVIEW_NOT_PENDING: the attempt's result state"})
 
 
 class BeijingDateTime(ma.fields.AwareDateTime):

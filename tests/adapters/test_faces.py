@@ -95,10 +95,11 @@ def test_blurred_photo_is_blurry(engine, yao_base):
 
 
 def test_tiny_face_is_too_small(engine):
+    """A webcam frame with the candidate far away: found, but too small to compare."""
     small = Image.open(YAOMING).convert("RGB")
     small = small.resize((small.width // 3, small.height // 3), Image.LANCZOS)
-    canvas = Image.new("RGB", (1280, 960), (150, 150, 150))
-    canvas.paste(small, (600, 400))
+    canvas = Image.new("RGB", (640, 480), (150, 150, 150))
+    canvas.paste(small, (200, 150))
     analysis = engine.analyse(jpeg(canvas))
     assert analysis.reason == "face_too_small", analysis
 
