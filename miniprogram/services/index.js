@@ -1,0 +1,23 @@
+const config = require('../config/index');
+const { createSession } = require('../utils/session');
+const { createRequest } = require('../utils/request');
+const { createAuthService } = require('./auth');
+const { createPairingService } = require('./pairing');
+const { createBasePhotoService } = require('./base-photo');
+
+// Wire the services once per page. Pass a fake `wx` in tests; on the phone the global is used.
+function createServices({ wx, baseUrl = config.apiBaseUrl } = {}) {
+  const session = createSession(wx);
+  const request = createRequest({ wx, baseUrl, session });
+  const deps = { wx, request, session, baseUrl };
+  return {
+    wx,
+    session,
+    request,
+    auth: createAuthService(deps),
+    pairing: createPairingService(deps),
+    basePhoto: createBasePhotoService(deps),
+  };
+}
+
+module.exports = { createServices };

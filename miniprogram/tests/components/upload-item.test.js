@@ -1,0 +1,74 @@
+const path = require('path');
+const simulate = require('miniprogram-simulate');
+
+const COMPONENT = path.resolve(__dirname, '../../components/upload-item/index');
+
+// Loaded once per file: under jest, miniprogram-simulate cannot re-run a component's JS
+// (jest's require cache ignores its delete), so a second load would register nothing.
+let componentId;
+beforeAll(() => {
+  componentId = simulate.load(COMPONENT, 'upload-item', { compiler: 'simulate', rootPath: path.resolve(__dirname, '../..') });
+});
+
+function render(props) {
+  const comp = simulate.render(componentId, props);
+  comp.attach(document.createElement('parent-wrapper'));
+  return comp;
+}
+
+const text = (comp, selector) => {
+  const node = comp.querySelector(selector);
+  return node ? node.dom.textContent.trim() : null;
+};
+
+describe('upload-item component', () => {
+  test('shows the thumbnail, the progress bar width and "上传中 n%"', () => {
+    const comp = render({ itemId: 'u1', thumb: 'wxfile://a.jpg', status: 'uploading', progress: 42 });
+    expect(text(comp, '.upload-item__status')).toBe('上传中 42%');
+    expect(comp.querySelector('.upload-item__bar-inner').dom.getAttribute('style')).toMatch(/width:\s*42%/);
+    // Built-in <image> keeps src as a virtual attribute, not a DOM one.
+    const thumbAttrs = comp.querySelector('.upload-item__thumb').toJSON().attrs;
+    expect(thumbAttrs).toContainEqual({ name: 'src', value: 'wxfile://a.jpg' });
+    expect(comp.querySelector('.upload-item__retry')).toBeUndefined();
+  });
+
+  test('updates as the upload progresses and completes', async () => {
+    const comp = render({ itemId: 'u1', status: 'uploading', progress: 10 });
+    comp.setData({ progress: 75 });
+    await simulate.sleep(0);
+    expect(text(comp, '.upload-item__status')).toBe('上传中 75%');
+    comp.setData({ status: 'done', progress: 100 });
+    await simulate.sleep(0);
+    expect(text(comp, '.upload-item__status')).toBe('已上传');
+  });
+
+  test.each([
+    ['queued', '等待上传'],
+    ['retrying', '网络不稳定，稍后自动重试…'],
+  ])('status %s reads %s', (status, expected) => {
+    const comp = render({ itemId: 'u1', status, progress: 0 });
+    expect(text(comp, '.upload-item__status')).toBe(expected);
+  });
+
+  test('a failure shows the server reason and FAQ, and no retry button when retry is pointless', () => {
+    const comp = render({
+      itemId: 'u2', status: 'failed', progress: 0, code: 'UPLOAD_TOO_LARGE', message: '图片太大，请换一张', faq: 21, canRetry: false,
+    });
+    expect(text(comp, '.upload-item__status')).toBe('上传失败');
+    expect(text(comp, '.upload-item__reason')).toBe('图片太大，请换一张（常见问题 FAQ 21）');
+    expect(comp.querySelector('.upload-item__retry')).toBeUndefined();
+  });
+
+  test('tapping 重试 emits a retry event with the item id', async () => {
+    const comp = render({ itemId: 'u3', status: 'failed', message: '网络连接失败，请检查网络后重试', canRetry: true });
+    const retry = comp.querySelector('.upload-item__retry');
+    expect(retry.dom.textContent.trim()).toBe('重试');
+
+    const handler = jest.fn();
+    comp.addEventListener('retry', handler);
+    retry.dispatchEvent('tap');
+    await simulate.sleep(0);
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(handler.mock.calls[0][0].detail).toEqual({ id: 'u3' });
+  });
+});

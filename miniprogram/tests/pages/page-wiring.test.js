@@ -1,0 +1,79 @@
+// The thin Page({...}) files, run with a stub Page() and a fake global wx: what ends up in the
+// page's data is what the candidate sees.
+const { createFakeWx, flush, json, apiError } = require('../helpers/fake-wx');
+const { KEYS } = require('../../utils/session');
+
+function loadPage(modulePath, wx) {
+  let definition;
+  global.wx = wx;
+  global.Page = (def) => {
+    definition = def;
+  };
+  jest.isolateModules(() => {
+    require(modulePath);
+  });
+  const page = { ...definition, data: JSON.parse(JSON.stringify(definition.data)) };
+  page.setData = (patch) => Object.assign(page.data, patch);
+  return page;
+}
+
+afterEach(() => {
+  delete global.wx;
+  delete global.Page;
+});
+
+describe('pages wired to the global wx', () => {
+  test('entry page: an expired code shows the message and stays put', async () => {
+    const wx = createFakeWx({
+      routes: {
+        'POST /api/v1/auth/wechat': () => json(200, { access_token: 't' }),
+        'POST /api/v1/pairings': () => apiError(410, 'PAIRING_EXPIRED', '过期', null),
+      },
+    });
+    const page = loadPage('../../pages/scan/entry/index', wx);
+    page.onLoad({ scene: 'Ab12Cd34' });
+    await flush();
+    expect(page.data.loading).toBe(false);
+    expect(page.data.error.message).toBe('二维码已过期，请在电脑上刷新二维码后重新扫码');
+    expect(wx.calls.redirectTo).toHaveLength(0);
+  });
+
+  test('entry page: a valid code redirects to the upload page', async () => {
+    const wx = createFakeWx({
+      routes: {
+        'POST /api/v1/auth/wechat': () => json(200, { access_token: 't' }),
+        'POST /api/v1/pairings': () => json(200, { pairing_id: 5, attempt_id: 6, question: 2, purpose: 'answer_photo' }),
+      },
+    });
+    const page = loadPage('../../pages/scan/entry/index', wx);
+    page.onLoad({ scene: 'Ab12Cd34' });
+    await flush();
+    expect(wx.calls.redirectTo).toEqual(['/pages/exam/upload/index?pairing_id=5&attempt_id=6&question=2']);
+  });
+
+  test('upload page: chosen photos appear in the list with their status', async () => {
+    const wx = createFakeWx({ storage: { [KEYS.phone]: 't' }, upload: () => ({ statusCode: 202, data: '{"id":1,"status":"queued"}' }) });
+    wx.chooseMediaResult = { tempFiles: [{ tempFilePath: 'wxfile://a.jpg', size: 1 }] };
+    const page = loadPage('../../pages/exam/upload/index', wx);
+    page.onLoad({ pairing_id: '5', question: '2' });
+    await page.onChoose();
+    await flush();
+    expect(page.data.question).toBe('2');
+    expect(page.data.items).toEqual([expect.objectContaining({ status: 'done', progress: 100 })]);
+    expect(page.data.summary).toEqual({ done: 1, failed: 0, total: 1 });
+  });
+
+  test('upload page without a pairing says to scan again', () => {
+    const page = loadPage('../../pages/exam/upload/index', createFakeWx());
+    page.onLoad({});
+    expect(page.data.error.message).toMatch(/重新扫描/);
+  });
+
+  test('ID photo page sends a logged-out student to the login page', () => {
+    const wx = createFakeWx();
+    const page = loadPage('../../pages/profile/id-photo/index', wx);
+    page.onLoad();
+    page.onShow();
+    expect(wx.calls.redirectTo).toEqual(['/pages/auth/login/index?redirect=%2Fpages%2Fprofile%2Fid-photo%2Findex']);
+  });
+});

@@ -1,0 +1,9 @@
+// Resolve the `wx` API lazily so modules can be required in Node (jest) without a wx global.
+function resolveWx(injected) {
+  if (injected) return injected;
+  // eslint-disable-next-line no-undef
+  if (typeof wx !== 'undefined') return wx;
+  throw new Error('wx API is not available; pass one in');
+}
+
+module.exports = { resolveWx };

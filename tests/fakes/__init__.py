@@ -1,0 +1,1 @@
+"""Fakes of outside services, usable in-process (responses) or over loopback HTTP."""
