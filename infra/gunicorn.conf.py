@@ -5,7 +5,9 @@ import os
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gevent"
-worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
+# Each desktop holds an event stream open for the whole exam, besides its requests: one gevent
+# worker holds 5,000 idle streams in ~115 MB (bench/idle_streams.py). Raise `ulimit -n` to match.
+worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "6000"))
 timeout = 60
 graceful_timeout = 20
 # Desktop clients save every few seconds: keep their connections rather than reconnecting.

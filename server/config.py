@@ -77,6 +77,20 @@ class Settings(BaseSettings):
     BASE_PHOTO_ZIP_MAX_BYTES: int = Field(default=512 * 1024 * 1024, ge=1024)
     BASE_PHOTO_ZIP_MAX_FILES: int = Field(default=5000, ge=1)
 
+    # The phone companion (FAQ 21, 22). QR codes: "qrcode" (a plain code of
+    # <PUBLIC_BASE_URL>/m/<scene>, which WeChat's "scan a normal QR code" rule opens in the mini
+    # program) or "wxacode" (WeChat's mini-program code; needs the WeChat credentials).
+    QR_MODE: Literal["qrcode", "wxacode"] = "qrcode"
+    PAIRING_TTL_SECONDS: int = Field(default=300, ge=60, le=3600)
+    # A second camera silent this long during the exam raises second_camera_lost.
+    SECOND_CAMERA_GRACE_SECONDS: int = Field(default=60, ge=10)
+    WECHAT_APPID: str = ""
+    WECHAT_SECRET: str = ""
+    WECHAT_API_BASE: str = "https://api.weixin.qq.com/"
+    WECHAT_PAGE: str = "pages/scan/entry/index"
+    WECHAT_ENV_VERSION: Literal["release", "trial", "develop"] = "release"
+    WECHAT_CHECK_PATH: bool = True
+
     EXAM_ADMIN_USERNAME: str = "admin"
     EXAM_ADMIN_PASSWORD: str = ""
 

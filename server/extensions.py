@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import redis
 from flask import Flask, current_app, g, request
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
+from server.adapters.events import EventHub, EventLog, make_event_redis
+from server.adapters.qr import QrRenderer, make_qr_renderer
 from server.adapters.queue import JobQueue
 from server.adapters.storage import Storage, make_storage
 from server.adapters.throttle import FailureThrottle
 from server.config import Settings
 from server.domain.database import make_engine, make_session_factory
+from server.domain.pairing import IssuedCodes, PairingPolicy, pairing_policy
 from server.domain.passwords import Passwords
 from server.domain.tokens import TokenService
 
@@ -33,6 +37,42 @@ class AppServices:
     throttle: FailureThrottle
     jobs: JobQueue
     storage: Storage
+    events: EventLog
+    issued_codes: IssuedCodes = field(default_factory=IssuedCodes)
+
+    @cached_property
+    def pairing_policy(self) -> PairingPolicy:
+        return pairing_policy(self.settings)
+
+    @cached_property
+    def _event_redis(self):
+        # A bounded pool: a burst of streams reading the log must not open a connection each.
+        return make_event_redis(self.settings.REDIS_URL)
+
+    @cached_property
+    def event_hub(self) -> EventHub:
+        """This process's one subscription for live events (its thread starts on first use)."""
+        return EventHub(self._event_redis)
+
+    @cached_property
+    def stream_log(self) -> EventLog:
+        """The event log as the streams read it (through the bounded pool)."""
+        return EventLog(self._event_redis)
+
+    @cached_property
+    def wechat(self):
+        """The WeChat adapter, or None without WECHAT_APPID / WECHAT_SECRET."""
+        from server.adapters.wechat import make_wechat
+
+        settings = self.settings
+        return make_wechat(settings.WECHAT_APPID, settings.WECHAT_SECRET, settings.WECHAT_API_BASE, self.redis)
+
+    @cached_property
+    def qr(self) -> QrRenderer:
+        settings = self.settings
+        return make_qr_renderer(settings.QR_MODE, public_base_url=settings.PUBLIC_BASE_URL, wechat=self.wechat,
+                                page=settings.WECHAT_PAGE, env_version=settings.WECHAT_ENV_VERSION,
+                                check_path=settings.WECHAT_CHECK_PATH)
 
     def photo_url(self, key: str | None) -> str | None:
         """A short-lived download link for a processed photo (signed or presigned)."""
@@ -59,6 +99,7 @@ def init_services(app: Flask, settings: Settings) -> AppServices:
         throttle=FailureThrottle(settings.REDIS_URL),
         jobs=JobQueue(redis_client),
         storage=make_storage(settings),
+        events=EventLog(redis_client),
     )
     app.extensions[EXTENSION_KEY] = services
 

@@ -18,6 +18,8 @@ from server.config import Settings, load_settings
 from server.domain.attempts import AttemptPolicy
 from server.domain.database import make_engine, make_session_factory
 from server.domain.faces import FacePolicy
+from server.domain.pairing import PairingPolicy
+from server.domain.pairing import pairing_policy as make_pairing_policy
 
 
 @lru_cache(maxsize=1)
@@ -57,6 +59,10 @@ def event_publisher():
     from server.adapters.events import EventLog
 
     return EventLog(Redis.from_url(settings().REDIS_URL))
+
+
+def pairing_policy() -> PairingPolicy:
+    return make_pairing_policy(settings())
 
 
 def face_policy() -> FacePolicy:

@@ -8,6 +8,10 @@ command -v openssl >/dev/null || missing+=(openssl)
 # The mini program's jest tests.
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+# Browser tests: Debian's Chromium (Playwright's own download is not reachable) and a CJK font
+# so screenshots show Chinese text.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "wqy" || missing+=(fonts-wqy-microhei)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${missing[*]}"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo

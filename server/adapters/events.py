@@ -56,6 +56,7 @@ DEFAULT_MAXLEN = 500  # approximate (MAXLEN ~): Redis trims whole nodes, so up t
 DEFAULT_TTL_SECONDS = 2 * 3600  # renewed on every publish
 START = "0"  # "from the start of the kept log"
 RETRY_MS = 3000
+MAX_PAGE = 1000
 _MAX_PART = 2**64 - 1
 _ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")  # ASCII only: \d matches any script's digits
 
@@ -135,8 +136,10 @@ class EventLog:
         return _text(event_id)
 
     def read_after(self, attempt_id: int, after_id: str = START, limit: int = 100) -> list[Event]:
-        """Up to `limit` events with ids greater than `after_id` (validated), oldest first."""
+        """Up to `limit` (at most MAX_PAGE) events with ids greater than `after_id`, oldest
+        first; InvalidEventId for a malformed id."""
         after = parse_event_id(after_id)
+        limit = max(1, min(limit, MAX_PAGE))
         if after == f"{_MAX_PART}-{_MAX_PART}":
             return []  # nothing can follow; Redis refuses an exclusive start at the maximum
         start = "-" if after == START else f"({after}"
@@ -153,16 +156,17 @@ class EventLog:
         return events
 
 
-def make_event_redis(url: str, max_connections: int = 32) -> redis.Redis:
+def make_event_redis(url: str, max_connections: int = 32,
+                     client_name: str = "examcloud-events") -> redis.Redis:
     """A client for EventLog/EventHub in a web process, with a bounded, blocking pool.
 
-    One publish can wake thousands of local streams at once, each reading the log; an
-    unbounded pool would open a Redis connection per stream for that burst and keep them.
-    The hub's subscription holds one of these connections for good.
+    A burst of reads (streams reconnecting, a wake after a reconnect) must not open a Redis
+    connection per stream and keep them all. The hub's subscription holds one of these
+    connections for good; the name makes it easy to find in CLIENT LIST.
     """
     pool = redis.BlockingConnectionPool.from_url(
         url, max_connections=max_connections, timeout=20, socket_timeout=10, socket_connect_timeout=5,
-        socket_keepalive=True)
+        socket_keepalive=True, client_name=client_name)
     return redis.Redis(connection_pool=pool)
 
 
@@ -198,6 +202,8 @@ class EventHub:
         self.connected = False
         self.connections_opened = 0  # pub/sub connections made over the hub's life
         self.subscriptions_confirmed = 0  # SUBSCRIBE confirmations: the first one, then reconnects
+        self._read_failures = 0
+        self._read_failure_logged = 0.0
 
     # --- subscribers ---
 
@@ -258,6 +264,15 @@ class EventHub:
         finally:
             shared.done.set()
 
+    def read_failed(self, attempt_id: int, exc: Exception) -> None:
+        """Log a failed read of the log at most every 10 s: in an outage every stream fails."""
+        self._read_failures += 1
+        now = time.monotonic()
+        if now - self._read_failure_logged >= 10:
+            logger.warning("event streams cannot read their log (%d failures, last for attempt %s): %s",
+                           self._read_failures, attempt_id, exc)
+            self._read_failure_logged, self._read_failures = now, 0
+
     def subscriber_count(self, attempt_id: int | None = None) -> int:
         with self._lock:
             if attempt_id is not None:
@@ -265,7 +280,7 @@ class EventHub:
             return sum(len(mailboxes) for mailboxes in self._subscribers.values())
 
     def close(self) -> None:
-        """Stop the hub's thread (tests, shutdown); it ends within `poll_seconds`."""
+        """Stop the hub's thread for good (tests, shutdown); it ends within `poll_seconds`."""
         self._closed = True
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
@@ -331,9 +346,9 @@ class EventHub:
             if kind == "subscribe":
                 # A new connection (the first, or redis-py's or our reconnect): notifications
                 # sent meanwhile are gone, so every stream re-reads the log from its last id.
-                self.connected = True
-                self.subscriptions_confirmed += 1
                 self._wake_all()
+                self.subscriptions_confirmed += 1
+                self.connected = True
             elif kind == "message":
                 self._wake(_text(message["data"]))
 
@@ -406,7 +421,7 @@ def _stream(log, hub, attempt_id, after, keepalive, stop, batch) -> Iterator[byt
                     pending = False
                 except redis.RedisError as exc:
                     # Keep the stream and our place; read again on the next wake or keepalive.
-                    logger.warning("event stream %s: log unreadable: %s", attempt_id, exc)
+                    hub.read_failed(attempt_id, exc)
             if stop is not None and stop():
                 return
             if mailbox.wait(keepalive):

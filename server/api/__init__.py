@@ -23,9 +23,11 @@ def init_api(app: Flask) -> ExamApi:
     from server.api.attempts.routes import blp as attempts_blp
     from server.api.base_photos.routes import blp as base_photos_blp
     from server.api.catalogue.routes import blp as catalogue_blp
+    from server.api.events.routes import blp as events_blp
     from server.api.faces.routes import blp as faces_blp
     from server.api.files.routes import blp as files_blp
     from server.api.integrity.routes import blp as integrity_blp
+    from server.api.pairings.routes import blp as pairings_blp
     from server.api.proctoring.routes import blp as proctoring_blp
     from server.api.questions.routes import blp as questions_blp
     from server.api.students.routes import blp as students_blp
@@ -39,7 +41,11 @@ def init_api(app: Flask) -> ExamApi:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
     )
     for blueprint in (system_blp, accounts_blp, students_blp, base_photos_blp, catalogue_blp, questions_blp,
-                      faces_blp, attempts_blp, proctoring_blp, integrity_blp, files_blp):
+                      faces_blp, attempts_blp, pairings_blp, events_blp, proctoring_blp, integrity_blp,
+                      files_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(site_blp)
+    from server.web.routes import web
+
+    app.register_blueprint(web)
     return api

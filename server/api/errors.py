@@ -18,6 +18,7 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.Forbidden: 403,
     domain.NotFound: 404,
     domain.Conflict: 409,
+    domain.Gone: 410,
     domain.TooLarge: 413,
     domain.Unsupported: 415,
     domain.RateLimited: 429,

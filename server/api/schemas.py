@@ -39,6 +39,8 @@ class ErrorSchema(ma.Schema):
     max_bytes = ma.fields.Integer(metadata={"description": "UPLOAD_TOO_LARGE: the limit in bytes"})
     max_files = ma.fields.Integer(metadata={"description": "ZIP_TOO_MANY_FILES: the most photos one zip may hold"})
     status = ma.fields.String(metadata={"description": "REQUEST_DECIDED: the request's decision"})
+    errcode = ma.fields.Integer(allow_none=True, metadata={"description": "WECHAT_*: WeChat's own errcode"})
+    purpose = ma.fields.String(metadata={"description": "PAIRING_WRONG_PURPOSE: what the code was issued for"})
     result_status = ma.fields.String(metadata={"description": "REVIEW_NOT_PENDING: the attempt's result state"})
 
 

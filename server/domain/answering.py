@@ -26,7 +26,15 @@ from server.domain.actors import Actor
 from server.domain.answers import check_answer
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, NotFound
-from server.domain.models import ATTEMPT_IN_PROGRESS, ROLE_CANDIDATE, Attempt, AttemptQuestion, Question
+from server.domain.models import (
+    ANSWER_PHOTO_REMOVED,
+    ATTEMPT_IN_PROGRESS,
+    ROLE_CANDIDATE,
+    AnswerPhoto,
+    Attempt,
+    AttemptQuestion,
+    Question,
+)
 
 # Saves and fetches refresh last_seen_at at most this often per process: the silence window
 # (FAQ 10) is measured in minutes, one write per candidate per interval is plenty.
@@ -35,6 +43,9 @@ TOUCH_EVERY = timedelta(seconds=10)
 _attempts = Attempt.__table__
 _slots = AttemptQuestion.__table__
 _questions = Question.__table__
+_photos_table = AnswerPhoto.__table__
+# Questions answered (also) with photos from the phone; only these read the photos table.
+PHOTO_QUESTION_TYPES = ("photo", "essay")
 
 _OPEN_ATTEMPT = (
     select(_attempts.c.id)
@@ -73,6 +84,13 @@ _TOUCH = (
     update(_attempts)
     .where(_attempts.c.id == bindparam("touched_id"))
     .values(last_seen_at=bindparam("now", type_=_attempts.c.last_seen_at.type))
+)
+_PHOTOS = (
+    select(_photos_table.c.id, _photos_table.c.status, _photos_table.c.photo_key, _photos_table.c.width,
+           _photos_table.c.height, _photos_table.c.created_at)
+    .where(_photos_table.c.attempt_id == bindparam("attempt_id"), _photos_table.c.position == bindparam("n"),
+           _photos_table.c.status != ANSWER_PHOTO_REMOVED)
+    .order_by(_photos_table.c.id)
 )
 _QUESTION = select(_questions.c.type, _questions.c.stem, _questions.c.options, _questions.c.answer).where(
     _questions.c.id == bindparam("question_id"))
@@ -176,6 +194,7 @@ class QuestionView:
     points: float
     saved_answer: object
     saved_seq: int
+    photos: tuple = ()  # answer photos from the paired phone (photo and essay questions)
 
 
 def get_question(connection: Connection, actor: Actor, attempt_id: int, position: int,
@@ -192,7 +211,8 @@ def get_question(connection: Connection, actor: Actor, attempt_id: int, position
         raise NotFound("QUESTION_NOT_FOUND")
     content = _question(connection, slot.question_id)
     _touch(connection, attempt_id, now)
-    return QuestionView(position, content, slot.points, row.answer, row.saved_seq)
+    photos = _photos(connection, attempt_id, position) if content.type in PHOTO_QUESTION_TYPES else ()
+    return QuestionView(position, content, slot.points, row.answer, row.saved_seq, photos)
 
 
 def save_answer(connection: Connection, actor: Actor, attempt_id: int, position: int, answer, client_seq: int,
@@ -244,3 +264,8 @@ def _check_answering(row, actor: Actor, now: datetime) -> None:
         raise Conflict("ATTEMPT_MOVED")
     if now >= row.deadline:
         raise Conflict("DEADLINE_PASSED", deadline=row.deadline.isoformat())
+
+
+def _photos(connection: Connection, attempt_id: int, position: int) -> tuple[dict, ...]:
+    """Question n's photos in upload order (removed ones left out)."""
+    return tuple(row._asdict() for row in connection.execute(_PHOTOS, {"attempt_id": attempt_id, "n": position}))

@@ -111,6 +111,21 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "BASE_PHOTO_UNUSABLE": CatalogueEntry("该照片中没有一张清晰的人脸，不能作为底照，请驳回并让学生重新上传", 7),
     # Proctoring review (FAQ 18)
     "REVIEW_NOT_PENDING": CatalogueEntry("该考试记录不在待审核状态", 18),
+    # The phone companion (FAQ 21, 22)
+    "QUESTION_TAKES_NO_PHOTO": CatalogueEntry("该题不需要拍照上传", 22),
+    "PAIRING_NOT_FOUND": CatalogueEntry("二维码无效，请在电脑上切换题目或刷新后重新扫码", 22),
+    "PAIRING_EXPIRED": CatalogueEntry("二维码已过期，请在电脑上刷新二维码后重新扫码", 22),
+    "PAIRING_USED": CatalogueEntry("该二维码已被其他手机使用，请在电脑上刷新二维码后用本人手机扫码", 22),
+    "PAIRING_WRONG_PURPOSE": CatalogueEntry("该二维码不能用于此操作，请重新扫码", 22),
+    "PHONE_IN_USE": CatalogueEntry("这台手机已在本场考试中为其他考生使用，一台手机只能服务一名考生", 22),
+    "WECHAT_NOT_CONFIGURED": CatalogueEntry("学校尚未配置微信小程序，请使用电脑端扫码链接或与老师联系", None),
+    "WECHAT_CODE_INVALID": CatalogueEntry("微信登录凭证无效，请重新打开小程序", None),
+    "WECHAT_CODE_USED": CatalogueEntry("微信登录凭证已使用，请重新打开小程序", None),
+    "WECHAT_RATE_LIMITED": CatalogueEntry("微信登录过于频繁，请稍后再试", None),
+    "WECHAT_BUSY": CatalogueEntry("微信服务繁忙，请稍后再试", None),
+    "WECHAT_UNAVAILABLE": CatalogueEntry("暂时无法连接微信服务，请稍后再试", None),
+    "WECHAT_PAGE_INVALID": CatalogueEntry("小程序码页面配置有误，请联系网考管理人员", None),
+    "WECHAT_ERROR": CatalogueEntry("微信服务返回错误，请稍后再试", None),
     "SERVICE_UNAVAILABLE": CatalogueEntry("服务暂时不可用，请稍后重试", None),
     "INTERNAL_ERROR": CatalogueEntry("服务器内部错误，请稍后重试；如仍有问题请联系网考管理人员", None),
 }

@@ -45,6 +45,10 @@ class Conflict(DomainError):
     """State conflict or duplicate (409)."""
 
 
+class Gone(DomainError):
+    """Existed, but no longer usable: an expired pairing code (410)."""
+
+
 class RateLimited(DomainError):
     """Too many attempts (429)."""
 

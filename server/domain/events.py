@@ -7,6 +7,12 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
+from server.domain.actors import Actor
+from server.domain.errors import NotFound
+from server.domain.models import Attempt
+
 PAIRED = "paired"
 UPLOAD_RECEIVED = "upload_received"
 PHOTO_READY = "photo_ready"
@@ -21,3 +27,16 @@ EVENT_TYPES = (PAIRED, UPLOAD_RECEIVED, PHOTO_READY, UPLOAD_REJECTED, FACE_CHECK
 class EventPublisher(Protocol):
     def publish(self, attempt_id: int, type: str, data: dict) -> str:
         """Append the event to the attempt's log and wake its listeners; returns the event id."""
+
+
+def require_event_access(session: Session, actor: Actor, attempt_id: int) -> None:
+    """A candidate follows their own attempt's events; staff those of their school."""
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound("NOT_FOUND")
+    if actor.is_candidate:
+        if attempt.student_id != actor.user_id:
+            raise NotFound("NOT_FOUND")
+    else:
+        actor.require_staff()
+        actor.ensure_school(attempt.school_id)

@@ -36,6 +36,8 @@ RUN_FACE_CHECK = JobSpec("workers.jobs.faces.run_face_check", queue=MEDIA_QUEUE,
                          retry_intervals=(2, 10, 30))
 SCORE_BASE_PHOTO_REQUEST = JobSpec("workers.jobs.faces.score_base_photo_request", queue=MEDIA_QUEUE,
                                    timeout=60)
+PROCESS_ANSWER_PHOTO = JobSpec("workers.jobs.photos.process_answer_photo", queue=MEDIA_QUEUE, timeout=60,
+                               retry_intervals=(2, 10, 30))
 ANALYSE_SNAPSHOT = JobSpec("workers.jobs.proctoring.analyse_snapshot", queue=MEDIA_QUEUE, timeout=60)
 
 

@@ -24,7 +24,10 @@ from server.domain.database import Base, UTCDateTime
 ROLE_ADMIN = "admin"
 ROLE_TEACHER = "teacher"
 ROLE_CANDIDATE = "candidate"
-ROLES = (ROLE_ADMIN, ROLE_TEACHER, ROLE_CANDIDATE)
+# A WeChat mini-program session (the phone companion): not a person's account, a device that
+# a candidate pairs by scanning a QR code.
+ROLE_PHONE = "phone"
+ROLES = (ROLE_ADMIN, ROLE_TEACHER, ROLE_CANDIDATE, ROLE_PHONE)
 
 
 class School(Base):
@@ -381,3 +384,79 @@ class ProctorFlag(Base):
     evidence_key: Mapped[str | None] = mapped_column(String(512))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- the phone companion (FAQ 21, 22): pairings by QR code, answer photos, second camera ---
+
+PURPOSE_ANSWER_PHOTO = "answer_photo"
+PURPOSE_SECOND_CAMERA = "second_camera"
+PURPOSES = (PURPOSE_ANSWER_PHOTO, PURPOSE_SECOND_CAMERA)
+
+ANSWER_PHOTO_PROCESSING = PHOTO_PROCESSING
+ANSWER_PHOTO_READY = "ready"
+ANSWER_PHOTO_REJECTED = "rejected"
+ANSWER_PHOTO_REMOVED = "removed"
+
+
+class Phone(Base):
+    """A WeChat user's phone, known by its openid for this mini program."""
+
+    __tablename__ = "phones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    unionid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Pairing(Base):
+    """A per-question QR code: a signed scene bound to (attempt, question, purpose), valid
+    until `expires_at` for one redemption; the redeeming phone may then upload until the
+    attempt ends."""
+
+    __tablename__ = "pairings"
+    __table_args__ = (Index("ix_pairings_attempt_position", "attempt_id", "position", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scene: Mapped[str] = mapped_column(String(32), unique=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    phone_id: Mapped[int | None] = mapped_column(ForeignKey("phones.id"), index=True)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Second camera: when its last frame arrived, and whether its silence was flagged.
+    last_snapshot_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AnswerPhoto(Base):
+    """A photo attached to question n's answer, uploaded from the paired phone."""
+
+    __tablename__ = "answer_photos"
+    __table_args__ = (
+        UniqueConstraint("pairing_id", "upload_id", name="uq_answer_photos_pairing_upload"),
+        Index("ix_answer_photos_attempt_position", "attempt_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id", ondelete="CASCADE"))
+    # The client's id for this upload: a retry of the same upload finds this row.
+    upload_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=ANSWER_PHOTO_PROCESSING)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    original_key: Mapped[str | None] = mapped_column(String(512))
+    photo_key: Mapped[str | None] = mapped_column(String(512))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

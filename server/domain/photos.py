@@ -7,6 +7,7 @@ keep EXIF (GPS, device) beyond processing.
 
 from __future__ import annotations
 
+import io
 import logging
 import uuid
 
@@ -41,6 +42,13 @@ def photo_key(original_key: str) -> str:
     folder, _, name = original_key.rpartition("/")
     token = name.removeprefix("original-").split(".")[0]
     return f"{folder}/photo-{token}.jpg"
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size
 
 
 def is_photo_key(key: str) -> bool:

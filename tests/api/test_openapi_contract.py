@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 from server.app import create_app
 from tests.conftest import make_settings
 from tests.factories import SAMPLE_BANK, SAMPLE_RULE
+from tests.fakes.wechat import APPID, SECRET, FakeWeChat, FakeWeChatServer
 
 SPEC_PATH = "/api/v1/openapi.json"
 
@@ -74,6 +75,20 @@ def _load_schema():
 
 
 schema = _load_schema()
+
+
+@pytest.fixture(scope="module")
+def fake_wechat():
+    with FakeWeChatServer(FakeWeChat(pages={"pages/scan/entry/index"})) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def app(service_urls, fake_wechat):
+    """The app with WeChat configured (faked on loopback): the mini-program login is fuzzed
+    against WeChat's answers (a made-up code is WECHAT_CODE_INVALID), not a missing config."""
+    return create_app(make_settings(service_urls, WECHAT_APPID=APPID, WECHAT_SECRET=SECRET,
+                                    WECHAT_API_BASE=fake_wechat.base_url))
 
 
 @pytest.fixture(params=ROLES)

@@ -174,3 +174,17 @@ def test_reviews_are_school_scoped(client, factory, sitting, run_media_jobs):
     assert response.status_code == 404
     assert client.post(f"/api/v1/attempts/{attempt_id}/review", headers=candidate.headers,
                        json={"decision": "approve"}).status_code == 403
+
+
+def test_live_view_shows_who_is_online_and_flagged(client, factory, sitting, run_media_jobs):
+    teacher, candidate, attempt_id = sitting
+    exam_id = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers).get_json()["exam_id"]
+    rows = client.get(f"/api/v1/exams/{exam_id}/live", headers=teacher.headers).get_json()
+    assert [(r["attempt_id"], r["online"], r["flags"], r["second_camera"]) for r in rows] == [
+        (attempt_id, True, [], None)]
+    snapshot(client, candidate, attempt_id, face_photos.black_frame())
+    run_media_jobs()
+    rows = client.get(f"/api/v1/exams/{exam_id}/live", headers=teacher.headers).get_json()
+    assert [flag["kind"] for flag in rows[0]["flags"]] == ["camera_blocked"]
+    stranger = factory.login_teacher(factory.teacher(factory.school()))
+    assert client.get(f"/api/v1/exams/{exam_id}/live", headers=stranger.headers).status_code == 404

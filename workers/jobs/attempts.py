@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from server.domain import attempts, grading, jobs, proctoring
+from server.domain import attempts, grading, jobs, pairing, proctoring
 from workers import context
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,9 @@ def sweep_attempts() -> dict:
             session, timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
     for snapshot_id in snapshots:
         context.job_queue().enqueue(jobs.ANALYSE_SNAPSHOT, snapshot_id, job_id=f"snapshot-{snapshot_id}")
-    if submitted or stuck or snapshots:
-        log.info("sweep: auto-submitted %s, re-queued grading for %s, snapshots %s", submitted, stuck, snapshots)
-    return {"auto_submitted": submitted, "regraded": stuck, "snapshots": snapshots}
+    with context.session() as session:
+        lost = pairing.flag_lost_second_cameras(session, context.pairing_policy(), context.event_publisher())
+    if submitted or stuck or snapshots or lost:
+        log.info("sweep: auto-submitted %s, re-queued grading for %s, snapshots %s, second cameras lost %s",
+                 submitted, stuck, snapshots, lost)
+    return {"auto_submitted": submitted, "regraded": stuck, "snapshots": snapshots, "second_cameras_lost": lost}

@@ -11,7 +11,7 @@ import logging
 
 from PIL import Image
 
-from server.domain import photos
+from server.domain import pairing, photos
 from workers import context
 
 log = logging.getLogger(__name__)
@@ -25,3 +25,16 @@ def downscale_photo(original_key: str, output_key: str) -> dict:
         width, height = image.size
     log.info("photo %s downscaled to %s (%d bytes)", original_key, output_key, len(data))
     return {"key": output_key, "width": width, "height": height, "bytes": len(data)}
+
+
+def process_answer_photo(photo_id: int) -> dict:
+    """An answer photo from the phone: its clean copy, then photo_ready on the desktop's stream."""
+    settings = context.settings()
+    storage = context.storage()
+    with context.session() as session:
+        photo = pairing.process_answer_photo(
+            session, photo_id, storage, settings.PHOTO_LONG_EDGE, context.event_publisher(),
+            lambda key: storage.url(key, settings.PHOTO_URL_TTL_SECONDS))
+        result = {"status": photo.status, "width": photo.width, "height": photo.height}
+    log.info("answer photo %s: %s", photo_id, result)
+    return result

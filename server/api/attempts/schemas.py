@@ -3,6 +3,7 @@ import marshmallow as ma
 from server.api.questions.schemas import OptionSchema
 from server.api.schemas import BeijingDateTime, StrictInt
 from server.domain.database import MAX_INT4
+from server.extensions import services
 
 RESULT_STATES = ["in_progress", "grading", "pending_review", "published", "rejected"]
 
@@ -13,6 +14,19 @@ class StartedAttemptSchema(ma.Schema):
     question_count = ma.fields.Integer(attribute="attempt.question_count", required=True)
     deadline = BeijingDateTime(attribute="attempt.deadline", required=True)
     resumed = ma.fields.Boolean(required=True)
+
+
+class AnswerPhotoSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["processing", "ready"]))
+    url = ma.fields.Method("_url", allow_none=True, metadata={
+        "type": "string", "format": "uri", "description": "短期有效的照片链接；处理中为 null"})
+    width = ma.fields.Integer(allow_none=True)
+    height = ma.fields.Integer(allow_none=True)
+    created_at = BeijingDateTime(required=True)
+
+    def _url(self, photo):
+        return services().photo_url(photo["photo_key"]) if photo["status"] == "ready" else None
 
 
 class QuestionViewSchema(ma.Schema):
@@ -27,6 +41,8 @@ class QuestionViewSchema(ma.Schema):
     score = ma.fields.Float(attribute="points", required=True)
     saved_answer = ma.fields.Raw(allow_none=True, required=True)
     saved_seq = ma.fields.Integer(required=True)
+    photos = ma.fields.List(ma.fields.Nested(AnswerPhotoSchema), required=True, metadata={
+        "description": "photos attached from the paired phone, in upload order (photo and essay questions)"})
 
 
 class AnswerSchema(ma.Schema):

@@ -9,6 +9,7 @@ from server.api.pagination import paginate
 from server.api.proctoring.schemas import (
     ClientEventResultSchema,
     ClientEventSchema,
+    LiveRowSchema,
     ReviewDecisionSchema,
     ReviewQuerySchema,
     ReviewSchema,
@@ -16,7 +17,7 @@ from server.api.proctoring.schemas import (
     SnapshotSchema,
 )
 from server.api.uploads import uploaded_file
-from server.domain import proctoring
+from server.domain import live, proctoring
 from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 from server.extensions import client_address, services
 
@@ -64,3 +65,11 @@ def list_reviews(query, pagination_parameters):
 def review(payload, attempt_id):
     """Approve (publish the score) or reject a flagged attempt."""
     return proctoring.review_attempt(db(), current_actor(), attempt_id, payload["decision"], payload.get("note"))
+
+
+@blp.route("/exams/<int:exam_id>/live")
+@auth_required(*STAFF)
+@blp.response(200, LiveRowSchema(many=True))
+def live_view(exam_id):
+    """An exam in progress: who is online, whose phone is paired, flags as they arrive."""
+    return live.live_view(db(), current_actor(), exam_id)

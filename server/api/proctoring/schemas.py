@@ -64,3 +64,17 @@ class ReviewQuerySchema(ma.Schema):
 class ReviewDecisionSchema(ma.Schema):
     decision = ma.fields.String(required=True, validate=ma.validate.OneOf([DECISION_APPROVE, DECISION_REJECT]))
     note = Text(validate=ma.validate.Length(max=500), allow_none=True)
+
+
+class LiveRowSchema(ma.Schema):
+    attempt_id = ma.fields.Integer(attribute="attempt.id", required=True)
+    student_id = ma.fields.Integer(attribute="attempt.student_id", required=True)
+    student_no = ma.fields.String(attribute="attempt.student.student_no", allow_none=True)
+    name = ma.fields.String(attribute="attempt.student.name", allow_none=True)
+    status = ma.fields.String(attribute="attempt.status", required=True)
+    result_status = ma.fields.String(attribute="attempt.result_status", required=True)
+    last_seen_at = BeijingDateTime(attribute="attempt.last_seen_at", required=True)
+    online = ma.fields.Boolean(required=True)
+    phones_paired = ma.fields.Integer(required=True)
+    second_camera = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(["active", "lost"]))
+    flags = ma.fields.List(ma.fields.Nested(FlagSchema), required=True)

@@ -1,0 +1,56 @@
+"""Live events of an exam attempt for the desktop: Server-Sent Events, or JSON polling."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from server.adapters.events import InvalidEventId, sse_stream
+from server.api.auth import auth_required, current_actor, db
+from server.domain import events
+from server.domain.errors import InvalidInput
+from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
+from server.extensions import services
+
+blp = Blueprint("events", __name__, description="实时事件")
+KEEPALIVE_SECONDS = 15.0
+
+
+class EventQuerySchema(ma.Schema):
+    after = ma.fields.String(validate=ma.validate.Length(max=45), metadata={
+        "description": "JSON polling: events after this id (`0`: from the start of the kept log). "
+                       "Without it the answer is a text/event-stream"})
+
+
+class EventSchema(ma.Schema):
+    id = ma.fields.String(required=True)
+    type = ma.fields.String(required=True, validate=ma.validate.OneOf(events.EVENT_TYPES))
+    data = ma.fields.Dict(required=True)
+
+
+class EventPageSchema(ma.Schema):
+    events = ma.fields.List(ma.fields.Nested(EventSchema), required=True)
+
+
+@blp.route("/attempts/<int:attempt_id>/events")
+@auth_required(ROLE_CANDIDATE, ROLE_ADMIN, ROLE_TEACHER)
+@blp.arguments(EventQuerySchema, location="query")
+@blp.response(200, EventPageSchema, description="with `after`: a JSON page; without: text/event-stream "
+              "(an `id:`, `event:` and `data:` per event, a comment at least every 15 s, "
+              "`Last-Event-ID` replays what was missed)")
+def attempt_events(query, attempt_id):
+    """The attempt's events: paired, upload_received, photo_ready, upload_rejected, face_check, ..."""
+    events.require_event_access(db(), current_actor(), attempt_id)
+    db().close()  # a stream may stay open for hours: it must not hold a database connection
+    app = services()
+    if "after" in query:
+        try:
+            page = app.events.read_after(attempt_id, query["after"], limit=200)
+        except InvalidEventId:
+            raise InvalidInput("VALIDATION_ERROR", errors={"after": ["无效的事件编号"]}) from None
+        return {"events": [event.as_dict() for event in page]}
+    stream = sse_stream(app.stream_log, app.event_hub, attempt_id, request.headers.get("Last-Event-ID"),
+                        keepalive=KEEPALIVE_SECONDS)
+    return Response(stream, mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

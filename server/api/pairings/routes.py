@@ -1,0 +1,102 @@
+"""The phone companion (FAQ 21, 22): QR codes on the desktop, pairing and uploads on the phone."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+from flask_smorest import Blueprint
+
+from server.api.auth import auth_required, autocommit_db, current_actor, db
+from server.api.pairings.schemas import (
+    PairingSchema,
+    PhoneSessionSchema,
+    PhotoUploadSchema,
+    QrCodeRequestSchema,
+    QrCodeSchema,
+    RedeemSchema,
+    UploadedPhotoSchema,
+    UploadFormSchema,
+    WeChatLoginSchema,
+)
+from server.api.proctoring.schemas import SnapshotSchema
+from server.api.uploads import uploaded_file
+from server.domain import pairing
+from server.domain.actors import Actor
+from server.domain.models import ROLE_CANDIDATE, ROLE_PHONE
+from server.extensions import services
+
+blp = Blueprint("pairings", __name__, description="手机伴侣（扫码上传、第二机位）")
+
+
+@blp.route("/auth/wechat", methods=["POST"])
+@blp.arguments(WeChatLoginSchema)
+@blp.response(200, PhoneSessionSchema)
+@blp.doc(security=[])
+def wechat_login(payload):
+    """Mini-program login: wx.login's code for a phone session."""
+    app = services()
+    phone = pairing.wechat_login(db(), app.wechat, payload["code"])
+    token = app.tokens.issue(Actor(user_id=phone.id, role=ROLE_PHONE, school_id=None))
+    return {"access_token": token, "role": ROLE_PHONE, "phone_id": phone.id}
+
+
+@blp.route("/attempts/<int:attempt_id>/questions/<int:n>/qrcode", methods=["POST"])
+@auth_required(ROLE_CANDIDATE)
+@blp.arguments(QrCodeRequestSchema)
+@blp.response(200, QrCodeSchema)
+def qrcode(payload, attempt_id, n):
+    """Question n's QR code for the phone; asking again while it has over a minute left returns it."""
+    app = services()
+    code = pairing.issue_code(autocommit_db(), current_actor(), attempt_id, n, payload["purpose"],
+                              app.pairing_policy, app.issued_codes)
+    rendered = pairing.render_code(app.qr, code.scene)
+    return {"scene": code.scene, "url": rendered.url, "png": base64.b64encode(rendered.png).decode(),
+            "content_type": rendered.content_type, "expires_at": code.expires_at, "mode": rendered.mode,
+            "n": code.n, "purpose": code.purpose}
+
+
+@blp.route("/pairings", methods=["POST"])
+@auth_required(ROLE_PHONE)
+@blp.arguments(RedeemSchema)
+@blp.response(200, PairingSchema)
+def redeem(payload):
+    """Redeem a scanned code: this phone may then upload for that attempt and question."""
+    app = services()
+    paired = pairing.redeem(db(), current_actor(), payload["scene"], app.pairing_policy, app.events)
+    app.issued_codes.forget(payload["scene"])  # the desktop's next request gets a fresh code
+    return paired
+
+
+@blp.route("/pairings/<int:pairing_id>/photos", methods=["POST"])
+@auth_required(ROLE_PHONE)
+@blp.arguments(UploadFormSchema, location="form")
+@blp.arguments(PhotoUploadSchema, location="files")
+@blp.response(202, UploadedPhotoSchema)
+def upload_photo(form, _files, pairing_id):
+    """Upload an answer photo (camera or album, any size); the desktop sees it when it is ready."""
+    data, _name = uploaded_file()
+    app = services()
+    upload_id = form.get("upload_id") or secrets.token_hex(16)
+    return pairing.upload_answer_photo(db(), current_actor(), pairing_id, upload_id, data, app.storage,
+                                       app.settings.MAX_UPLOAD_BYTES, app.jobs, app.events)
+
+
+@blp.route("/pairings/<int:pairing_id>/snapshots", methods=["POST"])
+@auth_required(ROLE_PHONE)
+@blp.arguments(PhotoUploadSchema, location="files")
+@blp.response(202, SnapshotSchema)
+def upload_snapshot(_files, pairing_id):
+    """A second-camera frame (every few seconds); analysed for proctoring flags."""
+    data, _name = uploaded_file()
+    app = services()
+    return pairing.second_camera_snapshot(db(), current_actor(), pairing_id, data, app.storage,
+                                          app.settings.MAX_UPLOAD_BYTES, app.jobs)
+
+
+@blp.route("/attempts/<int:attempt_id>/photos/<int:photo_id>", methods=["DELETE"])
+@auth_required(ROLE_CANDIDATE)
+@blp.response(200, UploadedPhotoSchema)
+def remove_photo(attempt_id, photo_id):
+    """Remove an answer photo from its question (on the desktop, while the exam is open)."""
+    return pairing.remove_answer_photo(db(), current_actor(), attempt_id, photo_id)

@@ -1,0 +1,62 @@
+import marshmallow as ma
+
+from server.api.schemas import BeijingDateTime
+from server.domain.models import PURPOSES
+
+UPLOAD_ID = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class WeChatLoginSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128),
+                            metadata={"description": "wx.login's code"})
+
+
+class PhoneSessionSchema(ma.Schema):
+    access_token = ma.fields.String(required=True)
+    role = ma.fields.String(required=True, metadata={"example": "phone"})
+    phone_id = ma.fields.Integer(required=True)
+
+
+class QrCodeRequestSchema(ma.Schema):
+    purpose = ma.fields.String(required=True, validate=ma.validate.OneOf(PURPOSES))
+
+
+class QrCodeSchema(ma.Schema):
+    scene = ma.fields.String(required=True, metadata={"description": "32 characters, WeChat's scene alphabet"})
+    url = ma.fields.String(required=True, metadata={"description": "what the code opens"})
+    png = ma.fields.String(required=True, metadata={"description": "the code image, base64"})
+    content_type = ma.fields.String(required=True, metadata={"example": "image/png"})
+    expires_at = BeijingDateTime(required=True)
+    mode = ma.fields.String(required=True, validate=ma.validate.OneOf(["qrcode", "wxacode"]))
+    n = ma.fields.Integer(required=True)
+    purpose = ma.fields.String(required=True)
+
+
+class RedeemSchema(ma.Schema):
+    scene = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+
+
+class PairingSchema(ma.Schema):
+    pairing_id = ma.fields.Integer(attribute="id", required=True)
+    attempt_id = ma.fields.Integer(required=True)
+    question = ma.fields.Integer(attribute="position", required=True, metadata={"description": "question n"})
+    purpose = ma.fields.String(required=True)
+    paired_at = BeijingDateTime(attribute="redeemed_at", required=True)
+
+
+class PhotoUploadSchema(ma.Schema):
+    """multipart: `file` (the photo) and `upload_id` (the client's id: a retry sends the same)."""
+
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class UploadFormSchema(ma.Schema):
+    upload_id = ma.fields.String(validate=ma.validate.Regexp(UPLOAD_ID), metadata={
+        "description": "the client's id for this upload; a retry with the same id is not stored twice"})
+
+
+class UploadedPhotoSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    n = ma.fields.Integer(attribute="position", required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["processing", "ready", "removed"]))
+    upload_id = ma.fields.String(required=True)

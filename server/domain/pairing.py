@@ -1,0 +1,415 @@
+"""The phone companion (FAQ 21, 22): per-question QR codes, pairing a phone, its uploads.
+
+A QR code carries a scene: 20 random characters and a 12-character signature, bound in the
+database to (attempt, question, purpose), short-lived and redeemable once. The signature lets a
+forged or mistyped scene be refused without a database read; the row makes it single-use.
+
+Issuing codes is on the exam-start hot path (every candidate may ask in the same minute): a
+re-request of a still-valid code is answered from this process's memory, a fresh one costs two
+statements on an autocommit connection.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from threading import Lock
+
+from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from server.adapters.storage import Storage
+from server.adapters.wechat import WeChat, WeChatError
+from server.domain import events, jobs, photos, proctoring
+from server.domain.actors import Actor
+from server.domain.answering import PHOTO_QUESTION_TYPES
+from server.domain.clock import utcnow
+from server.domain.error_catalogue import CATALOGUE
+from server.domain.errors import (
+    Conflict,
+    DomainError,
+    Gone,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+)
+from server.domain.models import (
+    ANSWER_PHOTO_PROCESSING,
+    ANSWER_PHOTO_READY,
+    ANSWER_PHOTO_REMOVED,
+    ATTEMPT_IN_PROGRESS,
+    PURPOSE_ANSWER_PHOTO,
+    PURPOSE_SECOND_CAMERA,
+    ROLE_CANDIDATE,
+    ROLE_PHONE,
+    SNAPSHOT_PHONE,
+    AnswerPhoto,
+    Attempt,
+    AttemptQuestion,
+    Pairing,
+    Phone,
+    Question,
+)
+
+RANDOM_CHARS = 20  # token_urlsafe(15): 120 bits
+SIGNATURE_CHARS = 12  # 72 bits of HMAC-SHA256
+SCENE_LENGTH = RANDOM_CHARS + SIGNATURE_CHARS  # WeChat allows 32
+
+
+@dataclass(frozen=True)
+class PairingPolicy:
+    secret: bytes
+    ttl: timedelta  # how long a code can be redeemed
+    reuse_if_left: timedelta = timedelta(minutes=1)  # a re-request returns the same code until then
+    second_camera_grace: timedelta = timedelta(seconds=60)
+
+
+def pairing_policy(settings) -> PairingPolicy:
+    """From server.config.Settings (the web app and the workers build the same one)."""
+    return PairingPolicy(secret=settings.secret_key.encode(), ttl=timedelta(seconds=settings.PAIRING_TTL_SECONDS),
+                         second_camera_grace=timedelta(seconds=settings.SECOND_CAMERA_GRACE_SECONDS))
+
+
+def make_scene(secret: bytes) -> str:
+    token = secrets.token_urlsafe(15)
+    return token + _signature(secret, token)
+
+
+def scene_is_genuine(secret: bytes, scene: str) -> bool:
+    if not isinstance(scene, str) or len(scene) != SCENE_LENGTH:
+        return False
+    token, signature = scene[:RANDOM_CHARS], scene[RANDOM_CHARS:]
+    return hmac.compare_digest(_signature(secret, token), signature)
+
+
+def _signature(secret: bytes, token: str) -> str:
+    digest = hmac.new(secret, b"pairing-scene:" + token.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:9]).decode()
+
+
+# --- issuing codes (the desktop) ---
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    pairing_id: int
+    scene: str
+    attempt_id: int
+    n: int
+    purpose: str
+    expires_at: datetime
+
+
+class IssuedCodes:
+    """This process's memory of the codes it handed out, per (login session, attempt, question,
+    purpose): a re-request is answered without the database while the code has time left.
+    A code redeemed through this process is forgotten at once; one redeemed through another
+    process may still be shown until it expires, and a second phone scanning it is refused
+    (PAIRING_USED) -- the phone that redeemed it already has its upload rights."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple, IssuedCode] = OrderedDict()
+        self._keys: dict[str, tuple] = {}  # scene -> key
+        self._lock = Lock()
+
+    def get(self, key: tuple, usable_after: datetime) -> IssuedCode | None:
+        with self._lock:
+            code = self._items.get(key)
+        return code if code is not None and code.expires_at > usable_after else None
+
+    def put(self, key: tuple, code: IssuedCode) -> None:
+        with self._lock:
+            replaced = self._items.get(key)
+            if replaced is not None:
+                self._keys.pop(replaced.scene, None)
+            self._items[key] = code
+            self._items.move_to_end(key)
+            self._keys[code.scene] = key
+            if len(self._items) > self._size:
+                _, dropped = self._items.popitem(last=False)
+                self._keys.pop(dropped.scene, None)
+
+    def forget(self, scene: str) -> None:
+        with self._lock:
+            key = self._keys.pop(scene, None)
+            if key is not None:
+                self._items.pop(key, None)
+
+
+_attempts = Attempt.__table__
+_pairings = Pairing.__table__
+_slots = AttemptQuestion.__table__
+_questions = Question.__table__
+
+# The attempt, if it is this candidate's, open, on this computer, with question n; and n's type.
+_OPEN_SLOT = (
+    select(_attempts.c.school_id, _attempts.c.exam_id, _attempts.c.status, _attempts.c.active_session,
+           _attempts.c.deadline, _attempts.c.submit_reason, _questions.c.type)
+    .select_from(_attempts.outerjoin(_slots, and_(_slots.c.attempt_id == _attempts.c.id,
+                                                  _slots.c.position == bindparam("n")))
+                 .outerjoin(_questions, _questions.c.id == _slots.c.question_id))
+    .where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.student_id == bindparam("student_id"))
+)
+_VALID_CODE = (
+    select(_pairings.c.id, _pairings.c.scene, _pairings.c.expires_at)
+    .where(_pairings.c.attempt_id == bindparam("attempt_id"), _pairings.c.position == bindparam("n"),
+           _pairings.c.purpose == bindparam("purpose"), _pairings.c.redeemed_at.is_(None),
+           _pairings.c.expires_at > bindparam("usable_after", type_=_pairings.c.expires_at.type))
+    .order_by(_pairings.c.expires_at.desc()).limit(1)
+)
+
+
+def issue_code(connection: Connection, actor: Actor, attempt_id: int, n: int, purpose: str,
+               policy: PairingPolicy, cache: IssuedCodes, now: datetime | None = None) -> IssuedCode:
+    """Question n's QR code for `purpose`: the still-valid one (over a minute left), else a new
+    one. Switching question gets that question's code (FAQ 22)."""
+    actor.require_role(ROLE_CANDIDATE)
+    now = now or utcnow()
+    usable_after = now + policy.reuse_if_left
+    key = (actor.session_id, actor.user_id, attempt_id, n, purpose)
+    cached = cache.get(key, usable_after)
+    if cached is not None:
+        return cached
+    row = connection.execute(_OPEN_SLOT, {"attempt_id": attempt_id, "student_id": actor.user_id, "n": n}).first()
+    if row is None:
+        raise NotFound("NOT_FOUND")
+    if row.status != ATTEMPT_IN_PROGRESS:
+        raise Conflict("ATTEMPT_SUBMITTED", submit_reason=row.submit_reason)
+    if row.active_session != actor.session_id:
+        raise Conflict("ATTEMPT_MOVED")
+    if row.type is None:
+        raise NotFound("QUESTION_NOT_FOUND")
+    if purpose == PURPOSE_ANSWER_PHOTO and row.type not in PHOTO_QUESTION_TYPES:
+        raise InvalidInput("QUESTION_TAKES_NO_PHOTO")
+    existing = connection.execute(_VALID_CODE, {"attempt_id": attempt_id, "n": n, "purpose": purpose,
+                                                "usable_after": usable_after}).first()
+    if existing is not None:
+        code = IssuedCode(existing.id, existing.scene, attempt_id, n, purpose, existing.expires_at)
+    else:
+        scene, expires_at = make_scene(policy.secret), now + policy.ttl
+        pairing_id = connection.execute(insert(_pairings).values(
+            scene=scene, school_id=row.school_id, attempt_id=attempt_id, exam_id=row.exam_id,
+            student_id=actor.user_id, position=n, purpose=purpose, created_at=now, expires_at=expires_at,
+        ).returning(_pairings.c.id)).scalar_one()
+        code = IssuedCode(pairing_id, scene, attempt_id, n, purpose, expires_at)
+    cache.put(key, code)
+    return code
+
+
+# --- the phone ---
+
+
+def phone_login(session: Session, openid: str, unionid: str | None, now: datetime | None = None) -> Phone:
+    """The phone behind a WeChat login (created on first sight)."""
+    now = now or utcnow()
+    phone = session.scalar(select(Phone).where(Phone.openid == openid))
+    if phone is None:
+        phone = Phone(openid=openid, unionid=unionid, created_at=now, last_login_at=now)
+        session.add(phone)
+    else:
+        phone.last_login_at = now
+        phone.unionid = unionid or phone.unionid
+    session.commit()
+    return phone
+
+
+def redeem(session: Session, actor: Actor, scene: str, policy: PairingPolicy,
+           publisher: events.EventPublisher | None, now: datetime | None = None) -> Pairing:
+    """Pair this phone with the code's attempt and question. The same phone may scan its code
+    again; another phone gets PAIRING_USED, a late one PAIRING_EXPIRED."""
+    actor.require_role(ROLE_PHONE)
+    now = now or utcnow()
+    if not scene_is_genuine(policy.secret, scene):
+        raise NotFound("PAIRING_NOT_FOUND")
+    pairing = session.scalar(select(Pairing).where(Pairing.scene == scene).with_for_update())
+    if pairing is None:
+        raise NotFound("PAIRING_NOT_FOUND")
+    if pairing.redeemed_at is not None:
+        if pairing.phone_id == actor.user_id:
+            session.commit()
+            return pairing
+        raise Conflict("PAIRING_USED")
+    if pairing.expires_at <= now:
+        raise Gone("PAIRING_EXPIRED")
+    attempt = session.get(Attempt, pairing.attempt_id)
+    if attempt.status != ATTEMPT_IN_PROGRESS:
+        raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
+    # One phone serves one candidate per exam: it cannot photograph two people's answers.
+    other = session.scalar(select(Pairing.id).where(
+        Pairing.phone_id == actor.user_id, Pairing.exam_id == pairing.exam_id,
+        Pairing.student_id != pairing.student_id).limit(1))
+    if other is not None:
+        raise Conflict("PHONE_IN_USE")
+    pairing.phone_id, pairing.redeemed_at = actor.user_id, now
+    if pairing.purpose == PURPOSE_SECOND_CAMERA:
+        pairing.last_snapshot_at = now  # the grace period starts now
+    session.commit()
+    if publisher is not None:
+        publisher.publish(pairing.attempt_id, events.PAIRED,
+                          {"pairing_id": pairing.id, "n": pairing.position, "purpose": pairing.purpose})
+    return pairing
+
+
+def _phone_pairing(session: Session, actor: Actor, pairing_id: int, purpose: str) -> tuple[Pairing, Attempt]:
+    """This phone's pairing, for an attempt still open: upload rights last until it ends."""
+    actor.require_role(ROLE_PHONE)
+    pairing = session.get(Pairing, pairing_id)
+    if pairing is None or pairing.phone_id != actor.user_id:
+        raise NotFound("PAIRING_NOT_FOUND")
+    if pairing.purpose != purpose:
+        raise Conflict("PAIRING_WRONG_PURPOSE", purpose=pairing.purpose)
+    attempt = session.get(Attempt, pairing.attempt_id)
+    if attempt.status != ATTEMPT_IN_PROGRESS:
+        raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
+    return pairing, attempt
+
+
+def upload_answer_photo(session: Session, actor: Actor, pairing_id: int, upload_id: str, data: bytes,
+                        storage: Storage, max_bytes: int, scheduler: jobs.JobScheduler,
+                        publisher: events.EventPublisher | None) -> AnswerPhoto:
+    """Store a photo for question n and queue its processing. A retry with the same upload id
+    answers the first upload's photo; a refused photo is reported on the desktop too."""
+    pairing, attempt = _phone_pairing(session, actor, pairing_id, PURPOSE_ANSWER_PHOTO)
+    existing = session.scalar(select(AnswerPhoto).where(AnswerPhoto.pairing_id == pairing.id,
+                                                        AnswerPhoto.upload_id == upload_id))
+    if existing is not None:
+        return existing
+    photo = AnswerPhoto(school_id=attempt.school_id, attempt_id=attempt.id, position=pairing.position,
+                        pairing_id=pairing.id, upload_id=upload_id, status=ANSWER_PHOTO_PROCESSING)
+    session.add(photo)
+    try:
+        session.flush()
+        photo.original_key = photos.store_original(storage, data, max_bytes, f"answer-photos/{attempt.id}/{photo.id}")
+    except DomainError as error:
+        session.rollback()
+        if publisher is not None:
+            publisher.publish(attempt.id, events.UPLOAD_REJECTED,
+                              {"n": pairing.position, "reason": error.code, "message": error.message})
+        raise
+    photo.photo_key = photos.photo_key(photo.original_key)
+    session.commit()
+    jobs.request_job(scheduler, jobs.PROCESS_ANSWER_PHOTO, photo.id, job_id=f"answer-photo-{photo.id}")
+    if publisher is not None:
+        publisher.publish(attempt.id, events.UPLOAD_RECEIVED, {"n": pairing.position, "photo_id": photo.id})
+    return photo
+
+
+def process_answer_photo(session: Session, photo_id: int, storage: Storage, long_edge: int,
+                         publisher: events.EventPublisher | None, photo_url, now: datetime | None = None) -> AnswerPhoto:
+    """The job: the upright, downscaled copy; then the desktop is told (photo_ready)."""
+    photo = session.scalar(select(AnswerPhoto).where(AnswerPhoto.id == photo_id).with_for_update())
+    if photo is None:
+        raise LookupError(f"answer photo {photo_id} does not exist")
+    if photo.status == ANSWER_PHOTO_PROCESSING:
+        data = photos.process_original(storage, photo.original_key, photo.photo_key, long_edge)
+        photo.width, photo.height = photos.image_size(data)
+        photo.original_key = None
+        photo.status, photo.ready_at = ANSWER_PHOTO_READY, now or utcnow()
+        session.commit()
+        if publisher is not None:
+            publisher.publish(photo.attempt_id, events.PHOTO_READY, {
+                "photo_id": photo.id, "n": photo.position, "url": photo_url(photo.photo_key),
+                "width": photo.width, "height": photo.height})
+    else:
+        session.commit()
+    return photo
+
+
+def remove_answer_photo(session: Session, actor: Actor, attempt_id: int, photo_id: int,
+                        now: datetime | None = None) -> AnswerPhoto:
+    """The candidate removes a photo from the desktop while the attempt is open."""
+    actor.require_role(ROLE_CANDIDATE)
+    photo = session.get(AnswerPhoto, photo_id)
+    attempt = session.get(Attempt, attempt_id)
+    if photo is None or attempt is None or photo.attempt_id != attempt.id or attempt.student_id != actor.user_id:
+        raise NotFound("NOT_FOUND")
+    if attempt.status != ATTEMPT_IN_PROGRESS:
+        raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
+    if attempt.active_session != actor.session_id:
+        raise Conflict("ATTEMPT_MOVED")
+    photo.status, photo.removed_at = ANSWER_PHOTO_REMOVED, now or utcnow()
+    session.commit()
+    return photo
+
+
+# --- the second camera (双机位) ---
+
+
+def second_camera_snapshot(session: Session, actor: Actor, pairing_id: int, data: bytes, storage: Storage,
+                           max_bytes: int, scheduler: jobs.JobScheduler, now: datetime | None = None):
+    pairing, attempt = _phone_pairing(session, actor, pairing_id, PURPOSE_SECOND_CAMERA)
+    snapshot = proctoring.accept_snapshot(session, attempt, data, storage, max_bytes, scheduler, SNAPSHOT_PHONE)
+    pairing = session.get(Pairing, pairing_id)
+    pairing.last_snapshot_at, pairing.lost_at = now or utcnow(), None
+    session.commit()
+    return snapshot
+
+
+def flag_lost_second_cameras(session: Session, policy: PairingPolicy, publisher: events.EventPublisher | None,
+                             now: datetime | None = None) -> list[int]:
+    """Second cameras silent for longer than the grace period during an open attempt: one flag
+    per silence (a camera that comes back and goes quiet again is flagged again)."""
+    now = now or utcnow()
+    silent = session.scalars(
+        select(Pairing).join(Attempt, Attempt.id == Pairing.attempt_id).where(
+            Pairing.purpose == PURPOSE_SECOND_CAMERA, Pairing.redeemed_at.is_not(None), Pairing.lost_at.is_(None),
+            Pairing.last_snapshot_at < now - policy.second_camera_grace, Attempt.status == ATTEMPT_IN_PROGRESS,
+        ).with_for_update(of=Pairing, skip_locked=True)
+    ).all()
+    flagged = []
+    for pairing in silent:
+        pairing.lost_at = now
+        attempt = session.get(Attempt, pairing.attempt_id)
+        flag = proctoring.raise_flag(session, attempt, proctoring.SECOND_CAMERA_LOST,
+                                     {"last_snapshot_at": pairing.last_snapshot_at.isoformat()}, now)
+        flagged.append((pairing, flag))
+    session.commit()
+    if publisher is not None:
+        for pairing, flag in flagged:
+            publisher.publish(pairing.attempt_id, events.SECOND_CAMERA_LOST,
+                              {"pairing_id": pairing.id, "last_snapshot_at": pairing.last_snapshot_at.isoformat()})
+            publisher.publish(pairing.attempt_id, events.FLAG_RAISED, proctoring.flag_event(flag))
+    return [pairing.id for pairing, _ in flagged]
+
+
+# --- WeChat login of the mini program ---
+
+
+_WECHAT_ERRORS = {
+    "WECHAT_CODE_INVALID": Unauthenticated, "WECHAT_CODE_USED": Unauthenticated,
+    "WECHAT_RATE_LIMITED": RateLimited, "WECHAT_PAGE_INVALID": Unavailable,
+}
+
+
+def wechat_error(error: WeChatError) -> DomainError:
+    """The domain error for a WeChat failure: bad codes are 401, limits 429, the rest 503."""
+    code = error.code if error.code in CATALOGUE else "WECHAT_ERROR"
+    return _WECHAT_ERRORS.get(code, Unavailable)(code, errcode=error.errcode)
+
+
+def wechat_login(session: Session, wechat: WeChat | None, code: str) -> Phone:
+    """wx.login's code → code2session → the phone (WECHAT_NOT_CONFIGURED without credentials)."""
+    if wechat is None:
+        raise Unavailable("WECHAT_NOT_CONFIGURED")
+    try:
+        result = wechat.code_to_session(code)
+    except WeChatError as error:
+        raise wechat_error(error) from None
+    return phone_login(session, result.openid, result.unionid)
+
+
+def render_code(renderer, scene: str):
+    """The code's image; a WeChat failure (wxacode mode) is a clear 429/503 with its code."""
+    try:
+        return renderer.render(scene)
+    except WeChatError as error:
+        raise wechat_error(error) from None
