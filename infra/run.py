@@ -88,6 +88,8 @@ def main() -> int:
             children.append(subprocess.Popen([sys.executable, "-m", "workers.cron"], env=env, cwd=ROOT))
             wait_for_port(port, timeout=60, process=children[0])
             print(f"\n考试云 Exam Cloud is running:\n"
+                  f"  Desktop exam page  {base_url}/exam/\n"
+                  f"  Teacher console    {base_url}/console/\n"
                   f"  API docs           {base_url}/api/docs\n"
                   f"  OpenAPI            {base_url}/api/v1/openapi.json\n"
                   f"Press Ctrl-C to stop.", flush=True)

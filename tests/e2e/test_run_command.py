@@ -57,6 +57,7 @@ def test_run_serves_demo_data_and_stops_everything(tmp_path):
     try:
         output = read_until(process, "Press Ctrl-C")
         assert f"http://127.0.0.1:{port}/api/docs" in output
+        assert f"http://127.0.0.1:{port}/exam/" in output and f"http://127.0.0.1:{port}/console/" in output
         assert "管理员账号 admin account: admin /" in output
         assert "演示教师 demo teacher: teacher /" in output
         candidate = next(line for line in output.splitlines() if line.startswith("演示考生"))
@@ -77,6 +78,9 @@ def test_run_serves_demo_data_and_stops_everything(tmp_path):
         assert [exam["state"] for exam in exams] == ["open"]
         docs = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/docs", timeout=10).read().decode()
         assert "/api/docs/static/swagger-ui-bundle.js" in docs
+        for page in ("exam", "console"):
+            html = urllib.request.urlopen(f"http://127.0.0.1:{port}/{page}/", timeout=10).read().decode()
+            assert "考试云" in html
     finally:
         stop_and_check_nothing_left(process)
 
