@@ -42,6 +42,15 @@ class Actor:
         if school_id is None or school_id != self.school_id:
             raise NotFound("NOT_FOUND")
 
+    def ensure_can_see(self, student_id: int, school_id: int | None) -> None:
+        """A candidate sees their own rows, staff those of their school; others are missing."""
+        if self.is_candidate:
+            if student_id != self.user_id:
+                raise NotFound("NOT_FOUND")
+        else:
+            self.require_staff()
+            self.ensure_school(school_id)
+
     def school_for_new_row(self, requested_school_id: int | None) -> int:
         """Teachers create rows in their own school; admins name the school."""
         if self.is_teacher:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from server.adapters.storage import Storage
 from server.domain import jobs, photos
+from server.domain.accounts import get_student
 from server.domain.actors import Actor
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, DomainError, InvalidInput, NotFound, TooLarge
@@ -111,15 +112,6 @@ def prepare_base_photo(session: Session, base_photo_id: int, storage: Storage, e
 # --- teacher uploads ---
 
 
-def _student(session: Session, actor: Actor, student_id: int) -> User:
-    actor.require_staff()
-    student = session.get(User, student_id)
-    if student is None or student.role != ROLE_CANDIDATE:
-        raise NotFound("NOT_FOUND")
-    actor.ensure_school(student.school_id)
-    return student
-
-
 def _new_base_photo(session: Session, student: User, data: bytes, storage: Storage, max_bytes: int,
                     uploaded_by: int) -> BasePhoto:
     base = BasePhoto(school_id=student.school_id, student_id=student.id, uploaded_by=uploaded_by,
@@ -133,7 +125,7 @@ def _new_base_photo(session: Session, student: User, data: bytes, storage: Stora
 
 def upload_base_photo(session: Session, actor: Actor, student_id: int, data: bytes, storage: Storage,
                       max_bytes: int, scheduler: jobs.JobScheduler) -> BasePhoto:
-    student = _student(session, actor, student_id)
+    student = get_student(session, actor, student_id)
     try:
         base = _new_base_photo(session, student, data, storage, max_bytes, actor.user_id)
     except DomainError:
@@ -156,7 +148,7 @@ def base_photo_state(session: Session, actor: Actor, student_id: int) -> BasePho
         if actor.user_id != student_id:
             raise NotFound("NOT_FOUND")
     else:
-        _student(session, actor, student_id)
+        get_student(session, actor, student_id)
     rows = session.scalars(select(BasePhoto).where(BasePhoto.student_id == student_id)
                            .order_by(BasePhoto.id.desc())).all()
     active = next((row for row in rows if row.status == BASE_PHOTO_ACTIVE), None)
@@ -330,12 +322,7 @@ def get_request(session: Session, actor: Actor, request_id: int) -> BasePhotoReq
     request = session.get(BasePhotoRequest, request_id)
     if request is None:
         raise NotFound("NOT_FOUND")
-    if actor.is_candidate:
-        if request.student_id != actor.user_id:
-            raise NotFound("NOT_FOUND")
-    else:
-        actor.require_staff()
-        actor.ensure_school(request.school_id)
+    actor.ensure_can_see(request.student_id, request.school_id)
     return request
 
 

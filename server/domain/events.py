@@ -34,9 +34,4 @@ def require_event_access(session: Session, actor: Actor, attempt_id: int) -> Non
     attempt = session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound("NOT_FOUND")
-    if actor.is_candidate:
-        if attempt.student_id != actor.user_id:
-            raise NotFound("NOT_FOUND")
-    else:
-        actor.require_staff()
-        actor.ensure_school(attempt.school_id)
+    actor.ensure_can_see(attempt.student_id, attempt.school_id)

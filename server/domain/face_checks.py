@@ -84,12 +84,7 @@ def get_face_check(session: Session, actor: Actor, check_id: int) -> FaceCheck:
     check = session.get(FaceCheck, check_id)
     if check is None:
         raise NotFound("NOT_FOUND")
-    if actor.is_candidate:
-        if check.student_id != actor.user_id:
-            raise NotFound("NOT_FOUND")
-    else:
-        actor.require_staff()
-        actor.ensure_school(check.school_id)
+    actor.ensure_can_see(check.student_id, check.school_id)
     return check
 
 

@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from server.adapters.faces import similarity  # noqa: F401 - the one cosine, re-exported
+from server.adapters.faces import similarity  # the one cosine, re-exported
 
 
 class FaceAnalyser(Protocol):
@@ -30,3 +30,6 @@ def embedding_bytes(vector) -> bytes:
 
 def embedding_vector(data: bytes):
     return np.frombuffer(data, dtype=np.float32)
+
+
+__all__ = ["FaceAnalyser", "FacePolicy", "embedding_bytes", "embedding_vector", "similarity"]

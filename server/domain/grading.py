@@ -135,12 +135,7 @@ def get_result(session: Session, actor: Actor, attempt_id: int) -> Result:
     attempt = session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound("NOT_FOUND")
-    if actor.is_candidate:
-        if attempt.student_id != actor.user_id:
-            raise NotFound("NOT_FOUND")
-    else:
-        actor.require_staff()
-        actor.ensure_school(attempt.school_id)
+    actor.ensure_can_see(attempt.student_id, attempt.school_id)
     published = attempt.result_status == RESULT_PUBLISHED
     # Staff see the score under review; a candidate sees it only once it is published.
     show = published or not actor.is_candidate
