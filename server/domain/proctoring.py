@@ -8,7 +8,7 @@ result stays `grading` until every one of them is analysed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -196,13 +196,6 @@ def raise_flag(session: Session, attempt: Attempt, kind: str, detail: dict | Non
     session.flush()
     settle_result(session, attempt.id)
     return flag
-
-
-def stale_snapshots(session: Session, older_than: timedelta, now: datetime | None = None) -> list[int]:
-    """Queued snapshots whose job Redis may have lost; the sweep queues them again."""
-    now = now or utcnow()
-    return list(session.scalars(select(Snapshot.id).where(
-        Snapshot.status == SNAPSHOT_QUEUED, Snapshot.created_at <= now - older_than).order_by(Snapshot.id)))
 
 
 # --- client-reported integrity events during an attempt ---

@@ -199,3 +199,30 @@ def test_a_storage_failure_asks_to_retry(client, with_base_photo, engine, app, m
     response = face_check(client, candidate, exam.id, face_photos.yao_capture(engine))
     assert response.status_code == 503
     assert (response.get_json()["code"], response.get_json()["faq"]) == ("CAPTURE_SAVE_FAILED", 9)
+
+
+def test_a_check_whose_job_redis_lost_is_decided_after_the_sweep(client, with_base_photo, engine, app,
+                                                                   run_media_jobs, settings, monkeypatch):
+    _school, _teacher, candidate, exam = with_base_photo
+    check_id = face_check(client, candidate, exam.id, face_photos.yao_capture(engine)).get_json()["id"]
+    from datetime import timedelta
+
+    from redis import Redis
+
+    from server.adapters.queue import JobQueue
+    from server.extensions import EXTENSION_KEY
+    from workers import context
+    from workers.jobs.attempts import sweep_attempts
+
+    redis = Redis.from_url(settings.REDIS_URL)
+    redis.flushdb()  # Redis restarted without its data: the job is gone
+    assert run_media_jobs() == 0
+    with app.app_context():
+        session = app.extensions[EXTENSION_KEY].sessions()
+        session.get(FaceCheck, check_id).created_at -= timedelta(minutes=5)
+        session.commit()
+    monkeypatch.setattr(context, "job_queue", lambda: JobQueue(redis))
+    assert sweep_attempts()["media_requeued"] == [f"face-check-{check_id}"]
+    assert run_media_jobs() == 1
+    result = client.get(f"/api/v1/face-checks/{check_id}", headers=candidate.headers).get_json()
+    assert result["status"] == "passed"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from server.domain import attempts, grading, jobs, pairing, proctoring
+from server.domain import attempts, grading, jobs, pairing, recovery
 from workers import context
 
 log = logging.getLogger(__name__)
@@ -57,15 +57,15 @@ def sweep_attempts() -> dict:
             session, timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
     for attempt_id in stuck:
         context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=attempts.grade_job_id(attempt_id))
-    # A snapshot whose analysis Redis forgot would hold its attempt's result in grading forever.
+    # Photos and snapshots whose job Redis forgot (a snapshot would hold its result in grading).
     with context.session() as session:
-        snapshots = proctoring.stale_snapshots(
-            session, timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
-    for snapshot_id in snapshots:
-        context.job_queue().enqueue(jobs.ANALYSE_SNAPSHOT, snapshot_id, job_id=f"snapshot-{snapshot_id}")
+        media = recovery.stale_media_jobs(session, timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
+    for spec, row_id, job_id in media:
+        context.job_queue().enqueue(spec, row_id, job_id=job_id)
     with context.session() as session:
         lost = pairing.flag_lost_second_cameras(session, context.pairing_policy(), context.event_publisher())
-    if submitted or stuck or snapshots or lost:
-        log.info("sweep: auto-submitted %s, re-queued grading for %s, snapshots %s, second cameras lost %s",
-                 submitted, stuck, snapshots, lost)
-    return {"auto_submitted": submitted, "regraded": stuck, "snapshots": snapshots, "second_cameras_lost": lost}
+    requeued = [job_id for _spec, _row_id, job_id in media]
+    if submitted or stuck or requeued or lost:
+        log.info("sweep: auto-submitted %s, re-queued grading for %s, media jobs %s, second cameras lost %s",
+                 submitted, stuck, requeued, lost)
+    return {"auto_submitted": submitted, "regraded": stuck, "media_requeued": requeued, "second_cameras_lost": lost}
