@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     PAIRING_TTL_SECONDS: int = Field(default=300, ge=60, le=3600)
     # A second camera silent this long during the exam raises second_camera_lost.
     SECOND_CAMERA_GRACE_SECONDS: int = Field(default=60, ge=10)
+    # Live event streams: a comment line this often keeps proxies from closing an idle stream;
+    # a stream ends after EVENT_STREAM_MAX_SECONDS and the client reconnects with Last-Event-ID
+    # (nothing is lost), which spreads long-lived connections over restarted workers.
+    EVENT_KEEPALIVE_SECONDS: float = Field(default=15.0, gt=0, le=60)
+    EVENT_STREAM_MAX_SECONDS: int = Field(default=3600, ge=1)
     WECHAT_APPID: str = ""
     WECHAT_SECRET: str = ""
     WECHAT_API_BASE: str = "https://api.weixin.qq.com/"

@@ -343,3 +343,28 @@ def factory_for(service_urls):
         return client, Factory(other, client)
 
     return build
+
+
+def test_the_stream_replays_after_last_event_id_keeps_alive_and_ends(factory_for, service_urls):
+    client, factory = factory_for(EVENT_KEEPALIVE_SECONDS=0.2, EVENT_STREAM_MAX_SECONDS=1)
+    school = factory.school()
+    student = factory.student(school)
+    exam = factory.exam(school, students=[student])
+    factory.questions(exam, SAMPLE_BANK)
+    factory.paper_rule(exam, PHOTO_RULE)
+    candidate = factory.login_student(student)
+    attempt_id = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=candidate.headers).get_json()["attempt_id"]
+    from server.adapters.events import EventLog
+    from server.extensions import EXTENSION_KEY
+
+    log = EventLog(client.application.extensions[EXTENSION_KEY].redis)
+    first = log.publish(attempt_id, "paired", {"n": 1})
+    log.publish(attempt_id, "photo_ready", {"n": 1, "url": "https://example.invalid/p.jpg"})
+    response = client.get(f"/api/v1/attempts/{attempt_id}/events",
+                          headers={**candidate.headers, "Last-Event-ID": first})
+    assert response.status_code == 200 and response.mimetype == "text/event-stream"
+    assert response.headers["Cache-Control"] == "no-cache"
+    body = response.get_data(as_text=True)  # the stream ends after EVENT_STREAM_MAX_SECONDS
+    assert body.startswith(": connected")
+    assert "event: photo_ready" in body and "event: paired" not in body
+    assert ": keepalive" in body

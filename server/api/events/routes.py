@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import marshmallow as ma
 from flask import Response, request
 from flask_smorest import Blueprint
@@ -14,7 +16,6 @@ from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 from server.extensions import services
 
 blp = Blueprint("events", __name__, description="实时事件")
-KEEPALIVE_SECONDS = 15.0
 
 
 class EventQuerySchema(ma.Schema):
@@ -37,7 +38,7 @@ class EventPageSchema(ma.Schema):
 @auth_required(ROLE_CANDIDATE, ROLE_ADMIN, ROLE_TEACHER)
 @blp.arguments(EventQuerySchema, location="query")
 @blp.response(200, EventPageSchema, description="with `after`: a JSON page; without: text/event-stream "
-              "(an `id:`, `event:` and `data:` per event, a comment at least every 15 s, "
+              "(an `id:`, `event:` and `data:` per event, a comment at least every EVENT_KEEPALIVE_SECONDS (15 s), "
               "`Last-Event-ID` replays what was missed)")
 def attempt_events(query, attempt_id):
     """The attempt's events: paired, upload_received, photo_ready, upload_rejected, face_check, ..."""
@@ -50,7 +51,8 @@ def attempt_events(query, attempt_id):
         except InvalidEventId:
             raise InvalidInput("VALIDATION_ERROR", errors={"after": ["无效的事件编号"]}) from None
         return {"events": [event.as_dict() for event in page]}
+    ends_at = time.monotonic() + app.settings.EVENT_STREAM_MAX_SECONDS
     stream = sse_stream(app.stream_log, app.event_hub, attempt_id, request.headers.get("Last-Event-ID"),
-                        keepalive=KEEPALIVE_SECONDS)
+                        keepalive=app.settings.EVENT_KEEPALIVE_SECONDS, stop=lambda: time.monotonic() >= ends_at)
     return Response(stream, mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
