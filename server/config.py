@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     # a stream ends after EVENT_STREAM_MAX_SECONDS and the client reconnects with Last-Event-ID
     # (nothing is lost), which spreads long-lived connections over restarted workers.
     EVENT_KEEPALIVE_SECONDS: float = Field(default=15.0, gt=0, le=60)
-    EVENT_STREAM_MAX_SECONDS: int = Field(default=3600, ge=1)
+    EVENT_STREAM_MAX_SECONDS: float = Field(default=3600, gt=0)
     WECHAT_APPID: str = ""
     WECHAT_SECRET: str = ""
     WECHAT_API_BASE: str = "https://api.weixin.qq.com/"

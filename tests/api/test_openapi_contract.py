@@ -89,8 +89,8 @@ def app(service_urls, fake_wechat):
     against WeChat's answers (a made-up code is WECHAT_CODE_INVALID), not a missing config."""
     return create_app(make_settings(service_urls, WECHAT_APPID=APPID, WECHAT_SECRET=SECRET,
                                     WECHAT_API_BASE=fake_wechat.base_url,
-                                    # an event stream fuzzed without ?after= ends within a second
-                                    EVENT_KEEPALIVE_SECONDS=0.2, EVENT_STREAM_MAX_SECONDS=1))
+                                    # an event stream fuzzed without ?after= ends at once
+                                    EVENT_KEEPALIVE_SECONDS=0.1, EVENT_STREAM_MAX_SECONDS=0.2))
 
 
 @pytest.fixture(params=ROLES)
