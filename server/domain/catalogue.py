@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -165,6 +165,9 @@ class ExamAvailability:
     state: str
     can_enter: bool
     reason: str
+    # The candidate's attempt, once started: the result is found from any computer (FAQ 17).
+    attempt_id: int | None = None
+    result_status: str | None = None
 
 
 def availability(exam: Exam, now: datetime, finished: bool = False) -> ExamAvailability:
@@ -198,8 +201,9 @@ def my_exams(session: Session, actor: Actor, now: datetime | None = None) -> lis
         .options(joinedload(Exam.course))
         .order_by(Exam.starts_at, Exam.id)
     )
-    finished = _finished_exam_ids(session, actor.user_id)
-    return [availability(exam, now, finished=exam.id in finished) for exam in exams]
+    attempts = _attempts_by_exam(session, actor.user_id)
+    return [_with_attempt(availability(exam, now, finished=_finished(attempts.get(exam.id))), attempts.get(exam.id))
+            for exam in exams]
 
 
 def my_exam(session: Session, actor: Actor, exam_id: int, now: datetime | None = None) -> ExamAvailability:
@@ -213,13 +217,28 @@ def my_exam(session: Session, actor: Actor, exam_id: int, now: datetime | None =
     )
     if enrolled is None:
         raise Forbidden("NOT_ENROLLED")
-    return availability(exam, now or utcnow(), finished=exam.id in _finished_exam_ids(session, actor.user_id))
+    attempt = _attempts_by_exam(session, actor.user_id, exam.id).get(exam.id)
+    return _with_attempt(availability(exam, now or utcnow(), finished=_finished(attempt)), attempt)
 
 
-def _finished_exam_ids(session: Session, student_id: int) -> set[int]:
-    """Exams the candidate has submitted (state `finished`)."""
-    return set(session.scalars(
-        select(Attempt.exam_id).where(Attempt.student_id == student_id, Attempt.status == ATTEMPT_SUBMITTED)))
+def _attempts_by_exam(session: Session, student_id: int, exam_id: int | None = None) -> dict:
+    """exam id -> (attempt id, status, result status) of the candidate's attempts."""
+    query = select(Attempt.exam_id, Attempt.id, Attempt.status, Attempt.result_status).where(
+        Attempt.student_id == student_id)
+    if exam_id is not None:
+        query = query.where(Attempt.exam_id == exam_id)
+    return {row.exam_id: row for row in session.execute(query)}
+
+
+def _finished(attempt) -> bool:
+    """Submitted (state `finished`)."""
+    return attempt is not None and attempt.status == ATTEMPT_SUBMITTED
+
+
+def _with_attempt(entry: ExamAvailability, attempt) -> ExamAvailability:
+    if attempt is None:
+        return entry
+    return replace(entry, attempt_id=attempt.id, result_status=attempt.result_status)
 
 
 def deadline_of(exam: Exam, started_at: datetime) -> datetime:

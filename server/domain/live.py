@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from server.domain.actors import Actor
 from server.domain.catalogue import get_exam
@@ -15,33 +15,59 @@ from server.domain.models import (
     ATTEMPT_IN_PROGRESS,
     PURPOSE_SECOND_CAMERA,
     Attempt,
+    Enrolment,
     Pairing,
     ProctorFlag,
+    User,
 )
 
 # A desktop that saved, fetched or sent a heartbeat this recently counts as online.
 ONLINE_WITHIN = timedelta(seconds=90)
 
 
+NOT_STARTED = "not_started"
+
+
 @dataclass
 class LiveRow:
-    attempt: Attempt
+    student: User
+    attempt: Attempt | None  # None: enrolled, not started (absent, or still at the face check)
     online: bool
     phones_paired: int = 0
     second_camera: str | None = None  # None, "active" or "lost"
     flags: list = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.attempt.status if self.attempt is not None else NOT_STARTED
+
+    @property
+    def attempt_id(self) -> int | None:
+        return self.attempt.id if self.attempt is not None else None
+
+    @property
+    def result_status(self) -> str | None:
+        return self.attempt.result_status if self.attempt is not None else None
+
+    @property
+    def last_seen_at(self) -> datetime | None:
+        return self.attempt.last_seen_at if self.attempt is not None else None
 
 
 def live_view(session: Session, actor: Actor, exam_id: int, now: datetime | None = None) -> list[LiveRow]:
     actor.require_staff()
     exam = get_exam(session, actor, exam_id)  # NOT_FOUND for other schools
     now = now or utcnow()
-    attempts = session.scalars(select(Attempt).options(joinedload(Attempt.student))
-                               .where(Attempt.exam_id == exam.id).order_by(Attempt.id)).all()
-    rows = {attempt.id: LiveRow(attempt, attempt.status == ATTEMPT_IN_PROGRESS
-                                and attempt.last_seen_at >= now - ONLINE_WITHIN) for attempt in attempts}
+    enrolled = session.execute(
+        select(User, Attempt).join(Enrolment, Enrolment.student_id == User.id)
+        .outerjoin(Attempt, (Attempt.student_id == User.id) & (Attempt.exam_id == exam.id))
+        .where(Enrolment.exam_id == exam.id).order_by(User.student_no, User.id)
+    ).all()
+    everyone = [LiveRow(student, attempt, attempt is not None and attempt.status == ATTEMPT_IN_PROGRESS
+                        and attempt.last_seen_at >= now - ONLINE_WITHIN) for student, attempt in enrolled]
+    rows = {row.attempt.id: row for row in everyone if row.attempt is not None}
     if not rows:
-        return []
+        return everyone
     paired = session.execute(
         select(Pairing.attempt_id, Pairing.purpose, Pairing.lost_at, func.count())
         .where(Pairing.exam_id == exam.id, Pairing.redeemed_at.is_not(None))
@@ -54,4 +80,4 @@ def live_view(session: Session, actor: Actor, exam_id: int, now: datetime | None
             row.second_camera = "lost" if lost_at is not None and row.second_camera != "active" else "active"
     for flag in session.scalars(select(ProctorFlag).where(ProctorFlag.attempt_id.in_(rows)).order_by(ProctorFlag.id)):
         rows[flag.attempt_id].flags.append(flag)
-    return list(rows.values())
+    return everyone

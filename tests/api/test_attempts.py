@@ -211,6 +211,8 @@ def test_submit_then_grading_then_published_with_the_objective_score(client, fac
     assert objective.get_json()["code"] == "NOT_MARKABLE"
     exams = client.get("/api/v1/me/exams", headers=me.headers).get_json()
     assert exams[0]["state"] == "finished" and exams[0]["can_enter"] is False
+    # FAQ 17: the result can be looked up from the exam list on any computer.
+    assert (exams[0]["attempt_id"], exams[0]["result_status"]) == (attempt_id, "published")
     again = start(client, me, exam)
     assert again.status_code == 409 and again.get_json()["code"] == "ATTEMPT_SUBMITTED"
 

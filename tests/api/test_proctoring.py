@@ -179,12 +179,20 @@ def test_reviews_are_school_scoped(client, factory, sitting, run_media_jobs):
 def test_live_view_shows_who_is_online_and_flagged(client, factory, sitting, run_media_jobs):
     teacher, candidate, attempt_id = sitting
     exam_id = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers).get_json()["exam_id"]
+    from server.domain import catalogue
+    from server.domain.actors import Actor
+    from server.domain.models import School
+
+    with factory.app.app_context():
+        absent = factory.student(factory.session.get(School, candidate.user.school_id))
+        catalogue.enrol(factory.session, Actor(0, "admin", None), exam_id, [absent.id])
     rows = client.get(f"/api/v1/exams/{exam_id}/live", headers=teacher.headers).get_json()
-    assert [(r["attempt_id"], r["online"], r["flags"], r["second_camera"]) for r in rows] == [
-        (attempt_id, True, [], None)]
+    assert sorted((r["attempt_id"] or 0, r["status"], r["online"], r["flags"], r["second_camera"]) for r in rows) == [
+        (0, "not_started", False, [], None), (attempt_id, "in_progress", True, [], None)]
     snapshot(client, candidate, attempt_id, face_photos.black_frame())
     run_media_jobs()
     rows = client.get(f"/api/v1/exams/{exam_id}/live", headers=teacher.headers).get_json()
-    assert [flag["kind"] for flag in rows[0]["flags"]] == ["camera_blocked"]
+    started = next(r for r in rows if r["attempt_id"] == attempt_id)
+    assert [flag["kind"] for flag in started["flags"]] == ["camera_blocked"]
     stranger = factory.login_teacher(factory.teacher(factory.school()))
     assert client.get(f"/api/v1/exams/{exam_id}/live", headers=stranger.headers).status_code == 404

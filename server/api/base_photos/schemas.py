@@ -2,6 +2,7 @@ import marshmallow as ma
 
 from server.api.photo_fields import PhotoUrl
 from server.api.schemas import BeijingDateTime, Text
+from server.extensions import services
 
 BASE_PHOTO_STATES = ["processing", "active", "unusable", "replaced"]
 REQUEST_STATES = ["pending", "approved", "rejected"]
@@ -31,7 +32,8 @@ class BasePhotoSchema(ma.Schema):
                        "the previous photo stays active); replaced ones are kept for audit"})
     reason = ma.fields.String(allow_none=True, metadata={"description": "why it is unusable"})
     source = ma.fields.String(required=True, metadata={"description": "teacher upload or an approved request"})
-    url = PhotoUrl(attribute="photo_key")
+    url = PhotoUrl(attribute="photo_key", ready=lambda photo: photo.status != "processing",
+                   metadata={"description": "null while processing"})
     created_at = BeijingDateTime(required=True)
     activated_at = BeijingDateTime(allow_none=True)
 
@@ -66,7 +68,8 @@ class BasePhotoRequestSchema(ma.Schema):
                        "until scored, or without a base photo or a usable face"})
     quality_reason = ma.fields.String(allow_none=True, metadata={"description": "no_face, blurry, ..."})
     scored = ma.fields.Function(lambda request: request.scored_at is not None, metadata={"type": "boolean"})
-    photo_url = PhotoUrl(attribute="photo_key", metadata={"description": "the proposed photo"})
+    photo_url = PhotoUrl(attribute="photo_key", ready=lambda request: request.scored_at is not None,
+                         metadata={"description": "the proposed photo; null until processed"})
     created_at = BeijingDateTime(required=True)
     decided_at = BeijingDateTime(allow_none=True)
     decision_note = ma.fields.String(allow_none=True)
@@ -80,6 +83,11 @@ class ReviewedRequestSchema(BasePhotoRequestSchema):
     current_photo_url = PhotoUrl(attribute="compared_base_photo.photo_key", metadata={
         "description": "the base photo the score was computed against"})
     decided_by = ma.fields.Integer(allow_none=True)
+    threshold = ma.fields.Method("_threshold", metadata={
+        "type": "number", "description": "the score from which faces count as the same person (FACE_MATCH_THRESHOLD)"})
+
+    def _threshold(self, _request):
+        return services().settings.FACE_MATCH_THRESHOLD
 
 
 class RequestQuerySchema(ma.Schema):

@@ -85,3 +85,7 @@ class MyExamSchema(ma.Schema):
     state = ma.fields.String(required=True, validate=ma.validate.OneOf(["upcoming", "open", "closed", "finished"]))
     can_enter = ma.fields.Boolean(required=True)
     reason = ma.fields.String(required=True, metadata={"description": "为什么可以或不可以进入（中文）"})
+    attempt_id = ma.fields.Integer(allow_none=True, metadata={"description": "the candidate's attempt, once started"})
+    result_status = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(
+        ["in_progress", "grading", "pending_review", "published", "rejected"]),
+        metadata={"description": "its result (FAQ 17, 18): look it up from any computer"})

@@ -67,13 +67,15 @@ class ReviewDecisionSchema(ma.Schema):
 
 
 class LiveRowSchema(ma.Schema):
-    attempt_id = ma.fields.Integer(attribute="attempt.id", required=True)
-    student_id = ma.fields.Integer(attribute="attempt.student_id", required=True)
-    student_no = ma.fields.String(attribute="attempt.student.student_no", allow_none=True)
-    name = ma.fields.String(attribute="attempt.student.name", allow_none=True)
-    status = ma.fields.String(attribute="attempt.status", required=True)
-    result_status = ma.fields.String(attribute="attempt.result_status", required=True)
-    last_seen_at = BeijingDateTime(attribute="attempt.last_seen_at", required=True)
+    """An enrolled candidate during the exam; attempt fields are null until they start."""
+
+    student_id = ma.fields.Integer(attribute="student.id", required=True)
+    student_no = ma.fields.String(attribute="student.student_no", allow_none=True)
+    name = ma.fields.String(attribute="student.name", allow_none=True)
+    attempt_id = ma.fields.Integer(allow_none=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["not_started", "in_progress", "submitted"]))
+    result_status = ma.fields.String(allow_none=True)
+    last_seen_at = BeijingDateTime(allow_none=True)
     online = ma.fields.Boolean(required=True)
     phones_paired = ma.fields.Integer(required=True)
     second_camera = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(["active", "lost"]))
