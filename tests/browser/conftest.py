@@ -53,10 +53,11 @@ def browser_settings(service_urls, fake_wechat):
                          WECHAT_APPID=APPID, WECHAT_SECRET=SECRET, WECHAT_API_BASE=fake_wechat.base_url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(browser_settings):
     """gunicorn (2 gevent workers), an RQ worker with the scheduler and a media worker; yields
-    the base URL. They share the test database and Redis, emptied before each test."""
+    the base URL. They share the test database and Redis, emptied before each test. Per module:
+    its RQ workers must not outlive the browser tests and take other tests' jobs."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = service_env(browser_settings, PUBLIC_BASE_URL=base_url, PORT=port, WEB_CONCURRENCY=2,
