@@ -19,6 +19,7 @@ import logging
 from redis import Redis
 from rq import Queue, SimpleWorker, Worker
 from rq.serializers import JSONSerializer
+from sqlalchemy import text
 
 from server.adapters.queue import QUEUE_NAMES
 from server.domain.jobs import MEDIA_QUEUE
@@ -49,6 +50,9 @@ def main(argv: list[str] | None = None) -> None:
         from server.adapters import faces
 
         faces.warm_up(settings.FACE_MODEL_DIR, settings.FACE_DET_SIZE)
+        # No fork here: open the database (driver, engine, ORM mappers) now, not in the first job.
+        with context.session() as session:
+            session.execute(text("SELECT 1"))
         worker_class, queue_names = SimpleWorker, [MEDIA_QUEUE]
     else:
         context.session_factory()  # the engine exists once; it is disposed before every fork

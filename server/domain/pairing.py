@@ -16,11 +16,12 @@ import hashlib
 import hmac
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from threading import Lock
 
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -113,12 +114,20 @@ class IssuedCodes:
     purpose): a re-request is answered without the database while the code has time left.
     A code redeemed through this process is forgotten at once; one redeemed through another
     process may still be shown until it expires, and a second phone scanning it is refused
-    (PAIRING_USED) -- the phone that redeemed it already has its upload rights."""
+    (PAIRING_USED) -- the phone that redeemed it already has its upload rights.
 
-    def __init__(self, size: int = 50_000) -> None:
+    It also keeps the API's answer for the most recently used codes (the JSON the view made
+    the first time): a code's answer never changes, so a re-request is sent those bytes again.
+    Bounded in bytes: 4 MB is ~3,400 plain codes (~1.2 KB each) or ~70 WeChat codes (tens of
+    KB). An answer goes when its code is replaced, forgotten or dropped."""
+
+    def __init__(self, size: int = 50_000, answer_bytes: int = 4 * 1024 * 1024) -> None:
         self._size = size
         self._items: OrderedDict[tuple, IssuedCode] = OrderedDict()
         self._keys: dict[str, tuple] = {}  # scene -> key
+        self._answer_bytes = answer_bytes
+        self._answers: OrderedDict[str, bytes] = OrderedDict()  # scene -> answer, least recent first
+        self._answers_total = 0
         self._lock = Lock()
 
     def get(self, key: tuple, usable_after: datetime) -> IssuedCode | None:
@@ -131,18 +140,47 @@ class IssuedCodes:
             replaced = self._items.get(key)
             if replaced is not None:
                 self._keys.pop(replaced.scene, None)
+                if replaced.scene != code.scene:
+                    self._drop_answer(replaced.scene)
             self._items[key] = code
             self._items.move_to_end(key)
             self._keys[code.scene] = key
             if len(self._items) > self._size:
                 _, dropped = self._items.popitem(last=False)
                 self._keys.pop(dropped.scene, None)
+                self._drop_answer(dropped.scene)
 
     def forget(self, scene: str) -> None:
         with self._lock:
             key = self._keys.pop(scene, None)
             if key is not None:
                 self._items.pop(key, None)
+            self._drop_answer(scene)
+
+    def answer(self, scene: str) -> bytes | None:
+        """The answer kept for this code, if any."""
+        with self._lock:
+            body = self._answers.get(scene)
+            if body is not None:
+                self._answers.move_to_end(scene)
+            return body
+
+    def keep_answer(self, scene: str, body: bytes) -> None:
+        """Keep the answer for a code this memory holds (not one forgotten meanwhile)."""
+        with self._lock:
+            if scene not in self._keys or len(body) > self._answer_bytes:
+                return
+            self._drop_answer(scene)
+            self._answers[scene] = body
+            self._answers_total += len(body)
+            while self._answers_total > self._answer_bytes:
+                _, dropped = self._answers.popitem(last=False)
+                self._answers_total -= len(dropped)
+
+    def _drop_answer(self, scene: str) -> None:  # with the lock held
+        body = self._answers.pop(scene, None)
+        if body is not None:
+            self._answers_total -= len(body)
 
 
 _attempts = Attempt.__table__
@@ -166,12 +204,42 @@ _VALID_CODE = (
            _pairings.c.expires_at > bindparam("usable_after", type_=_pairings.c.expires_at.type))
     .order_by(_pairings.c.expires_at.desc()).limit(1)
 )
+# PostgreSQL: the two reads above and the insert of a new code in one statement (one round trip).
+# The insert happens only where the checks below would pass and no valid code exists; the row
+# returned carries what the checks need, the valid code if there is one, else the new code's id.
+_open_slot, _valid_code = _OPEN_SLOT.cte("slot"), _VALID_CODE.cte("valid_code")
+_new_code = (
+    insert(_pairings).from_select(
+        ["scene", "school_id", "attempt_id", "exam_id", "student_id", "position", "purpose", "created_at",
+         "expires_at"],
+        select(bindparam("scene", type_=_pairings.c.scene.type), _open_slot.c.school_id,
+               bindparam("attempt_id", type_=_pairings.c.attempt_id.type), _open_slot.c.exam_id,
+               bindparam("student_id", type_=_pairings.c.student_id.type),
+               bindparam("n", type_=_pairings.c.position.type), bindparam("purpose", type_=_pairings.c.purpose.type),
+               bindparam("now", type_=_pairings.c.created_at.type),
+               bindparam("expires_at", type_=_pairings.c.expires_at.type))
+        .where(_open_slot.c.status == ATTEMPT_IN_PROGRESS,
+               _open_slot.c.active_session.is_not_distinct_from(bindparam("session_id")),
+               _open_slot.c.type.is_not(None),
+               or_(bindparam("purpose") != PURPOSE_ANSWER_PHOTO, _open_slot.c.type.in_(PHOTO_QUESTION_TYPES)),
+               ~exists(select(_valid_code.c.id))))
+    .returning(_pairings.c.id).cte("new_code")
+)
+_ISSUE_CODE = (
+    select(_open_slot, _valid_code.c.id.label("valid_id"), _valid_code.c.scene.label("valid_scene"),
+           _valid_code.c.expires_at.label("valid_expires_at"), _new_code.c.id.label("new_id"))
+    .select_from(_open_slot.outerjoin(_valid_code, true()).outerjoin(_new_code, true()))
+)
 
 
-def issue_code(connection: Connection, actor: Actor, attempt_id: int, n: int, purpose: str,
-               policy: PairingPolicy, cache: IssuedCodes, now: datetime | None = None) -> IssuedCode:
+def issue_code(connection: Connection | Callable[[], Connection], actor: Actor, attempt_id: int, n: int,
+               purpose: str, policy: PairingPolicy, cache: IssuedCodes, now: datetime | None = None) -> IssuedCode:
     """Question n's QR code for `purpose`: the still-valid one (over a minute left), else a new
-    one. Switching question gets that question's code (FAQ 22)."""
+    one. Switching question gets that question's code (FAQ 22).
+
+    `connection` may be a function that opens one: it is called only when the database is
+    needed, so a re-request answered from this process's memory checks out no connection. On
+    PostgreSQL a new code costs one statement (_ISSUE_CODE); elsewhere (SQLite) three."""
     actor.require_role(ROLE_CANDIDATE)
     now = now or utcnow()
     usable_after = now + policy.reuse_if_left
@@ -179,7 +247,18 @@ def issue_code(connection: Connection, actor: Actor, attempt_id: int, n: int, pu
     cached = cache.get(key, usable_after)
     if cached is not None:
         return cached
-    row = connection.execute(_OPEN_SLOT, {"attempt_id": attempt_id, "student_id": actor.user_id, "n": n}).first()
+    if callable(connection):
+        connection = connection()
+    one_statement = connection.dialect.name == "postgresql"
+    if one_statement:
+        scene, expires_at = make_scene(policy.secret), now + policy.ttl
+        row = connection.execute(_ISSUE_CODE, {
+            "attempt_id": attempt_id, "student_id": actor.user_id, "n": n, "purpose": purpose,
+            "usable_after": usable_after, "session_id": actor.session_id, "scene": scene, "now": now,
+            "expires_at": expires_at}).first()
+    else:
+        row = connection.execute(_OPEN_SLOT, {"attempt_id": attempt_id, "student_id": actor.user_id,
+                                              "n": n}).first()
     if row is None:
         raise NotFound("NOT_FOUND")
     if row.status != ATTEMPT_IN_PROGRESS:
@@ -190,6 +269,13 @@ def issue_code(connection: Connection, actor: Actor, attempt_id: int, n: int, pu
         raise NotFound("QUESTION_NOT_FOUND")
     if purpose == PURPOSE_ANSWER_PHOTO and row.type not in PHOTO_QUESTION_TYPES:
         raise InvalidInput("QUESTION_TAKES_NO_PHOTO")
+    if one_statement:
+        if row.valid_id is not None:
+            code = IssuedCode(row.valid_id, row.valid_scene, attempt_id, n, purpose, row.valid_expires_at)
+        else:
+            code = IssuedCode(row.new_id, scene, attempt_id, n, purpose, expires_at)
+        cache.put(key, code)
+        return code
     existing = connection.execute(_VALID_CODE, {"attempt_id": attempt_id, "n": n, "purpose": purpose,
                                                 "usable_after": usable_after}).first()
     if existing is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 
+from flask import current_app, jsonify
 from flask_smorest import Blueprint
 
 from server.api.auth import auth_required, autocommit_db, current_actor, db
@@ -41,19 +42,31 @@ def wechat_login(payload):
     return {"access_token": token, "role": ROLE_PHONE, "phone_id": phone.id}
 
 
+_QR_CODE_SCHEMA = QrCodeSchema()  # the qrcode view dumps its answers itself (below); one instance
+
+
 @blp.route("/attempts/<int:attempt_id>/questions/<int:n>/qrcode", methods=["POST"])
 @auth_required(ROLE_CANDIDATE)
-@blp.arguments(QrCodeRequestSchema)
+@blp.arguments(QrCodeRequestSchema())  # an instance: webargs would build one from a class per request
 @blp.response(200, QrCodeSchema)
 def qrcode(payload, attempt_id, n):
     """Question n's QR code for the phone; asking again while it has over a minute left returns it."""
     app = services()
-    code = pairing.issue_code(autocommit_db(), current_actor(), attempt_id, n, payload["purpose"],
+    # autocommit_db itself, not a connection: a re-request answered from memory checks out none.
+    code = pairing.issue_code(autocommit_db, current_actor(), attempt_id, n, payload["purpose"],
                               app.pairing_policy, app.issued_codes)
+    # A code's answer never changes: made (and dumped as @blp.response would) the first time,
+    # its bytes are sent again to a re-request. A Response passes @blp.response unchanged.
+    body = app.issued_codes.answer(code.scene)
+    if body is not None:
+        return current_app.response_class(body, mimetype=current_app.json.mimetype)
     rendered = pairing.render_code(app.qr, code.scene)
-    return {"scene": code.scene, "url": rendered.url, "png": base64.b64encode(rendered.png).decode(),
-            "content_type": rendered.content_type, "expires_at": code.expires_at, "mode": rendered.mode,
-            "n": code.n, "purpose": code.purpose}
+    response = jsonify(_QR_CODE_SCHEMA.dump({
+        "scene": code.scene, "url": rendered.url, "png": base64.b64encode(rendered.png).decode(),
+        "content_type": rendered.content_type, "expires_at": code.expires_at, "mode": rendered.mode,
+        "n": code.n, "purpose": code.purpose}))
+    app.issued_codes.keep_answer(code.scene, response.get_data())
+    return response
 
 
 @blp.route("/pairings", methods=["POST"])
