@@ -41,9 +41,9 @@ def app(settings):
     return create_app(settings)
 
 
-@pytest.fixture
-def desk(client, factory):
-    """A candidate at the desktop in an open attempt whose question 2 is an essay."""
+def open_attempt(client, factory):
+    """A candidate at the desktop in an open attempt of a single-choice and an essay question:
+    (candidate, attempt id, exam, school)."""
     school = factory.school()
     student = factory.student(school)
     exam = factory.exam(school, students=[student])
@@ -52,6 +52,11 @@ def desk(client, factory):
     candidate = factory.login_student(student)
     attempt_id = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=candidate.headers).get_json()["attempt_id"]
     return candidate, attempt_id, exam, school
+
+
+@pytest.fixture
+def desk(client, factory):
+    return open_attempt(client, factory)
 
 
 def qrcode(client, candidate, attempt_id, n=2, purpose="answer_photo"):
@@ -316,13 +321,7 @@ def test_event_pages_are_private_and_validated(client, factory, desk):
 def test_wxacode_mode_asks_wechat_for_the_code(service_urls, fake_wechat, factory_for):
     client, factory = factory_for(QR_MODE="wxacode", WECHAT_APPID=APPID, WECHAT_SECRET=SECRET,
                                   WECHAT_API_BASE=fake_wechat.base_url)
-    school = factory.school()
-    student = factory.student(school)
-    exam = factory.exam(school, students=[student])
-    factory.questions(exam, SAMPLE_BANK)
-    factory.paper_rule(exam, PHOTO_RULE)
-    candidate = factory.login_student(student)
-    attempt_id = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=candidate.headers).get_json()["attempt_id"]
+    candidate, attempt_id, _exam, _school = open_attempt(client, factory)
     code = qrcode(client, candidate, attempt_id, 1, "second_camera").get_json()
     assert code["mode"] == "wxacode" and code["url"].startswith("pages/scan/entry/index?scene=")
     posted = fake_wechat.fake.calls("wxa/getwxacodeunlimit")[-1].body
@@ -347,13 +346,7 @@ def factory_for(service_urls):
 
 def test_the_stream_replays_after_last_event_id_keeps_alive_and_ends(factory_for, service_urls):
     client, factory = factory_for(EVENT_KEEPALIVE_SECONDS=0.2, EVENT_STREAM_MAX_SECONDS=1)
-    school = factory.school()
-    student = factory.student(school)
-    exam = factory.exam(school, students=[student])
-    factory.questions(exam, SAMPLE_BANK)
-    factory.paper_rule(exam, PHOTO_RULE)
-    candidate = factory.login_student(student)
-    attempt_id = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=candidate.headers).get_json()["attempt_id"]
+    candidate, attempt_id, _exam, _school = open_attempt(client, factory)
     from server.adapters.events import EventLog
     from server.extensions import EXTENSION_KEY
 
