@@ -35,20 +35,29 @@ RATIO_BAR = 0.25
 
 def seed(database_url: str, candidates: int) -> tuple[int, list[tuple[str, str]]]:
     """A school, N enrolled candidates, an open exam with a 5-question paper."""
+    from tests.factories import SAMPLE_BANK, SAMPLE_RULE
+
+    return seed_exam(database_url, candidates, SAMPLE_BANK, SAMPLE_RULE)
+
+
+def seed_exam(database_url: str, candidates: int, bank: list[dict], rule: list[dict],
+              prefix: str = "B") -> tuple[int, list[tuple[str, str]]]:
+    """A school, N enrolled candidates (student numbers `<prefix>00000`...), an open exam without
+    a face check whose course bank is `bank` and paper rule `rule`; (exam id, logins)."""
     from server.domain import catalogue, papers, question_bank
     from server.domain.actors import Actor
     from server.domain.clock import utcnow
     from server.domain.database import make_engine, make_session_factory
     from server.domain.identity import default_password
     from server.domain.models import ROLE_CANDIDATE, School, User
-    from tests.factories import SAMPLE_BANK, SAMPLE_RULE, valid_id
+    from tests.factories import valid_id
 
     session = make_session_factory(make_engine(database_url))()
     admin = Actor(user_id=0, role="admin", school_id=None)
     school = School(name="压测学校")
     session.add(school)
     session.commit()
-    students = [User(role=ROLE_CANDIDATE, school_id=school.id, student_no=f"B{n:05d}",
+    students = [User(role=ROLE_CANDIDATE, school_id=school.id, student_no=f"{prefix}{n:05d}",
                      id_number=valid_id(n, birth=f"2004{1 + n // 1000 % 12:02d}01"), name="考生")
                 for n in range(candidates)]
     session.add_all(students)
@@ -60,9 +69,9 @@ def seed(database_url: str, candidates: int) -> tuple[int, list[tuple[str, str]]
         batch_id=batch.id, course_id=course.id, starts_at=now - timedelta(minutes=5),
         ends_at=now + timedelta(hours=2), duration_minutes=120, face_check_required=False))
     catalogue.enrol(session, admin, exam.id, [s.id for s in students])
-    for raw in SAMPLE_BANK:
+    for raw in bank:
         question_bank.add_question(session, admin, course.id, raw)
-    papers.set_paper_rule(session, admin, exam.id, SAMPLE_RULE)
+    papers.set_paper_rule(session, admin, exam.id, rule)
     credentials = [(s.student_no, default_password(s.id_number)) for s in students]
     session.close()
     return exam.id, credentials

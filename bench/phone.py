@@ -51,7 +51,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bench.http_client import Connection, Pool
@@ -79,38 +78,12 @@ def verdict_line(passed: bool, text: str) -> str:
 
 def seed(database_url: str, candidates: int, questions: int) -> tuple[int, list[tuple[str, str]]]:
     """A school, N enrolled candidates, an open exam whose paper is `questions` essay questions."""
-    from server.domain import catalogue, papers, question_bank
-    from server.domain.actors import Actor
-    from server.domain.clock import utcnow
-    from server.domain.database import make_engine, make_session_factory
-    from server.domain.identity import default_password
-    from server.domain.models import ROLE_CANDIDATE, School, User
-    from tests.factories import valid_id
+    from bench.exam_burst import seed_exam
 
-    session = make_session_factory(make_engine(database_url))()
-    admin = Actor(user_id=0, role="admin", school_id=None)
-    school = School(name="压测学校")
-    session.add(school)
-    session.commit()
-    students = [User(role=ROLE_CANDIDATE, school_id=school.id, student_no=f"P{n:05d}",
-                     id_number=valid_id(n, birth=f"2004{1 + n // 1000 % 12:02d}01"), name="考生")
-                for n in range(candidates)]
-    session.add_all(students)
-    session.commit()
-    batch = catalogue.create_batch(session, admin, "手机压测批", school.id)
-    course = catalogue.create_course(session, admin, "PHONE", "手机压测课程", school.id)
-    now = utcnow()
-    exam = catalogue.create_exam(session, admin, catalogue.ExamDraft(
-        batch_id=batch.id, course_id=course.id, starts_at=now - timedelta(minutes=5),
-        ends_at=now + timedelta(hours=2), duration_minutes=120, face_check_required=False))
-    catalogue.enrol(session, admin, exam.id, [s.id for s in students])
-    for k in range(questions):
-        question_bank.add_question(session, admin, course.id, {
-            "type": "essay", "stem": f"第 {k + 1} 题：写出推导过程并拍照上传。", "answer": "要点", "score": 5})
-    papers.set_paper_rule(session, admin, exam.id, [{"type": "essay", "count": questions, "score": 5}])
-    credentials = [(s.student_no, default_password(s.id_number)) for s in students]
-    session.close()
-    return exam.id, credentials
+    bank = [{"type": "essay", "stem": f"第 {k + 1} 题：写出推导过程并拍照上传。", "answer": "要点", "score": 5}
+            for k in range(questions)]
+    return seed_exam(database_url, candidates, bank, [{"type": "essay", "count": questions, "score": 5}],
+                     prefix="P")
 
 
 def count_pairings(engine) -> int:
