@@ -51,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.http_client import Connection, Pool
