@@ -3,12 +3,14 @@ WeChat mini-program code (wxacode) fetched through the WeChat adapter. Chosen by
 (``make_qr_renderer``); both return a ``RenderedCode``.
 
 Every candidate of an exam may ask for a code in the same minute, so rendering is cheap and
-cached. ``qrcode`` builds the module matrix, but with a fixed mask pattern and a version sized
-once for the longest URL: choosing the mask is what costs in ``qrcode.make`` (eight full
-matrices, each scored). Any mask is valid per ISO/IEC 18004; mask 2 (``j % 3 == 0``) is the one
-``qrcode`` itself picks most often for our URLs and has the lowest mean penalty score (measured
-over random 32-char scenes at versions 4, 6, 7 and 9). The PNG (1-bit greyscale) is written
-here with numpy and zlib; bench/qr_render.py compares it with ``qrcode``'s default and segno.
+cached. Our encoder (``server/adapters/qr_encoder.py``, tested module for module against the
+``qrcode`` package) builds the module matrix from a layout precomputed per version and mask,
+with a fixed mask pattern and a version sized once for the longest URL: choosing the mask is
+what costs in ``qrcode.make`` (eight full matrices, each scored). Any mask is valid per
+ISO/IEC 18004; mask 2 (``j % 3 == 0``) is the one ``qrcode`` itself picks most often for our
+URLs and has the lowest mean penalty score (measured over random 32-char scenes at versions 4,
+6, 7 and 9). The PNG (1-bit greyscale) is written here with numpy and zlib; bench/qr_render.py
+compares it with ``qrcode``'s default and segno.
 
 A scene's code never changes, so the PNG is rendered once per process and kept in a small LRU:
 a repeated request for a still-valid code costs a dictionary look-up. Nothing is imported or
@@ -56,28 +58,19 @@ def validate_scene(scene: str) -> str:
 
 def min_version(length: int) -> int:
     """The smallest QR version holding `length` bytes in byte mode at error correction M."""
-    from qrcode.constants import ERROR_CORRECT_M
-    from qrcode.util import BIT_LIMIT_TABLE
+    from server.adapters import qr_encoder
 
-    for version in range(1, 41):
-        count_bits = 8 if version < 10 else 16
-        if 4 + count_bits + 8 * length <= BIT_LIMIT_TABLE[ERROR_CORRECT_M][version]:
-            return version
-    raise ValueError(f"{length} bytes do not fit in a QR code at error correction M")
+    return qr_encoder.min_version(length, "M")
 
 
 def qr_matrix(data: str, version: int | None = None, mask_pattern: int = MASK_PATTERN):
-    """The module matrix (bool, True = dark), without quiet zone. `version` is a minimum:
-    data that does not fit gets the next version that holds it."""
-    import numpy as np
-    import qrcode
-    from qrcode.constants import ERROR_CORRECT_M
+    """The module matrix (bool, True = dark), without quiet zone, of `data` as one byte-mode
+    segment at error correction M. `version` is a minimum: data that does not fit gets the next
+    version that holds it."""
+    from server.adapters import qr_encoder
 
-    code = qrcode.QRCode(version=version or min_version(len(data.encode())),
-                         error_correction=ERROR_CORRECT_M, border=0, mask_pattern=mask_pattern)
-    code.add_data(data, optimize=0)  # one byte-mode segment: what min_version counted
-    code.make(fit=True)
-    return np.array(code.modules, dtype=bool)
+    encoded = data.encode()
+    return qr_encoder.encode(encoded, max(version or 1, min_version(len(encoded))), "M", mask_pattern)
 
 
 def render_png(data: str, *, version: int | None = None, box_size: int = BOX_SIZE,
