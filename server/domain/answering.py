@@ -27,7 +27,8 @@ from server.domain.answers import check_answer
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, NotFound
 from server.domain.models import (
-    ANSWER_PHOTO_REMOVED,
+    ANSWER_PHOTO_PROCESSING,
+    ANSWER_PHOTO_READY,
     ATTEMPT_IN_PROGRESS,
     ROLE_CANDIDATE,
     AnswerPhoto,
@@ -89,7 +90,7 @@ _PHOTOS = (
     select(_photos_table.c.id, _photos_table.c.status, _photos_table.c.photo_key, _photos_table.c.width,
            _photos_table.c.height, _photos_table.c.created_at)
     .where(_photos_table.c.attempt_id == bindparam("attempt_id"), _photos_table.c.position == bindparam("n"),
-           _photos_table.c.status != ANSWER_PHOTO_REMOVED)
+           _photos_table.c.status.in_((ANSWER_PHOTO_PROCESSING, ANSWER_PHOTO_READY)))
     .order_by(_photos_table.c.id)
 )
 _QUESTION = select(_questions.c.type, _questions.c.stem, _questions.c.options, _questions.c.answer).where(

@@ -41,10 +41,12 @@ from server.domain.errors import (
     RateLimited,
     Unauthenticated,
     Unavailable,
+    Unsupported,
 )
 from server.domain.models import (
     ANSWER_PHOTO_PROCESSING,
     ANSWER_PHOTO_READY,
+    ANSWER_PHOTO_REJECTED,
     ANSWER_PHOTO_REMOVED,
     ATTEMPT_IN_PROGRESS,
     PURPOSE_ANSWER_PHOTO,
@@ -374,7 +376,9 @@ def upload_answer_photo(session: Session, actor: Actor, pairing_id: int, upload_
     session.add(photo)
     try:
         session.flush()
-        photo.original_key = photos.store_original(storage, data, max_bytes, f"answer-photos/{attempt.id}/{photo.id}")
+        # Pixels are decoded once, by the job: the 202 does not wait for a 12 MP decode.
+        photo.original_key = photos.store_original(storage, data, max_bytes, f"answer-photos/{attempt.id}/{photo.id}",
+                                                   decode=False)
     except DomainError as error:
         session.rollback()
         if publisher is not None:
@@ -391,12 +395,17 @@ def upload_answer_photo(session: Session, actor: Actor, pairing_id: int, upload_
 
 def process_answer_photo(session: Session, photo_id: int, storage: Storage, long_edge: int,
                          publisher: events.EventPublisher | None, photo_url, now: datetime | None = None) -> AnswerPhoto:
-    """The job: the upright, downscaled copy; then the desktop is told (photo_ready)."""
+    """The job: the upright, downscaled copy; then the desktop is told (photo_ready). A photo
+    whose pixels turn out damaged is rejected (upload_rejected) and its original deleted."""
     photo = session.scalar(select(AnswerPhoto).where(AnswerPhoto.id == photo_id).with_for_update())
     if photo is None:
         raise LookupError(f"answer photo {photo_id} does not exist")
     if photo.status == ANSWER_PHOTO_PROCESSING:
-        data = photos.process_original(storage, photo.original_key, photo.photo_key, long_edge)
+        try:
+            data = photos.process_original(storage, photo.original_key, photo.photo_key, long_edge)
+        except Unsupported as error:
+            _reject_answer_photo(session, photo, error, storage, publisher)
+            return photo
         photo.width, photo.height = photos.image_size(data)
         photo.original_key = None
         photo.status, photo.ready_at = ANSWER_PHOTO_READY, now or utcnow()
@@ -405,9 +414,28 @@ def process_answer_photo(session: Session, photo_id: int, storage: Storage, long
             publisher.publish(photo.attempt_id, events.PHOTO_READY, {
                 "photo_id": photo.id, "n": photo.position, "url": photo_url(photo.photo_key),
                 "width": photo.width, "height": photo.height})
+    elif photo.status == ANSWER_PHOTO_REJECTED and photo.original_key is not None:
+        _drop_original(session, photo, storage)
     else:
         session.commit()
     return photo
+
+
+def _reject_answer_photo(session: Session, photo: AnswerPhoto, error: Unsupported, storage: Storage,
+                        publisher: events.EventPublisher | None) -> None:
+    photo.status, photo.reason = ANSWER_PHOTO_REJECTED, error.extra.get("reason")
+    session.commit()
+    if publisher is not None:
+        publisher.publish(photo.attempt_id, events.UPLOAD_REJECTED, {
+            "n": photo.position, "photo_id": photo.id, "reason": error.code, "message": error.message})
+    _drop_original(session, photo, storage)
+
+
+def _drop_original(session: Session, photo: AnswerPhoto, storage: Storage) -> None:
+    """Delete a rejected photo's original (a rerun after a failed delete finishes it)."""
+    storage.delete(photo.original_key)
+    photo.original_key = None
+    session.commit()
 
 
 def remove_answer_photo(session: Session, actor: Actor, attempt_id: int, photo_id: int,

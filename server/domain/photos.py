@@ -21,12 +21,13 @@ _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}
 
 
 def store_original(storage: Storage, data: bytes, max_bytes: int, folder: str,
-                   failure_code: str = "PHOTO_SAVE_FAILED") -> str:
+                   failure_code: str = "PHOTO_SAVE_FAILED", *, decode: bool = True) -> str:
     """Check the upload (UPLOAD_TOO_LARGE / UNSUPPORTED_IMAGE) and store it; returns its key.
 
-    A storage failure is `failure_code` (503): the client retries, nothing was acknowledged.
+    `decode=False` leaves the pixels to the job (see images.inspect_upload). A storage failure
+    is `failure_code` (503): the client retries, nothing was acknowledged.
     """
-    info = images.inspect_upload(data, max_bytes)
+    info = images.inspect_upload(data, max_bytes, decode=decode)
     key = f"{folder}/original-{uuid.uuid4().hex}.{_EXTENSIONS[info.format]}"
     try:
         storage.put(key, data, info.mime)
@@ -61,8 +62,8 @@ def process_original(storage: Storage, original_key: str | None, output_key: str
     """The processed copy's bytes, making it from the original if it is not there yet.
 
     Idempotent: a rerun finds the copy (storage writes are atomic) and only finishes deleting
-    the original. Decoding errors propagate (the upload was checked at intake, so they mean a
-    damaged store).
+    the original. Decoding errors propagate: Unsupported for a photo whose pixels were left
+    unchecked at intake and turn out damaged, anything else for a damaged store.
     """
     if storage.exists(output_key):
         data = storage.get(output_key)

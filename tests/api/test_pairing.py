@@ -262,6 +262,34 @@ def test_refused_uploads_are_reported_on_the_desktop(client, desk, data, status,
         assert rejected and rejected[0]["data"]["reason"] == code
 
 
+def test_a_photo_damaged_inside_is_rejected_after_its_202(client, desk, run_media_jobs, storage_keys):
+    # The intake checks the container (a cut file is refused at once, above); the pixels are
+    # decoded once, by the job, which finds the damage, tells the desktop and keeps nothing.
+    candidate, attempt_id, _exam, _school = desk
+    n = essay_position(client, candidate, attempt_id)
+    mine = phone(client, "phone-i")
+    pairing_id = pair(client, mine, qrcode(client, candidate, attempt_id, n).get_json()["scene"]).get_json()["pairing_id"]
+    whole = io.BytesIO()
+    Image.effect_noise((640, 480), 64).convert("RGB").save(whole, "PNG")
+    data = whole.getvalue()
+    start = data.find(b"IDAT") + 200
+    damaged = data[:start] + bytes(byte ^ 0x5A for byte in data[start:start + 2000]) + data[start + 2000:]
+    stored_before = storage_keys()
+    accepted = upload(client, mine, pairing_id, damaged, upload_id="damaged-1")
+    assert accepted.status_code == 202 and accepted.get_json()["status"] == "processing"
+    photo_id = accepted.get_json()["id"]
+    run_media_jobs()
+    rejected = events(client, candidate, attempt_id)[-1]
+    assert rejected["type"] == "upload_rejected"
+    assert rejected["data"]["photo_id"] == photo_id and rejected["data"]["n"] == n
+    assert rejected["data"]["reason"] == "UNSUPPORTED_IMAGE" and "重新拍照" in rejected["data"]["message"]
+    question = client.get(f"/api/v1/attempts/{attempt_id}/questions/{n}", headers=candidate.headers).get_json()
+    assert question["photos"] == []
+    assert storage_keys() == stored_before
+    retried = upload(client, mine, pairing_id, damaged, upload_id="damaged-1")
+    assert (retried.get_json()["id"], retried.get_json()["status"]) == (photo_id, "rejected")
+
+
 def test_uploads_need_this_phones_pairing_of_an_open_attempt(client, desk):
     candidate, attempt_id, _exam, _school = desk
     n = essay_position(client, candidate, attempt_id)

@@ -105,23 +105,61 @@ def test_text_file_named_jpg_is_refused(tmp_path):
     assert_unsupported(path.read_bytes())
 
 
-@pytest.mark.parametrize("cut", [0.5, 0.9])
-def test_truncated_jpeg_is_refused(phone_jpeg, cut):
-    assert_unsupported(phone_jpeg[: int(len(phone_jpeg) * cut)])
+# Both intake checks refuse a cut upload: the full decode, and the container check the phone's
+# answer photos get (their pixels are decoded once, by the job).
+both_checks = pytest.mark.parametrize("decode", [True, False], ids=["decoded", "container"])
 
 
-def test_jpeg_header_alone_is_refused(phone_jpeg):
-    assert_unsupported(phone_jpeg[:600])
+@both_checks
+@pytest.mark.parametrize("cut", [0.5, 0.9, 0.9999])
+def test_truncated_jpeg_is_refused(phone_jpeg, cut, decode):
+    assert_unsupported(phone_jpeg[: int(len(phone_jpeg) * cut)], decode=decode)
 
 
+@both_checks
+def test_jpeg_header_alone_is_refused(phone_jpeg, decode):
+    assert_unsupported(phone_jpeg[:600], decode=decode)
+
+
+@both_checks
 @pytest.mark.parametrize("format", ["PNG", "WEBP"])
-def test_truncated_png_and_webp_are_refused(format):
+def test_truncated_png_and_webp_are_refused(format, decode):
     data = encode(upright_scene(640, 480), format)
-    assert_unsupported(data[: len(data) // 2])
+    assert_unsupported(data[: len(data) // 2], decode=decode)
 
 
-def test_truncated_heic_is_refused(iphone_heic):
-    assert_unsupported(iphone_heic[: len(iphone_heic) // 2])
+@both_checks
+def test_truncated_heic_is_refused(iphone_heic, decode):
+    assert_unsupported(iphone_heic[: len(iphone_heic) // 2], decode=decode)
+
+
+def test_the_container_check_accepts_what_phones_really_send(phone_jpeg, iphone_heic):
+    # A thumbnail carries its own end-of-image marker before the scan; a "motion photo" appends
+    # a video after the JPEG's end. Neither is a cut file, and a cut one stays refused.
+    thumbnail = encode(upright_scene(160, 120), "JPEG")
+    segment = b"\xff\xe2" + (len(thumbnail) + 2).to_bytes(2, "big") + thumbnail
+    with_thumbnail = phone_jpeg[:2] + segment + phone_jpeg[2:]
+    assert inspect_upload(with_thumbnail, LIMIT, decode=False).format == "JPEG"
+    assert_unsupported(with_thumbnail[: len(with_thumbnail) // 2], decode=False)
+    motion = phone_jpeg + b"\x00\x00\x00\x18ftypmp42" + os.urandom(4096)
+    assert inspect_upload(motion, LIMIT, decode=False).width == 4000
+    assert inspect_upload(iphone_heic, LIMIT, decode=False).format == "HEIF"
+    for format in ("PNG", "WEBP"):
+        assert inspect_upload(encode(upright_scene(64, 48), format), LIMIT, decode=False).format == format
+
+
+def test_damage_inside_a_whole_png_is_left_to_the_decode():
+    data = encode(upright_scene(640, 480), "PNG")
+    start = data.find(b"IDAT") + 200
+    damaged = data[:start] + bytes(byte ^ 0x5A for byte in data[start:start + 2000]) + data[start + 2000:]
+    assert inspect_upload(damaged, LIMIT, decode=False).format == "PNG"
+    assert assert_unsupported(damaged).extra == {"reason": "unreadable"}
+    with pytest.raises(Unsupported):
+        downscale_jpeg(damaged, 1600)
+
+
+def test_the_container_check_still_refuses_bombs_before_decoding():
+    assert assert_unsupported(png_claiming(50_000, 50_000), decode=False).extra == {"reason": "too_many_pixels"}
 
 
 @pytest.mark.parametrize("format", ["GIF", "BMP", "TIFF"])

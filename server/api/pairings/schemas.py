@@ -58,5 +58,7 @@ class UploadFormSchema(ma.Schema):
 class UploadedPhotoSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     n = ma.fields.Integer(attribute="position", required=True)
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["processing", "ready", "removed"]))
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["processing", "ready", "rejected", "removed"]),
+                              metadata={"description": "rejected: damaged inside, found by processing "
+                                                       "(the desktop was sent upload_rejected)"})
     upload_id = ma.fields.String(required=True)

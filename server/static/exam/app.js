@@ -1045,6 +1045,12 @@
         logEvent("照片已上传" + (n ? "（第 " + n + " 题）" : ""), "ok");
         break;
       case "upload_rejected":
+        // A photo refused after its 202 (damaged inside) had a placeholder: it will not come.
+        if (n && data.photo_id && S.photos.has(n)) {
+          S.removed.add(data.photo_id);
+          S.photos.get(n).delete(data.photo_id);
+          renderPhotos(n);
+        }
         logEvent("照片上传失败" + (n ? "（第 " + n + " 题）" : "") + "：" + (data.message || data.reason || "请重新上传"), "warn");
         toast("照片上传失败：" + (data.message || data.reason || "请重新上传"), "warn", 21);
         break;
