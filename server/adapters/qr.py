@@ -78,17 +78,22 @@ def render_png(data: str, *, version: int | None = None, box_size: int = BOX_SIZ
     """A 1-bit greyscale PNG of the QR code for `data` (uncached; see cached_png)."""
     import numpy as np
 
-    modules = np.pad(qr_matrix(data, version, mask_pattern), border)
-    side = modules.shape[0] * box_size
-    # Pack one pixel row per module row (white = 1), then repeat it box_size times, each
-    # PNG row behind its filter byte 0: 1/box_size of the packing work of a full bitmap.
+    matrix = qr_matrix(data, version, mask_pattern)
+    count = matrix.shape[0] + 2 * border
+    modules = np.zeros((count, count), dtype=bool)
+    modules[border:border + matrix.shape[0], border:border + matrix.shape[0]] = matrix
+    side = count * box_size
+    # Pack one pixel row per module row (white = 1), 1/box_size of the packing work of a full
+    # bitmap. Its first PNG row has filter 0 (none); the box_size - 1 repeats have filter 2
+    # ("up"): all-zero differences, which zlib's fastest level squeezes as well as its default
+    # level does the plain rows, at a quarter of the time.
     packed = np.packbits(np.repeat(~modules, box_size, axis=1), axis=1)
-    rows = np.zeros((modules.shape[0], box_size, packed.shape[1] + 1), dtype=np.uint8)
-    rows[:, :, 1:] = packed[:, None, :]
+    rows = np.zeros((count, box_size, packed.shape[1] + 1), dtype=np.uint8)
+    rows[:, 0, 1:] = packed
+    rows[:, 1:, 0] = 2
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)  # 1-bit greyscale
-    # Level 6 halves level 1's size for ~0.25 ms more; the PNG is cached and sent as base64.
     return b"".join((_PNG_SIGNATURE, _chunk(b"IHDR", header),
-                     _chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)), _chunk(b"IEND", b"")))
+                     _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)), _chunk(b"IEND", b"")))
 
 
 def _chunk(kind: bytes, payload: bytes) -> bytes:

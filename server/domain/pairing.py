@@ -223,7 +223,10 @@ _new_code = (
         .where(_open_slot.c.status == ATTEMPT_IN_PROGRESS,
                _open_slot.c.active_session.is_not_distinct_from(bindparam("session_id")),
                _open_slot.c.type.is_not(None),
-               or_(bindparam("purpose") != PURPOSE_ANSWER_PHOTO, _open_slot.c.type.in_(PHOTO_QUESTION_TYPES)),
+               # Equalities, not IN: an IN list is re-rendered on every execution (SQLAlchemy's
+               # "expanding" parameters), ~0.2 ms of a fresh code's CPU.
+               or_(bindparam("purpose") != PURPOSE_ANSWER_PHOTO,
+                   *(_open_slot.c.type == kind for kind in PHOTO_QUESTION_TYPES)),
                ~exists(select(_valid_code.c.id))))
     .returning(_pairings.c.id).cte("new_code")
 )

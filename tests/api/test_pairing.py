@@ -110,6 +110,22 @@ def test_a_code_is_reissued_while_valid_and_per_question(client, desk):
     assert other["scene"] != first["scene"]
 
 
+@pytest.mark.parametrize("body, content_type, status, errors", [
+    (b"", "application/json", 422, {"purpose": ["Missing data for required field."]}),
+    (b'{"purpose": "selfie"}', "application/json", 422, {"purpose": ["Must be one of: answer_photo, second_camera."]}),
+    (b'{"purpose": "answer_photo", "n": 3}', "application/json", 422, {"n": ["Unknown field."]}),
+    (b'["answer_photo"]', "application/json", 422, {"_schema": ["Invalid input type."]}),
+    (b'{"purpose": ', "application/json", 400, {"json": ["Invalid JSON body."]}),
+    (b'{"purpose": "answer_photo"}', "text/plain", 422, {"purpose": ["Missing data for required field."]}),
+], ids=["empty", "unknown-purpose", "extra-field", "not-an-object", "broken-json", "not-json"])
+def test_a_bad_code_request_is_a_clear_error(client, desk, body, content_type, status, errors):
+    candidate, attempt_id, _exam, _school = desk
+    response = client.post(f"/api/v1/attempts/{attempt_id}/questions/1/qrcode", data=body,
+                           headers=candidate.headers | {"Content-Type": content_type})
+    assert response.status_code == status
+    assert response.get_json()["errors"] == errors and response.get_json()["message"]
+
+
 def test_a_code_near_its_expiry_is_replaced(client, desk, app):
     candidate, attempt_id, _exam, _school = desk
     n = essay_position(client, candidate, attempt_id)
