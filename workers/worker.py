@@ -20,8 +20,10 @@ from redis import Redis
 from rq import Queue, SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 from sqlalchemy import text
+from sqlalchemy.orm import configure_mappers
 
 from server.adapters.queue import QUEUE_NAMES
+from server.domain import images
 from server.domain.jobs import MEDIA_QUEUE
 from workers import context
 
@@ -50,7 +52,9 @@ def main(argv: list[str] | None = None) -> None:
         from server.adapters import faces
 
         faces.warm_up(settings.FACE_MODEL_DIR, settings.FACE_DET_SIZE)
+        images.warm_up()
         # No fork here: open the database (driver, engine, ORM mappers) now, not in the first job.
+        configure_mappers()
         with context.session() as session:
             session.execute(text("SELECT 1"))
         worker_class, queue_names = SimpleWorker, [MEDIA_QUEUE]
