@@ -7,7 +7,7 @@ request's CPU; every candidate asks in the same minute.
 from __future__ import annotations
 
 import json
-from functools import wraps
+from functools import lru_cache, wraps
 
 import marshmallow as ma
 from flask import request
@@ -32,9 +32,26 @@ def json_body(blp: Blueprint, schema: ma.Schema):
     return decorator
 
 
+MEMO_MAX_BODY = 256  # bytes
+
+
 def load_json(schema: ma.Schema) -> dict:
-    """The body loaded by `schema`; errors are shaped as webargs shapes them (see api/errors)."""
+    """The body loaded by `schema`; errors are shaped as webargs shapes them (see api/errors).
+    Small bodies repeat verbatim (every desktop sends {"purpose": "answer_photo"}): their
+    loaded form is remembered, so a repeat costs a look-up. For flat schemas: the result is
+    copied one level deep."""
     data = request.get_data(cache=True) if request.is_json else b""
+    if len(data) <= MEMO_MAX_BODY:
+        return dict(_load_small(schema, data))
+    return _load(schema, data)
+
+
+@lru_cache(maxsize=1024)  # by (schema instance, body); errors are raised, not remembered
+def _load_small(schema: ma.Schema, data: bytes) -> dict:
+    return _load(schema, data)
+
+
+def _load(schema: ma.Schema, data: bytes) -> dict:
     try:
         body = json.loads(data) if data else {}  # no JSON body: every required field is missing
     except ValueError:  # JSONDecodeError, UnicodeDecodeError
