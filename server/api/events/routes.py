@@ -27,7 +27,11 @@ class EventQuerySchema(ma.Schema):
 class EventSchema(ma.Schema):
     id = ma.fields.String(required=True)
     type = ma.fields.String(required=True, validate=ma.validate.OneOf(events.EVENT_TYPES))
-    data = ma.fields.Dict(required=True)
+    data = ma.fields.Dict(required=True, metadata={"description": (
+        "by type: paired {pairing_id, n, purpose}; upload_received {n, photo_id}; photo_ready {photo_id, n, "
+        "url, width, height}; upload_rejected {n, reason, message, photo_id (only for a photo refused after "
+        "its 202, damaged inside)}; face_check {id, status, reason, score, message, faq}; flag_raised {id, "
+        "kind, label, created_at}; second_camera_lost {pairing_id, last_snapshot_at}")})
 
 
 class EventPageSchema(ma.Schema):
