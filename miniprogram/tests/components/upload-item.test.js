@@ -1,25 +1,7 @@
-const path = require('path');
 const simulate = require('miniprogram-simulate');
+const { loadComponent, text } = require('../helpers/component');
 
-const COMPONENT = path.resolve(__dirname, '../../components/upload-item/index');
-
-// Loaded once per file: under jest, miniprogram-simulate cannot re-run a component's JS
-// (jest's require cache ignores its delete), so a second load would register nothing.
-let componentId;
-beforeAll(() => {
-  componentId = simulate.load(COMPONENT, 'upload-item', { compiler: 'simulate', rootPath: path.resolve(__dirname, '../..') });
-});
-
-function render(props) {
-  const comp = simulate.render(componentId, props);
-  comp.attach(document.createElement('parent-wrapper'));
-  return comp;
-}
-
-const text = (comp, selector) => {
-  const node = comp.querySelector(selector);
-  return node ? node.dom.textContent.trim() : null;
-};
+const render = loadComponent('upload-item');
 
 describe('upload-item component', () => {
   test('shows the thumbnail, the progress bar width and "上传中 n%"', () => {
