@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
 
 from server.domain.errors import Forbidden, InvalidInput, NotFound
 from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
@@ -61,3 +64,16 @@ class Actor:
         if requested_school_id is None:
             raise InvalidInput("VALIDATION_ERROR", errors={"school_id": ["管理员创建时必须指定学校"]})
         return requested_school_id
+
+
+Row = TypeVar("Row")
+
+
+def get_visible(session: Session, actor: Actor, model: type[Row], row_id: int) -> Row:
+    """The `model` row (one with student_id and school_id) if `actor` may see it; NOT_FOUND
+    when it is missing or not theirs, alike (ensure_can_see)."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound("NOT_FOUND")
+    actor.ensure_can_see(row.student_id, row.school_id)
+    return row

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from server.adapters.storage import Storage
 from server.domain import jobs, photos
 from server.domain.accounts import get_student
-from server.domain.actors import Actor
+from server.domain.actors import Actor, get_visible
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, DomainError, InvalidInput, NotFound, TooLarge
 from server.domain.faces import FaceAnalyser, FacePolicy, embedding_bytes, embedding_vector, similarity
@@ -319,11 +319,7 @@ def my_requests(session: Session, actor: Actor) -> list[BasePhotoRequest]:
 
 
 def get_request(session: Session, actor: Actor, request_id: int) -> BasePhotoRequest:
-    request = session.get(BasePhotoRequest, request_id)
-    if request is None:
-        raise NotFound("NOT_FOUND")
-    actor.ensure_can_see(request.student_id, request.school_id)
-    return request
+    return get_visible(session, actor, BasePhotoRequest, request_id)
 
 
 def decide_request(session: Session, actor: Actor, request_id: int, approve: bool, note: str | None = None,

@@ -9,8 +9,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from server.domain.actors import Actor
-from server.domain.errors import NotFound
+from server.domain.actors import Actor, get_visible
 from server.domain.models import Attempt
 
 PAIRED = "paired"
@@ -31,7 +30,4 @@ class EventPublisher(Protocol):
 
 def require_event_access(session: Session, actor: Actor, attempt_id: int) -> None:
     """A candidate follows their own attempt's events; staff those of their school."""
-    attempt = session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound("NOT_FOUND")
-    actor.ensure_can_see(attempt.student_id, attempt.school_id)
+    get_visible(session, actor, Attempt, attempt_id)

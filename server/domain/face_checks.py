@@ -14,10 +14,9 @@ from sqlalchemy.orm import Session
 
 from server.adapters.storage import Storage
 from server.domain import base_photos, events, images, jobs, photos
-from server.domain.actors import Actor
+from server.domain.actors import Actor, get_visible
 from server.domain.catalogue import my_exam
 from server.domain.clock import utcnow
-from server.domain.errors import NotFound
 from server.domain.faces import FaceAnalyser, FacePolicy, embedding_vector, similarity
 from server.domain.models import (
     FACE_CHECK_FAILED,
@@ -81,11 +80,7 @@ def request_face_check(session: Session, actor: Actor, exam_id: int, capture: by
 
 
 def get_face_check(session: Session, actor: Actor, check_id: int) -> FaceCheck:
-    check = session.get(FaceCheck, check_id)
-    if check is None:
-        raise NotFound("NOT_FOUND")
-    actor.ensure_can_see(check.student_id, check.school_id)
-    return check
+    return get_visible(session, actor, FaceCheck, check_id)
 
 
 # --- the job ---

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from server.domain import proctoring
-from server.domain.actors import Actor
+from server.domain.actors import Actor, get_visible
 from server.domain.answers import objective_points
 from server.domain.attempts import lock_attempt
 from server.domain.clock import utcnow
@@ -132,10 +132,7 @@ RESULT_MESSAGES = {
 
 
 def get_result(session: Session, actor: Actor, attempt_id: int) -> Result:
-    attempt = session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound("NOT_FOUND")
-    actor.ensure_can_see(attempt.student_id, attempt.school_id)
+    attempt = get_visible(session, actor, Attempt, attempt_id)
     published = attempt.result_status == RESULT_PUBLISHED
     # Staff see the score under review; a candidate sees it only once it is published.
     show = published or not actor.is_candidate
