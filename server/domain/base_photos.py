@@ -101,9 +101,7 @@ def _activate(session: Session, base: BasePhoto, now: datetime) -> None:
 def prepare_base_photo(session: Session, base_photo_id: int, storage: Storage, engine: FaceAnalyser,
                        policy: FacePolicy) -> str:
     """The job: process one uploaded base photo; returns its status. Idempotent."""
-    base = session.scalar(select(BasePhoto).where(BasePhoto.id == base_photo_id).with_for_update())
-    if base is None:
-        raise LookupError(f"base photo {base_photo_id} does not exist")
+    base = jobs.lock_job_row(session, BasePhoto, base_photo_id, "base photo")
     process_base_photo(session, base, storage, engine, policy)
     session.commit()
     return base.status
@@ -280,9 +278,7 @@ def create_request(session: Session, actor: Actor, data: bytes, storage: Storage
 def score_request(session: Session, request_id: int, storage: Storage, engine: FaceAnalyser,
                   policy: FacePolicy, now: datetime | None = None) -> BasePhotoRequest:
     """The job: copy, quality and the score against the base photo active now. Idempotent."""
-    request = session.scalar(select(BasePhotoRequest).where(BasePhotoRequest.id == request_id).with_for_update())
-    if request is None:
-        raise LookupError(f"base photo request {request_id} does not exist")
+    request = jobs.lock_job_row(session, BasePhotoRequest, request_id, "base photo request")
     if request.scored_at is not None:
         session.commit()
         return request

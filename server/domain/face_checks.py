@@ -90,9 +90,7 @@ def run_face_check(session: Session, check_id: int, storage: Storage, engine: Fa
                    policy: FacePolicy, publisher: events.EventPublisher | None = None,
                    now: datetime | None = None) -> FaceCheck:
     """Decide a queued check; a check already decided is returned as it is (idempotent)."""
-    check = session.scalar(select(FaceCheck).where(FaceCheck.id == check_id).with_for_update())
-    if check is None:
-        raise LookupError(f"face check {check_id} does not exist")
+    check = jobs.lock_job_row(session, FaceCheck, check_id, "face check")
     if check.status != FACE_CHECK_QUEUED:
         session.commit()
         return check

@@ -9,7 +9,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -56,3 +59,15 @@ def request_job(scheduler: JobScheduler, spec: JobSpec, *args: int | str, job_id
     except Exception:  # any Redis/RQ failure; logged, the sweep recovers
         log.warning("could not enqueue %s%s; the sweep will catch up", spec.function, args, exc_info=True)
         return False
+
+
+Row = TypeVar("Row")
+
+
+def lock_job_row(session: Session, model: type[Row], row_id: int, what: str) -> Row:
+    """The row a job works on, locked until its commit: a duplicate run of the job waits, then
+    finds the work done. LookupError (the job fails, RQ records it) when the row is gone."""
+    row = session.scalar(select(model).where(model.id == row_id).with_for_update())
+    if row is None:
+        raise LookupError(f"{what} {row_id} does not exist")
+    return row

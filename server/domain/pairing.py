@@ -417,9 +417,7 @@ def process_answer_photo(session: Session, photo_id: int, storage: Storage, long
                          publisher: events.EventPublisher | None, photo_url, now: datetime | None = None) -> AnswerPhoto:
     """The job: the upright, downscaled copy; then the desktop is told (photo_ready). A photo
     whose pixels turn out damaged is rejected (upload_rejected) and its original deleted."""
-    photo = session.scalar(select(AnswerPhoto).where(AnswerPhoto.id == photo_id).with_for_update())
-    if photo is None:
-        raise LookupError(f"answer photo {photo_id} does not exist")
+    photo = jobs.lock_job_row(session, AnswerPhoto, photo_id, "answer photo")
     if photo.status == ANSWER_PHOTO_PROCESSING:
         try:
             data = photos.process_original(storage, photo.original_key, photo.photo_key, long_edge)

@@ -147,9 +147,7 @@ def analyse_snapshot(session: Session, snapshot_id: int, storage: Storage, engin
                      now: datetime | None = None) -> Snapshot:
     """The job: flag what the frame shows, keep it only as evidence, settle the result."""
     now = now or utcnow()
-    snapshot = session.scalar(select(Snapshot).where(Snapshot.id == snapshot_id).with_for_update())
-    if snapshot is None:
-        raise LookupError(f"snapshot {snapshot_id} does not exist")
+    snapshot = jobs.lock_job_row(session, Snapshot, snapshot_id, "snapshot")
     if snapshot.status != SNAPSHOT_QUEUED:
         session.commit()
         return snapshot
