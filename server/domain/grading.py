@@ -81,10 +81,7 @@ def mark_answer(session: Session, actor: Actor, attempt_id: int, position: int, 
                 now: datetime | None = None) -> Attempt:
     """A teacher marks an essay or photo answer; the subjective total follows."""
     actor.require_staff()
-    attempt = session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound("NOT_FOUND")
-    actor.ensure_school(attempt.school_id)
+    attempt = get_visible(session, actor, Attempt, attempt_id)
     if attempt.status != ATTEMPT_SUBMITTED:
         raise Conflict("NOT_SUBMITTED")
     row = session.execute(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from server.adapters.storage import Storage
 from server.domain import base_photos, events, jobs, photos
-from server.domain.actors import Actor
+from server.domain.actors import Actor, get_visible
 from server.domain.attempts import lock_attempt
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, InvalidInput, NotFound
@@ -263,10 +263,7 @@ def review_attempt(session: Session, actor: Actor, attempt_id: int, decision: st
                    now: datetime | None = None) -> Attempt:
     """Approve (the score is published) or reject (the result is void) a flagged attempt."""
     actor.require_staff()
-    attempt = session.get(Attempt, attempt_id)
-    if attempt is None:
-        raise NotFound("NOT_FOUND")
-    actor.ensure_school(attempt.school_id)
+    attempt = get_visible(session, actor, Attempt, attempt_id)
     attempt = lock_attempt(session, attempt.id)
     if attempt.result_status != RESULT_PENDING_REVIEW:
         session.rollback()
