@@ -226,8 +226,12 @@ def settle_result(session: Session, attempt_id: int) -> str | None:
 
     grading while snapshots are still being analysed; then the teacher's decision if there is
     one; pending_review if anything was flagged; published otherwise.
+
+    The attempt is locked and re-read: grading and a snapshot's analysis run at once on two
+    workers, and whichever settles second must see what the first committed (an attempt read
+    before grading committed would leave the result in grading for good).
     """
-    attempt = session.get(Attempt, attempt_id)
+    attempt = lock_attempt(session, attempt_id)
     if attempt is None or attempt.status != ATTEMPT_SUBMITTED or attempt.graded_at is None:
         return None
     if attempt.review_decision == DECISION_APPROVE:

@@ -196,3 +196,39 @@ def test_live_view_shows_who_is_online_and_flagged(client, factory, sitting, run
     assert [flag["kind"] for flag in started["flags"]] == ["camera_blocked"]
     stranger = factory.login_teacher(factory.teacher(factory.school()))
     assert client.get(f"/api/v1/exams/{exam_id}/live", headers=stranger.headers).status_code == 404
+
+
+def test_grading_that_commits_while_a_frame_is_analysed_still_settles_the_result(client, sitting, engine, app,
+                                                                                  settings):
+    # The grade job and the snapshot job run at once on two workers: the analysis has read the
+    # attempt (not graded yet) when grading commits, having seen the snapshot still queued.
+    # Whichever settles last must see the other's work, or the result stays "grading" for good.
+    from sqlalchemy import select
+
+    from server.domain import grading, proctoring
+    from server.domain.database import make_session_factory
+    from server.domain.faces import FacePolicy
+    from server.domain.models import Attempt, Snapshot
+    from server.extensions import EXTENSION_KEY
+
+    _teacher, candidate, attempt_id = sitting
+    answer_everything(client, candidate, attempt_id)
+    assert snapshot(client, candidate, attempt_id, face_photos.black_frame()).status_code == 202
+    assert client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=candidate.headers).status_code == 200
+    services = app.extensions[EXTENSION_KEY]
+    sessions = make_session_factory(services.engine)
+
+    class GradedMeanwhile:
+        def analyse(self, image):
+            with sessions() as other:
+                assert grading.grade_attempt(other, attempt_id)
+                assert other.get(Attempt, attempt_id).result_status == "grading"
+            return engine.analyse(image)
+
+    with sessions() as session:
+        snapshot_id = session.scalar(select(Snapshot.id).where(Snapshot.attempt_id == attempt_id))
+        proctoring.analyse_snapshot(session, snapshot_id, services.storage, GradedMeanwhile(),
+                                    FacePolicy(threshold=settings.FACE_MATCH_THRESHOLD,
+                                               long_edge=settings.PHOTO_LONG_EDGE))
+    result = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers).get_json()
+    assert result["status"] == "pending_review"  # the black frame's flag holds the score
