@@ -19,8 +19,6 @@
     },
     // Background refresh of queues while photos are still being processed.
     queuePollMs: 2000,
-    // FACE_MATCH_THRESHOLD's default, for requests from a server that does not send `threshold`.
-    faceMatchThreshold: 0.45,
     pageSize: 50,
   };
 

@@ -21,8 +21,9 @@
 
   // ---------------------------------------------------------------- 底照申请
   function scoreBlock(request) {
-    // The server says which score counts as the same person (FACE_MATCH_THRESHOLD).
-    const threshold = typeof request.threshold === "number" ? request.threshold : C.config.faceMatchThreshold;
+    // The server says which score counts as the same person (FACE_MATCH_THRESHOLD); without it
+    // the score is shown without a verdict.
+    const threshold = typeof request.threshold === "number" ? request.threshold : null;
     if (!request.scored) {
       return h("div", { class: "score score-pending", dataset: { score: "pending" } },
         h("div", { class: "score-value" }, "处理中…"), h("div", { class: "hint" }, "正在检测照片并与当前底照比对"));
@@ -31,6 +32,8 @@
     if (request.score === null || request.score === undefined) {
       parts.push(h("div", { class: "score-value score-none" }, "无可比较的人脸"));
       parts.push(h("div", { class: "hint" }, request.current_photo_url ? "未能在照片中比对人脸" : "该学生还没有可用的底照，无法比对"));
+    } else if (threshold === null) {
+      parts.push(h("div", { class: "score-value" }, `相似度 ${Number(request.score).toFixed(2)}`));
     } else {
       const same = request.score >= threshold;
       parts.push(h("div", { class: same ? "score-value score-same" : "score-value score-different" },
