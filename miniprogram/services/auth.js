@@ -74,4 +74,4 @@ function createAuthService({ wx: injectedWx, request, session }) {
   };
 }
 
-module.exports = { createAuthService, wxLogin };
+module.exports = { createAuthService };

@@ -50,4 +50,4 @@ function createBasePhotoService({ wx, request, session, baseUrl }) {
   };
 }
 
-module.exports = { createBasePhotoService, STATUS_TEXT };
+module.exports = { createBasePhotoService };

@@ -2,8 +2,6 @@ const { joinUrl } = require('../utils/request');
 const { ApiError } = require('../utils/errors');
 const { createAuthedQueue } = require('./uploads');
 
-const PURPOSES = ['answer_photo', 'second_camera'];
-
 // `question` is the question number n; accept {n} too in case the server nests it.
 function questionNumber(question) {
   if (question && typeof question === 'object') return Number(question.n) || null;
@@ -40,4 +38,4 @@ function createPairingService({ wx, request, session, baseUrl }) {
   };
 }
 
-module.exports = { createPairingService, PURPOSES, questionNumber };
+module.exports = { createPairingService };

@@ -81,4 +81,4 @@ function toNotice(err) {
   return { code: 'CLIENT_ERROR', message: (err && err.message) || '操作失败，请重试', faq: null };
 }
 
-module.exports = { ApiError, fromResponse, networkError, parseBody, isApiError, toNotice };
+module.exports = { ApiError, fromResponse, networkError, parseBody, toNotice };

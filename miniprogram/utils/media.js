@@ -37,4 +37,4 @@ function chooseImages(wxApi, { count = 9 } = {}) {
   });
 }
 
-module.exports = { chooseImages, IMAGE_SOURCE };
+module.exports = { chooseImages };

@@ -31,4 +31,4 @@ function entryUrl(scene) {
   return `${ENTRY_PAGE}?scene=${encodeURIComponent(scene)}`;
 }
 
-module.exports = { scanForScene, entryUrl, invalidCode, ENTRY_PAGE };
+module.exports = { scanForScene, entryUrl, invalidCode };

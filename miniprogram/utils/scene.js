@@ -61,4 +61,4 @@ function sceneFromScanResult(res) {
   return null;
 }
 
-module.exports = { SCENE_RE, isValidScene, decodeScene, sceneFromUrl, sceneFromScanResult };
+module.exports = { isValidScene, decodeScene, sceneFromUrl, sceneFromScanResult };

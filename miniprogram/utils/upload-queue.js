@@ -264,4 +264,4 @@ function createUploadQueue(options = {}) {
   };
 }
 
-module.exports = { createUploadQueue, STATUS, isRetryable, isWorthRetrying, defaultUploadId, defaultBackoff };
+module.exports = { createUploadQueue, defaultBackoff };

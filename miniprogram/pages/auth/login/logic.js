@@ -27,4 +27,4 @@ function loginUrl(afterLogin) {
   return `/pages/auth/login/index?redirect=${encodeURIComponent(afterLogin)}`;
 }
 
-module.exports = { login, safeRedirect, loginUrl, DEFAULT_AFTER_LOGIN };
+module.exports = { login, safeRedirect, loginUrl };

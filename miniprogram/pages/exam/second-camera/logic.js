@@ -106,4 +106,4 @@ function createSecondCamera({
   };
 }
 
-module.exports = { createSecondCamera, FINAL_STATUSES };
+module.exports = { createSecondCamera };

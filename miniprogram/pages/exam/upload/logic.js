@@ -63,4 +63,4 @@ function createUploadController({ wx, services, pairingId, onChange = () => {} }
   };
 }
 
-module.exports = { createUploadController, toViewItem, summarise };
+module.exports = { createUploadController };

@@ -77,4 +77,4 @@ async function scanAgain(wxApi) {
   return { scene: encodeURIComponent(res.scene) };
 }
 
-module.exports = { enter, scanAgain, targetUrl, describeError, PAIRING_MESSAGES, TARGET_PAGES };
+module.exports = { enter, scanAgain, PAIRING_MESSAGES };
