@@ -39,7 +39,7 @@ function parseBody(data) {
   if (typeof data !== 'string') return data;
   try {
     return JSON.parse(data);
-  } catch (e) {
+  } catch {
     return data;
   }
 }

@@ -10,7 +10,7 @@ function isValidScene(value) {
 function safeDecode(value) {
   try {
     return decodeURIComponent(value);
-  } catch (e) {
+  } catch {
     return null; // malformed %-escape
   }
 }

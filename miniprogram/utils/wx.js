@@ -1,7 +1,6 @@
 // Resolve the `wx` API lazily so modules can be required in Node (jest) without a wx global.
 function resolveWx(injected) {
   if (injected) return injected;
-  // eslint-disable-next-line no-undef
   if (typeof wx !== 'undefined') return wx;
   throw new Error('wx API is not available; pass one in');
 }

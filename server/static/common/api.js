@@ -36,12 +36,12 @@
       let response;
       try {
         response = await fetch("/api/v1" + path, Object.assign({ method, headers, body: payload }, options));
-      } catch (error) {
+      } catch {
         throw new ApiError(0, null);  // offline or the server is unreachable
       }
       const text = await response.text();
       let data = null;
-      try { data = text ? JSON.parse(text) : null; } catch (error) { data = null; }
+      try { data = text ? JSON.parse(text) : null; } catch { data = null; }
       if (!response.ok) throw new ApiError(response.status, data);
       return { data, headers: response.headers, status: response.status };
     }

@@ -99,7 +99,7 @@
       if (saved && schools.some((school) => String(school.id) === saved)) select.value = saved;
       C.schoolId = select.value ? Number(select.value) : null;
       $("school-picker").hidden = !schools.length;
-    } catch (error) {
+    } catch {
       $("school-picker").hidden = true;
     }
     select.onchange = () => {
@@ -114,7 +114,7 @@
     if (!current) return;
     current.ctx.alive = false;
     for (const cleanup of current.ctx.cleanups.splice(0)) {
-      try { cleanup(); } catch (error) { /* already gone */ }
+      try { cleanup(); } catch { /* already gone */ }
     }
     current = null;
   }
@@ -129,7 +129,7 @@
         let timer = null;
         const tick = async () => {
           if (!ctx.alive) return;
-          try { await fn(); } catch (error) { /* the view shows its own errors */ }
+          try { await fn(); } catch { /* the view shows its own errors */ }
           if (ctx.alive) timer = setTimeout(tick, ms);
         };
         timer = setTimeout(tick, ms);
@@ -175,7 +175,7 @@
         const result = await C.list(path, { status: "pending", page_size: 1 });
         badge.textContent = String(result.total);
         badge.hidden = result.total === 0;
-      } catch (error) {
+      } catch {
         badge.hidden = true;
       }
     }
@@ -195,7 +195,7 @@
       if (!STAFF_ROLES.includes(user.role)) throw new Error("not staff");
       sessionStorage.setItem(USER_KEY, JSON.stringify(user));
       await enter(user);
-    } catch (error) {
+    } catch {
       C.api.token = null;
       if ($("login-screen").hidden) showLogin();
     }

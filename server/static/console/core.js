@@ -164,7 +164,7 @@
     const response = await C.call("GET", path + C.query(Object.assign({}, params, { page, page_size: pageSize })));
     const items = response.data || [];
     let meta = null;
-    try { meta = JSON.parse(response.headers.get("X-Pagination") || "null"); } catch (error) { meta = null; }
+    try { meta = JSON.parse(response.headers.get("X-Pagination") || "null"); } catch { meta = null; }
     const total = meta && Number.isFinite(meta.total) ? meta.total : items.length;
     const totalPages = meta && meta.total_pages ? meta.total_pages : Math.max(1, Math.ceil(total / pageSize));
     return { items, total, page, totalPages };

@@ -41,17 +41,17 @@
     }
 
     _read() {
-      try { return JSON.parse(localStorage.getItem(this.key) || "{}") || {}; } catch (error) { return {}; }
+      try { return JSON.parse(localStorage.getItem(this.key) || "{}") || {}; } catch { return {}; }
     }
 
     _persist() {
       try {
         localStorage.setItem(this.key, JSON.stringify({ seq: this.seq, pending: this.pending }));
-      } catch (error) { /* storage full or blocked: the queue still lives in memory */ }
+      } catch { /* storage full or blocked: the queue still lives in memory */ }
     }
 
     _changed() {
-      try { this.onChange(this.status()); } catch (error) { /* display only */ }
+      try { this.onChange(this.status()); } catch { /* display only */ }
     }
 
     // What the server told us it has for question n (from the question view).
@@ -163,7 +163,7 @@
     // After a submit: nothing of this attempt needs to stay on this computer.
     forget() {
       this.stop();
-      try { localStorage.removeItem(this.key); } catch (error) { /* nothing to do */ }
+      try { localStorage.removeItem(this.key); } catch { /* nothing to do */ }
     }
   }
 

@@ -34,7 +34,7 @@
 
     onChange(listener) { this.listeners.add(listener); return () => this.listeners.delete(listener); }
 
-    _emit() { this.listeners.forEach((listener) => { try { listener(this.stream); } catch (error) { /* display */ } }); }
+    _emit() { this.listeners.forEach((listener) => { try { listener(this.stream); } catch { /* display */ } }); }
 
     async start(deviceId) {
       if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {

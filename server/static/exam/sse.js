@@ -144,13 +144,13 @@
     }
 
     _load() {
-      try { return localStorage.getItem(this.storageKey) || ""; } catch (error) { return ""; }
+      try { return localStorage.getItem(this.storageKey) || ""; } catch { return ""; }
     }
 
     _remember(id) {
       if (!id) return;
       this.lastId = id;
-      try { localStorage.setItem(this.storageKey, id); } catch (error) { /* storage full: keep it in memory */ }
+      try { localStorage.setItem(this.storageKey, id); } catch { /* storage full: keep it in memory */ }
     }
 
     _deliver(event) {
@@ -160,7 +160,7 @@
         if (this.seen.size > 2000) this.seen = new Set(Array.from(this.seen).slice(-1000));
       }
       this._remember(event.id);
-      try { this.handler(event); } catch (error) { /* a rendering problem must not end the feed */ }
+      try { this.handler(event); } catch { /* a rendering problem must not end the feed */ }
     }
 
     _schedule(fn, ms) {
@@ -195,7 +195,7 @@
           { headers, cache: "no-store", signal: controller.signal });
         if (!response.ok) {
           let body = null;
-          try { body = await response.json(); } catch (error) { body = null; }
+          try { body = await response.json(); } catch { body = null; }
           if ([401, 403, 404].indexOf(response.status) >= 0) fatal = new global.ExamCloud.ApiError(response.status, body);
           throw new Error("stream refused: " + response.status);
         }
@@ -207,7 +207,7 @@
         const parser = new SseParser(
           (raw) => {
             let data = {};
-            try { data = raw.data ? JSON.parse(raw.data) : {}; } catch (error) { data = { text: raw.data }; }
+            try { data = raw.data ? JSON.parse(raw.data) : {}; } catch { data = { text: raw.data }; }
             this._deliver({ id: raw.id, type: raw.type, data });
           },
           (ms) => { this.retryMs = Math.min(Math.max(ms, 500), 30000); },
@@ -221,7 +221,7 @@
           parser.push(decoder.decode(chunk.value, { stream: true }));
         }
         parser.push(decoder.decode());
-      } catch (error) {
+      } catch {
         if (controller.signal.aborted) return;  // we closed it (offline, stop, watchdog)
       }
       if (this.controller !== controller) return;

@@ -7,7 +7,7 @@ function safeRedirect(raw) {
   let target = '';
   try {
     target = decodeURIComponent(raw || '');
-  } catch (e) {
+  } catch {
     target = '';
   }
   return /^\/pages\/[a-z0-9\-/]+\/index(\?.*)?$/i.test(target) ? target : DEFAULT_AFTER_LOGIN;
