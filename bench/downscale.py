@@ -5,7 +5,7 @@
 Makes a 12 MP JPEG stored with EXIF orientation 6 and a 48 MP JPEG (both with GPS), then
 downscales each to a 1600 px long edge, JPEG quality 85, metadata stripped, three ways:
 
-- ours:   server.domain.images.downscale_jpeg (Image.draft DCT scaling, then bilinear)
+- ours:   server.domain.photos.downscale_jpeg (Image.draft DCT scaling, then bilinear)
 - pyvips: pyvips.Image.thumbnail_buffer (shrink-on-load, auto-rotate), cache off
 - naive:  Pillow open, exif_transpose, full-size decode, resize
 
@@ -54,7 +54,7 @@ def write_photos(folder: Path) -> None:
 
 def variant_function(name: str):
     if name == "ours":
-        from server.domain.images import downscale_jpeg
+        from server.domain.photos import downscale_jpeg
 
         return lambda data: downscale_jpeg(data, LONG_EDGE)
     if name == "pyvips":

@@ -44,12 +44,11 @@ def seed_exam(database_url: str, candidates: int, bank: list[dict], rule: list[d
               prefix: str = "B") -> tuple[int, list[tuple[str, str]]]:
     """A school, N enrolled candidates (student numbers `<prefix>00000`...), an open exam without
     a face check whose course bank is `bank` and paper rule `rule`; (exam id, logins)."""
-    from server.domain import catalogue, papers, question_bank
-    from server.domain.actors import Actor
+    from server.domain import catalogue, exams
+    from server.domain.actors import ROLE_CANDIDATE, Actor
     from server.domain.clock import utcnow
     from server.domain.database import make_engine, make_session_factory
-    from server.domain.identity import default_password
-    from server.domain.models import ROLE_CANDIDATE, School, User
+    from server.domain.identity import School, User, default_password
     from tests.factories import valid_id
 
     session = make_session_factory(make_engine(database_url))()
@@ -70,8 +69,8 @@ def seed_exam(database_url: str, candidates: int, bank: list[dict], rule: list[d
         ends_at=now + timedelta(hours=2), duration_minutes=120, face_check_required=False))
     catalogue.enrol(session, admin, exam.id, [s.id for s in students])
     for raw in bank:
-        question_bank.add_question(session, admin, course.id, raw)
-    papers.set_paper_rule(session, admin, exam.id, rule)
+        exams.add_question(session, admin, course.id, raw)
+    exams.set_paper_rule(session, admin, exam.id, rule)
     credentials = [(s.student_no, default_password(s.id_number)) for s in students]
     session.close()
     return exam.id, credentials

@@ -27,7 +27,6 @@ import http.client
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time

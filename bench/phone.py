@@ -463,7 +463,7 @@ def job_times(redis_url: str, uploads: list[dict]) -> None:
 
 def photo_floor(photo: bytes, repeat: int = 5) -> tuple[float, float]:
     """CPU seconds of one photo's intake check and of its downscale, medians, in this process."""
-    from server.domain import images
+    from server.domain import photos
 
     def cost(function) -> float:
         times = []
@@ -474,8 +474,8 @@ def photo_floor(photo: bytes, repeat: int = 5) -> tuple[float, float]:
         return statistics.median(times)
 
     # The intake of an answer photo checks the container; its pixels are decoded by the job.
-    return (cost(lambda: images.inspect_upload(photo, 25 * 1024 * 1024, decode=False)),
-            cost(lambda: images.downscale_jpeg(photo, 1600)))
+    return (cost(lambda: photos.inspect_upload(photo, 25 * 1024 * 1024, decode=False)),
+            cost(lambda: photos.downscale_jpeg(photo, 1600)))
 
 
 def report_uploads(result: dict, phones: int, media_workers: int, photo: bytes,
@@ -585,7 +585,13 @@ def main() -> int:
     if "1" in args.parts or "3" in args.parts:
         from sqlalchemy import create_engine
 
-        from infra.services import free_port, postgres_server, redis_server, stop_process, wait_for_port
+        from infra.services import (
+            free_port,
+            postgres_server,
+            redis_server,
+            stop_process,
+            wait_for_port,
+        )
         from server.database_setup import upgrade
         from tests.fakes.wechat import APPID, SECRET, FakeWeChatServer
 

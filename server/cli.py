@@ -9,11 +9,10 @@ from flask import Flask
 from flask.cli import AppGroup
 from tqdm import tqdm
 
-from server.domain import student_import
-from server.domain.actors import Actor
-from server.domain.bootstrap import ensure_admin, load_demo_data
+from server.bootstrap import ensure_admin, load_demo_data
+from server.domain import identity
+from server.domain.actors import ROLE_ADMIN, Actor
 from server.domain.errors import DomainError
-from server.domain.models import ROLE_ADMIN
 from server.extensions import services
 
 exam_cloud = AppGroup("exam-cloud", help="Exam Cloud administration.")
@@ -62,9 +61,9 @@ def import_students_command(path: Path, school_id: int):
     session = services().sessions()
     admin = Actor(user_id=0, role=ROLE_ADMIN, school_id=None)
     try:
-        rows = student_import.read_rows(path.read_bytes(), path.name, services().settings.IMPORT_MAX_ROWS)
+        rows = identity.read_rows(path.read_bytes(), path.name, services().settings.IMPORT_MAX_ROWS)
         with tqdm(total=len(rows), unit="行", desc="导入学生") as bar:
-            report = student_import.import_students(session, admin, rows, school_id=school_id,
+            report = identity.import_students(session, admin, rows, school_id=school_id,
                                                     progress=bar.update)
     except DomainError as exc:  # unreadable file, unknown school: a message, not a traceback
         raise click.ClickException(f"{exc.message} ({exc.code})") from exc

@@ -16,10 +16,10 @@ from server.adapters.queue import JobQueue
 from server.adapters.storage import Storage, make_storage
 from server.adapters.throttle import FailureThrottle
 from server.config import Settings
+from server.domain.companion import IssuedCodes, PairingPolicy
 from server.domain.database import make_engine, make_session_factory
-from server.domain.pairing import IssuedCodes, PairingPolicy, pairing_policy
-from server.domain.passwords import Passwords
-from server.domain.tokens import TokenService
+from server.domain.identity import Passwords, TokenService
+from server.policies import pairing_policy
 
 EXTENSION_KEY = "examcloud"
 

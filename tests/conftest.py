@@ -162,11 +162,10 @@ def run_media_jobs(app, settings, monkeypatch):
     from rq import Queue, SimpleWorker
     from rq.serializers import JSONSerializer
 
+    from server.domain.database import make_session_factory
     from server.domain.jobs import MEDIA_QUEUE
     from server.extensions import EXTENSION_KEY
     from workers import context
-
-    from server.domain.database import make_session_factory
 
     services = app.extensions[EXTENSION_KEY]
     sessions = make_session_factory(services.engine)

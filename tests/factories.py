@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from server.domain import accounts, catalogue
-from server.domain.actors import Actor
+from server.domain import catalogue, identity
+from server.domain.actors import ROLE_ADMIN, Actor
 from server.domain.clock import utcnow
-from server.domain.models import ROLE_ADMIN, School, User
+from server.domain.identity import School, User
 from server.extensions import EXTENSION_KEY
 
 STAFF_PASSWORD = "correct-horse-9"
@@ -59,11 +59,11 @@ class Factory:
 
     def school(self, name: str | None = None) -> School:
         with self.app.app_context():
-            return accounts.create_school(self.session, self.admin(), name or f"学校{self._next()}")
+            return identity.create_school(self.session, self.admin(), name or f"学校{self._next()}")
 
     def teacher(self, school: School, username: str | None = None) -> User:
         with self.app.app_context():
-            return accounts.create_teacher(
+            return identity.create_teacher(
                 self.session, self.services.passwords, self.admin(),
                 username=username or f"teacher{self._next()}", password=STAFF_PASSWORD,
                 school_id=school.id,
@@ -73,7 +73,7 @@ class Factory:
                 name: str = "考生") -> User:
         seq = self._next()
         with self.app.app_context():
-            return accounts.create_student(
+            return identity.create_student(
                 self.session, self.admin(), student_no=student_no or f"S{seq:05d}",
                 id_number=id_number or valid_id(seq), name=name, school_id=school.id,
             )
@@ -99,17 +99,17 @@ class Factory:
 
     def questions(self, exam, bank: list[dict]) -> None:
         """Add questions to the exam's course bank."""
-        from server.domain import question_bank
+        from server.domain import exams
 
         with self.app.app_context():
             for raw in bank:
-                question_bank.add_question(self.session, self.admin(), exam.course_id, raw)
+                exams.add_question(self.session, self.admin(), exam.course_id, raw)
 
     def paper_rule(self, exam, sections: list[dict]) -> None:
-        from server.domain import papers
+        from server.domain import exams
 
         with self.app.app_context():
-            papers.set_paper_rule(self.session, self.admin(), exam.id, sections)
+            exams.set_paper_rule(self.session, self.admin(), exam.id, sections)
 
     def login(self, username: str, password: str, **extra) -> Logged:
         response = self.client.post("/api/v1/auth/login", json={"username": username, "password": password, **extra})

@@ -6,20 +6,19 @@ RQ forks a work horse per job; the worker disposes the engine before each fork
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import lru_cache
 
 from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
+from server import policies
 from server.adapters.queue import JobQueue
 from server.adapters.storage import Storage, make_storage
 from server.config import Settings, load_settings
-from server.domain.attempts import AttemptPolicy
+from server.domain.companion import PairingPolicy
 from server.domain.database import make_engine, make_session_factory
+from server.domain.exams import AttemptPolicy
 from server.domain.faces import FacePolicy
-from server.domain.pairing import PairingPolicy
-from server.domain.pairing import pairing_policy as make_pairing_policy
 
 
 @lru_cache(maxsize=1)
@@ -62,15 +61,15 @@ def event_publisher():
 
 
 def pairing_policy() -> PairingPolicy:
-    return make_pairing_policy(settings())
+    return policies.pairing_policy(settings())
 
 
 def face_policy() -> FacePolicy:
-    return FacePolicy(threshold=settings().FACE_MATCH_THRESHOLD, long_edge=settings().PHOTO_LONG_EDGE)
+    return policies.face_policy(settings())
 
 
 def attempt_policy() -> AttemptPolicy:
-    return AttemptPolicy(silence=timedelta(seconds=settings().ATTEMPT_SILENCE_SECONDS))
+    return policies.attempt_policy(settings())
 
 
 def dispose_engine() -> None:

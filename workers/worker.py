@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import configure_mappers
 
 from server.adapters.queue import QUEUE_NAMES
-from server.domain import images
+from server.domain import photos
 from server.domain.jobs import MEDIA_QUEUE
 from workers import context
 
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         from server.adapters import faces
 
         faces.warm_up(settings.FACE_MODEL_DIR, settings.FACE_DET_SIZE)
-        images.warm_up()
+        photos.warm_up()
         # No fork here: open the database (driver, engine, ORM mappers) now, not in the first job.
         configure_mappers()
         with context.session() as session:

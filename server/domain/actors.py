@@ -8,7 +8,14 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from server.domain.errors import Forbidden, InvalidInput, NotFound
-from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
+
+ROLE_ADMIN = "admin"
+ROLE_TEACHER = "teacher"
+ROLE_CANDIDATE = "candidate"
+# A WeChat mini-program session (the phone companion): not a person's account, a device that
+# a candidate pairs by scanning a QR code.
+ROLE_PHONE = "phone"
+ROLES = (ROLE_ADMIN, ROLE_TEACHER, ROLE_CANDIDATE, ROLE_PHONE)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from sqlalchemy.types import TypeDecorator
 
 from server.domain.errors import Conflict
 
-
 # PostgreSQL `integer`: every id column and every stored sequence number.
 MAX_INT4 = 2**31 - 1
 

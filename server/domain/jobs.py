@@ -7,12 +7,15 @@ dotted name through a JobScheduler (server.adapters.queue.JobQueue), the one enq
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
+
+from server.domain.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +74,28 @@ def lock_job_row(session: Session, model: type[Row], row_id: int, what: str) -> 
     if row is None:
         raise LookupError(f"{what} {row_id} does not exist")
     return row
+
+
+@dataclass(frozen=True)
+class WaitingRows:
+    """Rows that wait for a media job. Every upload is acknowledged once its original is stored
+    and its row committed; the job that processes it is only a Redis entry. If Redis loses it (a
+    restart without persistence, a flush), the sweep enqueues it again from these rows."""
+
+    job: JobSpec
+    id_prefix: str  # the job id is f"{id_prefix}-{row id}", as the request path enqueues it
+    model: Any  # a mapped class with id and created_at
+    waiting: ColumnElement[bool]
+
+
+def stale_jobs(session: Session, waiting: Iterable[WaitingRows], older_than: timedelta,
+               now: datetime | None = None, limit: int = 500) -> list[tuple[JobSpec, int, str]]:
+    """(job, row id, job id) for every row still waiting after `older_than`."""
+    cutoff = (now or utcnow()) - older_than
+    found = []
+    for rows in waiting:
+        model = rows.model
+        ids = session.scalars(select(model.id).where(rows.waiting, model.created_at <= cutoff)
+                              .order_by(model.id).limit(limit))
+        found += [(rows.job, row_id, f"{rows.id_prefix}-{row_id}") for row_id in ids]
+    return found

@@ -3,7 +3,15 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from server.domain import models  # noqa: F401  (registers the tables)
+from server.domain import (  # noqa: F401 (registers every table)
+    catalogue,
+    companion,
+    exams,
+    faces,
+    identity,
+    photos,
+    proctoring,
+)
 from server.domain.database import Base
 
 config = context.config

@@ -12,8 +12,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from server.adapters.qr import (InvalidScene, PlainQrRenderer, RenderedCode, WxaCodeRenderer,
-                                make_qr_renderer, min_version, render_png)
+from server.adapters.qr import (
+    InvalidScene,
+    PlainQrRenderer,
+    RenderedCode,
+    WxaCodeRenderer,
+    make_qr_renderer,
+    min_version,
+    render_png,
+)
 from server.adapters.wechat import WeChat
 from tests.fakes.wechat import APPID, PAGE, SECRET, WXACODE_PNG, FakeWeChat
 

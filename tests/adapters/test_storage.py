@@ -12,8 +12,14 @@ import pytest
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from server.adapters.storage import (InvalidKey, LocalStorage, ObjectNotFound, S3Storage,
-                                     make_storage, validate_key)
+from server.adapters.storage import (
+    InvalidKey,
+    LocalStorage,
+    ObjectNotFound,
+    S3Storage,
+    make_storage,
+    validate_key,
+)
 from server.config import Settings
 
 BAD_KEYS = ["", "/etc/passwd", "../secret", "a/../../secret", "a/./b", "a//b", "a/", ".hidden",

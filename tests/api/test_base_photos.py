@@ -88,7 +88,7 @@ def test_a_new_photo_replaces_the_old_which_is_kept(client, school_setup, run_me
     run_media_jobs()
     second = base_state(client, teacher, student.id)["active"]
     assert second["id"] != first["id"]
-    from server.domain.models import BasePhoto
+    from server.domain.faces import BasePhoto
     from server.extensions import EXTENSION_KEY
 
     with app.app_context():

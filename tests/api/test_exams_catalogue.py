@@ -1,7 +1,6 @@
 """Catalogue, and FAQ 4 / 11: the server clock decides, and the list says why."""
 
-from datetime import timedelta, datetime, timezone
-
+from datetime import datetime, timedelta, timezone
 
 
 def test_teacher_builds_batch_course_exam_and_enrols(client, factory):

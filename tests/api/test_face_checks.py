@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from server.adapters import faces
-from server.domain.models import FaceCheck
+from server.domain.faces import FaceCheck
 from tests import face_photos
 from tests.factories import SAMPLE_BANK, SAMPLE_RULE
 

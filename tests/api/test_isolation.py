@@ -79,7 +79,7 @@ def test_candidate_cannot_use_teacher_endpoints_or_list_candidates(client, facto
 
 
 def test_admin_creates_schools_and_teachers(client, factory, app):
-    from server.domain.bootstrap import ensure_admin
+    from server.bootstrap import ensure_admin
 
     with app.app_context():
         ensure_admin(factory.session, factory.services.passwords, "root", "admin-password-1")

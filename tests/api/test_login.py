@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from server.domain.models import User
+from server.domain.identity import User
 from tests.factories import id_ending_in_x, valid_id
 
 LOGIN = "/api/v1/auth/login"

@@ -1,8 +1,8 @@
 """Failed logins are limited per username and per address; a whole exam room behind one NAT gets in."""
 
 from server.app import create_app
-from server.domain.identity import default_password
-from server.domain.models import ROLE_CANDIDATE, User
+from server.domain.actors import ROLE_CANDIDATE
+from server.domain.identity import User, default_password
 from tests.conftest import make_settings
 from tests.factories import valid_id
 

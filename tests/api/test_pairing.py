@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from server.app import create_app
-from server.domain.models import Pairing
+from server.domain.companion import Pairing
 from tests.conftest import make_settings
 from tests.factories import SAMPLE_BANK
 from tests.fakes.wechat import APPID, SECRET, FakeWeChat, FakeWeChatServer
@@ -331,7 +331,7 @@ def test_a_silent_second_camera_is_flagged(client, desk):
     pairing_id = pair(client, mine, scene).get_json()["pairing_id"]
     frame = upload(client, mine, pairing_id, camera_jpeg(640, 480), kind="snapshots")
     assert frame.status_code == 202 and frame.get_json()["source"] == "phone"
-    from server.domain import pairing
+    from server.domain import companion
     from server.domain.clock import utcnow
     from server.extensions import EXTENSION_KEY
 
@@ -339,10 +339,10 @@ def test_a_silent_second_camera_is_flagged(client, desk):
     with client.application.app_context():
         session = services.sessions()
         policy = services.pairing_policy
-        assert pairing.flag_lost_second_cameras(session, policy, services.events) == []
+        assert companion.flag_lost_second_cameras(session, policy, services.events) == []
         later = utcnow() + policy.second_camera_grace + timedelta(seconds=1)
-        assert pairing.flag_lost_second_cameras(session, policy, services.events, now=later) == [pairing_id]
-        assert pairing.flag_lost_second_cameras(session, policy, services.events, now=later) == []  # once
+        assert companion.flag_lost_second_cameras(session, policy, services.events, now=later) == [pairing_id]
+        assert companion.flag_lost_second_cameras(session, policy, services.events, now=later) == []  # once
     kinds = [e["type"] for e in events(client, candidate, attempt_id)]
     assert kinds[-2:] == ["second_camera_lost", "flag_raised"]
 

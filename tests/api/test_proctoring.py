@@ -181,7 +181,7 @@ def test_live_view_shows_who_is_online_and_flagged(client, factory, sitting, run
     exam_id = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers).get_json()["exam_id"]
     from server.domain import catalogue
     from server.domain.actors import Actor
-    from server.domain.models import School
+    from server.domain.identity import School
 
     with factory.app.app_context():
         absent = factory.student(factory.session.get(School, candidate.user.school_id))
@@ -205,10 +205,11 @@ def test_grading_that_commits_while_a_frame_is_analysed_still_settles_the_result
     # Whichever settles last must see the other's work, or the result stays "grading" for good.
     from sqlalchemy import select
 
-    from server.domain import grading, proctoring
+    from server.domain import exams, proctoring
     from server.domain.database import make_session_factory
+    from server.domain.exams import Attempt
     from server.domain.faces import FacePolicy
-    from server.domain.models import Attempt, Snapshot
+    from server.domain.proctoring import Snapshot
     from server.extensions import EXTENSION_KEY
 
     _teacher, candidate, attempt_id = sitting
@@ -221,7 +222,7 @@ def test_grading_that_commits_while_a_frame_is_analysed_still_settles_the_result
     class GradedMeanwhile:
         def analyse(self, image):
             with sessions() as other:
-                assert grading.grade_attempt(other, attempt_id)
+                assert exams.grade_attempt(other, attempt_id, proctoring.settle_result)
                 assert other.get(Attempt, attempt_id).result_status == "grading"
             return engine.analyse(image)
 

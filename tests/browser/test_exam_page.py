@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from server.domain.error_catalogue import CATALOGUE
-from server.domain.grading import RESULT_MESSAGES
+from server.domain.exams import RESULT_MESSAGES
 from server.domain.identity import default_password
-from server.domain.models import Snapshot
+from server.domain.proctoring import Snapshot
 from tests.browser.conftest import screenshot
 from tests.browser.support import (
     LiveApi,

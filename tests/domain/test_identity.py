@@ -4,7 +4,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.domain.identity import BadIdNumber, default_password, normalize_id_number, validate_id_number
+from server.domain.identity import (
+    BadIdNumber,
+    default_password,
+    normalize_id_number,
+    validate_id_number,
+)
 from tests.factories import id_ending_in_x, valid_id
 
 

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageCms
 
 from server.domain.errors import TooLarge, Unsupported
-from server.domain.images import MAX_PIXELS, downscale_jpeg, inspect_upload, sniff_format
+from server.domain.photos import MAX_PIXELS, downscale_jpeg, inspect_upload, sniff_format
 from tests.photos import BLUE, GPS_IFD, RED, camera_jpeg, encode, upright_scene
 
 MB = 1024 * 1024
@@ -264,7 +264,7 @@ def test_48_megapixel_photo_is_reduced_while_decoding(tmp_path):
     path.write_bytes(camera_jpeg(8000, 6000, orientation=6))
     script = (
         "import sys; from pathlib import Path\n"
-        "from server.domain.images import downscale_jpeg\n"
+        "from server.domain.photos import downscale_jpeg\n"
         "out = downscale_jpeg(Path(sys.argv[1]).read_bytes(), 1600)\n"
         "peak = [l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM')]\n"
         "print(len(out), int(peak[0].split()[1]) // 1024)\n"

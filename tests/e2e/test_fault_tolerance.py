@@ -16,8 +16,8 @@ import requests
 from sqlalchemy import select
 
 from infra.services import free_port, stop_process, wait_for_port
+from server.domain.exams import Attempt, AttemptQuestion
 from server.domain.identity import default_password
-from server.domain.models import Attempt, AttemptQuestion
 from tests.conftest import make_settings, service_env, wait_until
 from tests.factories import SAMPLE_BANK, SAMPLE_RULE
 

@@ -20,8 +20,8 @@ import requests
 from PIL import Image
 
 from infra.services import free_port, stop_process, wait_for_port
+from server.domain.companion import Pairing
 from server.domain.identity import default_password
-from server.domain.models import Pairing
 from tests.conftest import make_settings, service_env
 from tests.factories import SAMPLE_BANK
 from tests.fakes.wechat import APPID, SECRET, FakeWeChat, FakeWeChatServer

@@ -9,15 +9,19 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from server.domain import attempts, grading, jobs, pairing, recovery
+from server.domain import companion, exams, faces, jobs, proctoring
 from workers import context
 
 log = logging.getLogger(__name__)
 
+# Every kind of row that waits for a media job, so the sweep re-queues what Redis lost.
+MEDIA_WAITING = (faces.WAITING_FACE_CHECKS, *faces.WAITING_BASE_PHOTOS, proctoring.WAITING_SNAPSHOTS,
+                 companion.WAITING_ANSWER_PHOTOS)
+
 
 def grade_attempt(attempt_id: int) -> bool:
     with context.session() as session:
-        graded = grading.grade_attempt(session, attempt_id)
+        graded = exams.grade_attempt(session, attempt_id, proctoring.settle_result)
     log.info("attempt %s graded=%s", attempt_id, graded)
     return graded
 
@@ -29,19 +33,19 @@ def check_attempt(attempt_id: int) -> str | None:
     reason = _submit_if_due(attempt_id)
     if reason is None:
         with context.session() as session:
-            again = attempts.next_check(session, attempt_id, context.attempt_policy())
+            again = exams.next_check(session, attempt_id, context.attempt_policy())
         if again is not None:
             context.job_queue().enqueue(jobs.CHECK_ATTEMPT, attempt_id,
-                                        job_id=attempts.check_job_id(attempt_id, again), at=again)
+                                        job_id=exams.check_job_id(attempt_id, again), at=again)
     return reason
 
 
 def _submit_if_due(attempt_id: int) -> str | None:
     with context.session() as session:
-        reason = attempts.auto_submit_if_due(session, attempt_id, context.attempt_policy())
+        reason = exams.auto_submit_if_due(session, attempt_id, context.attempt_policy())
     if reason:
         log.info("attempt %s auto-submitted (%s)", attempt_id, reason)
-        context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=attempts.grade_job_id(attempt_id))
+        context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=exams.grade_job_id(attempt_id))
     return reason
 
 
@@ -50,20 +54,21 @@ def sweep_attempts() -> dict:
     whatever Redis remembers."""
     policy = context.attempt_policy()
     with context.session() as session:
-        due = attempts.due_for_auto_submit(session, policy)
+        due = exams.due_for_auto_submit(session, policy)
     submitted = [attempt_id for attempt_id in due if _submit_if_due(attempt_id)]
     with context.session() as session:
-        stuck = attempts.stuck_in_grading(
+        stuck = exams.stuck_in_grading(
             session, timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
     for attempt_id in stuck:
-        context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=attempts.grade_job_id(attempt_id))
+        context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=exams.grade_job_id(attempt_id))
     # Photos and snapshots whose job Redis forgot (a snapshot would hold its result in grading).
     with context.session() as session:
-        media = recovery.stale_media_jobs(session, timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
+        media = jobs.stale_jobs(session, MEDIA_WAITING,
+                               timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
     for spec, row_id, job_id in media:
         context.job_queue().enqueue(spec, row_id, job_id=job_id)
     with context.session() as session:
-        lost = pairing.flag_lost_second_cameras(session, context.pairing_policy(), context.event_publisher())
+        lost = companion.flag_lost_second_cameras(session, context.pairing_policy(), context.event_publisher())
     requeued = [job_id for _spec, _row_id, job_id in media]
     if submitted or stuck or requeued or lost:
         log.info("sweep: auto-submitted %s, re-queued grading for %s, media jobs %s, second cameras lost %s",

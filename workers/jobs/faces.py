@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from server.domain import base_photos, face_checks
+from server.domain import faces
 from workers import context
 
 log = logging.getLogger(__name__)
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def prepare_base_photo(base_photo_id: int) -> str:
     with context.session() as session:
-        status = base_photos.prepare_base_photo(session, base_photo_id, context.storage(), context.face_engine(),
+        status = faces.prepare_base_photo(session, base_photo_id, context.storage(), context.face_engine(),
                                                 context.face_policy())
     log.info("base photo %s: %s", base_photo_id, status)
     return status
@@ -24,7 +24,7 @@ def prepare_base_photo(base_photo_id: int) -> str:
 
 def run_face_check(check_id: int) -> dict:
     with context.session() as session:
-        check = face_checks.run_face_check(session, check_id, context.storage(), context.face_engine(),
+        check = faces.run_face_check(session, check_id, context.storage(), context.face_engine(),
                                            context.face_policy(), context.event_publisher())
         result = {"status": check.status, "reason": check.reason, "score": check.score}
     log.info("face check %s: %s", check_id, result)
@@ -33,7 +33,7 @@ def run_face_check(check_id: int) -> dict:
 
 def score_base_photo_request(request_id: int) -> dict:
     with context.session() as session:
-        request = base_photos.score_request(session, request_id, context.storage(), context.face_engine(),
+        request = faces.score_request(session, request_id, context.storage(), context.face_engine(),
                                             context.face_policy())
         result = {"score": request.score, "quality_reason": request.quality_reason}
     log.info("base photo request %s scored: %s", request_id, result)

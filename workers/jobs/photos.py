@@ -11,7 +11,7 @@ import logging
 
 from PIL import Image
 
-from server.domain import pairing, photos
+from server.domain import companion, photos
 from workers import context
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def process_answer_photo(photo_id: int) -> dict:
     settings = context.settings()
     storage = context.storage()
     with context.session() as session:
-        photo = pairing.process_answer_photo(
+        photo = companion.process_answer_photo(
             session, photo_id, storage, settings.PHOTO_LONG_EDGE, context.event_publisher(),
             lambda key: storage.url(key, settings.PHOTO_URL_TTL_SECONDS))
         result = {"status": photo.status, "width": photo.width, "height": photo.height}

@@ -15,9 +15,9 @@ from server.api.accounts.schemas import (
     UserSchema,
 )
 from server.api.auth import auth_required, current_actor, db
-from server.domain import accounts
-from server.domain.env_check import EnvCheck
-from server.domain.models import ROLE_ADMIN
+from server.domain import identity
+from server.domain.actors import ROLE_ADMIN
+from server.domain.identity import EnvCheck
 from server.extensions import client_address, services
 
 blp = Blueprint("accounts", __name__, description="登录与账号")
@@ -30,10 +30,10 @@ blp = Blueprint("accounts", __name__, description="登录与账号")
 def login(payload):
     """Log in by student number or ID number (any case), or staff username."""
     app_services = services()
-    user = accounts.login(
+    user = identity.login(
         db(),
         app_services.passwords,
-        accounts.LoginRequest(
+        identity.LoginRequest(
             username=payload["username"],
             password=payload["password"],
             env_check=EnvCheck.from_payload(payload.get("env_check")),
@@ -41,10 +41,10 @@ def login(payload):
         ),
         app_services.settings.CLIENT_VERSION_MINIMUM,
         app_services.throttle,
-        accounts.LoginLimits(app_services.settings.LOGIN_USERNAME_LIMIT, app_services.settings.LOGIN_ADDRESS_LIMIT),
+        identity.LoginLimits(app_services.settings.LOGIN_USERNAME_LIMIT, app_services.settings.LOGIN_ADDRESS_LIMIT),
     )
     return {
-        "access_token": app_services.tokens.issue(accounts.actor_of(user)),
+        "access_token": app_services.tokens.issue(identity.actor_of(user)),
         "token_type": "Bearer",
         "expires_in": app_services.tokens.ttl_seconds,
         "role": user.role,
@@ -57,7 +57,7 @@ def login(payload):
 @blp.response(200, UserSchema)
 def me():
     """The logged-in account."""
-    return accounts.get_user(db(), current_actor().user_id)
+    return identity.get_user(db(), current_actor().user_id)
 
 
 @blp.route("/me/password", methods=["POST"])
@@ -66,7 +66,7 @@ def me():
 @blp.response(204)
 def change_password(payload):
     """Change one's own password (offered, never forced)."""
-    accounts.change_password(
+    identity.change_password(
         db(), services().passwords, current_actor(), payload["old_password"], payload["new_password"]
     )
 
@@ -77,14 +77,14 @@ class Schools(MethodView):
     @blp.response(200, SchoolSchema(many=True))
     def get(self):
         """List schools (a teacher sees only their own)."""
-        return accounts.list_schools(db(), current_actor())
+        return identity.list_schools(db(), current_actor())
 
     @auth_required(ROLE_ADMIN)
     @blp.arguments(SchoolCreateSchema)
     @blp.response(201, SchoolSchema)
     def post(self, payload):
         """Create a school (admin)."""
-        return accounts.create_school(db(), current_actor(), payload["name"])
+        return identity.create_school(db(), current_actor(), payload["name"])
 
 
 @blp.route("/teachers")
@@ -93,11 +93,11 @@ class Teachers(MethodView):
     @blp.response(200, UserSchema(many=True))
     def get(self):
         """List teachers (a teacher sees only their own school's)."""
-        return accounts.list_teachers(db(), current_actor())
+        return identity.list_teachers(db(), current_actor())
 
     @auth_required(ROLE_ADMIN)
     @blp.arguments(TeacherCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, payload):
         """Create a teacher in a school (admin)."""
-        return accounts.create_teacher(db(), services().passwords, current_actor(), **payload)
+        return identity.create_teacher(db(), services().passwords, current_actor(), **payload)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask_smorest import Blueprint
 
+from server import policies
 from server.api.attempts.schemas import (
     AnswerSchema,
     AttemptSummarySchema,
@@ -19,18 +18,16 @@ from server.api.attempts.schemas import (
 )
 from server.api.auth import auth_required, autocommit_db, current_actor, db
 from server.api.pagination import paginate
-from server.domain import answering, attempts, catalogue, grading
-from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
+from server.domain import catalogue, exams
+from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 from server.extensions import services
 
 blp = Blueprint("attempts", __name__, description="考试作答")
 STAFF = (ROLE_ADMIN, ROLE_TEACHER)
 
 
-def _policy() -> attempts.AttemptPolicy:
-    settings = services().settings
-    return attempts.AttemptPolicy(silence=timedelta(seconds=settings.ATTEMPT_SILENCE_SECONDS),
-                                  face_check_valid_for=timedelta(seconds=settings.FACE_CHECK_VALID_SECONDS))
+def _policy() -> exams.AttemptPolicy:
+    return policies.attempt_policy(services().settings)
 
 
 @blp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
@@ -38,7 +35,7 @@ def _policy() -> attempts.AttemptPolicy:
 @blp.response(200, StartedAttemptSchema)
 def start_attempt(exam_id):
     """Start the exam, or resume it (also from another computer, FAQ 10)."""
-    return attempts.start_or_resume(db(), current_actor(), exam_id, _policy(), services().jobs)
+    return exams.start_or_resume(db(), current_actor(), exam_id, _policy(), services().jobs)
 
 
 @blp.route("/exams/<int:exam_id>/attempts", methods=["GET"])
@@ -48,7 +45,7 @@ def start_attempt(exam_id):
 def list_attempts(exam_id, pagination_parameters):
     """The attempts of an exam, for teachers."""
     catalogue.get_exam(db(), current_actor(), exam_id)
-    return paginate(grading.attempts_of_exam(current_actor(), exam_id), pagination_parameters)
+    return paginate(exams.attempts_of_exam(current_actor(), exam_id), pagination_parameters)
 
 
 @blp.route("/attempts/<int:attempt_id>/questions/<int:n>", methods=["GET"])
@@ -56,7 +53,7 @@ def list_attempts(exam_id, pagination_parameters):
 @blp.response(200, QuestionViewSchema)
 def get_question(attempt_id, n):
     """Question n (from 1) with the saved answer; the same every time (FAQ 15)."""
-    return answering.get_question(autocommit_db(), current_actor(), attempt_id, n)
+    return exams.get_question(autocommit_db(), current_actor(), attempt_id, n)
 
 
 @blp.route("/attempts/<int:attempt_id>/answers/<int:n>", methods=["PUT"])
@@ -65,7 +62,7 @@ def get_question(attempt_id, n):
 @blp.response(200, SavedSchema)
 def save_answer(payload, attempt_id, n):
     """Autosave an answer; a later client_seq wins, older ones are acknowledged and ignored."""
-    saved_seq = answering.save_answer(autocommit_db(), current_actor(), attempt_id, n, payload["answer"],
+    saved_seq = exams.save_answer(autocommit_db(), current_actor(), attempt_id, n, payload["answer"],
                                       payload["client_seq"])
     return {"n": n, "saved_seq": saved_seq}
 
@@ -75,7 +72,7 @@ def save_answer(payload, attempt_id, n):
 @blp.response(200, HeartbeatSchema)
 def heartbeat(attempt_id):
     """Keep the attempt alive."""
-    return answering.heartbeat(db(), current_actor(), attempt_id)
+    return exams.heartbeat(db(), current_actor(), attempt_id)
 
 
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
@@ -83,7 +80,7 @@ def heartbeat(attempt_id):
 @blp.response(200, SubmittedSchema)
 def submit(attempt_id):
     """Submit; grading follows as a job. Safe to repeat."""
-    return attempts.submit(db(), current_actor(), attempt_id, services().jobs)
+    return exams.submit(db(), current_actor(), attempt_id, services().jobs)
 
 
 @blp.route("/attempts/<int:attempt_id>/result", methods=["GET"])
@@ -91,7 +88,7 @@ def submit(attempt_id):
 @blp.response(200, ResultSchema)
 def result(attempt_id):
     """The result: grading, pending_review, published or rejected (FAQ 17, 18)."""
-    return grading.get_result(db(), current_actor(), attempt_id)
+    return exams.get_result(db(), current_actor(), attempt_id)
 
 
 @blp.route("/attempts/<int:attempt_id>/questions/<int:n>/mark", methods=["POST"])
@@ -100,5 +97,5 @@ def result(attempt_id):
 @blp.response(200, ResultSchema)
 def mark(payload, attempt_id, n):
     """Mark an essay or photo answer; the total follows."""
-    grading.mark_answer(db(), current_actor(), attempt_id, n, payload["score"])
-    return grading.get_result(db(), current_actor(), attempt_id)
+    exams.mark_answer(db(), current_actor(), attempt_id, n, payload["score"])
+    return exams.get_result(db(), current_actor(), attempt_id)

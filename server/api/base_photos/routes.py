@@ -22,8 +22,8 @@ from server.api.base_photos.schemas import (
 )
 from server.api.pagination import paginate
 from server.api.uploads import uploaded_file
-from server.domain import base_photos
-from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
+from server.domain import faces
+from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 from server.extensions import services
 
 blp = Blueprint("base_photos", __name__, description="底照")
@@ -49,7 +49,7 @@ def upload_base_photo(_files, student_id):
     """Upload a student's base photo; it becomes active once a worker finds one clear face in it."""
     data, _name = uploaded_file()
     app = services()
-    return base_photos.upload_base_photo(db(), current_actor(), student_id, data, app.storage,
+    return faces.upload_base_photo(db(), current_actor(), student_id, data, app.storage,
                                          app.settings.MAX_UPLOAD_BYTES, app.jobs)
 
 
@@ -58,7 +58,7 @@ def upload_base_photo(_files, student_id):
 @blp.response(200, BasePhotoStateSchema)
 def get_base_photo(student_id):
     """A student's active base photo and newest upload."""
-    return base_photos.base_photo_state(db(), current_actor(), student_id)
+    return faces.base_photo_state(db(), current_actor(), student_id)
 
 
 @blp.route("/me/base-photo", methods=["GET"])
@@ -66,7 +66,7 @@ def get_base_photo(student_id):
 @blp.response(200, BasePhotoStateSchema)
 def my_base_photo():
     """The candidate's own base photo, shown beside the face-check capture."""
-    return base_photos.base_photo_state(db(), current_actor(), current_actor().user_id)
+    return faces.base_photo_state(db(), current_actor(), current_actor().user_id)
 
 
 @blp.route("/students/base-photos", methods=["POST"])
@@ -79,10 +79,10 @@ def import_base_photos(query, _files):
     """Upload base photos in bulk: a zip of `<student_no>.jpg`; answers a per-file report."""
     data, _name = uploaded_file()
     app = services()
-    limits = base_photos.ZipLimits(max_files=app.settings.BASE_PHOTO_ZIP_MAX_FILES,
+    limits = faces.ZipLimits(max_files=app.settings.BASE_PHOTO_ZIP_MAX_FILES,
                                    max_total_bytes=app.settings.BASE_PHOTO_ZIP_MAX_BYTES,
                                    max_photo_bytes=app.settings.MAX_UPLOAD_BYTES)
-    return base_photos.import_base_photo_zip(db(), current_actor(), data, app.storage, limits, app.jobs,
+    return faces.import_base_photo_zip(db(), current_actor(), data, app.storage, limits, app.jobs,
                                              school_id=query.get("school_id"))
 
 
@@ -94,7 +94,7 @@ def create_request(_files):
     """Ask for a new base photo with an ID photo from the phone album; a teacher decides."""
     data, _name = uploaded_file()
     app = services()
-    return base_photos.create_request(db(), current_actor(), data, app.storage, app.settings.MAX_UPLOAD_BYTES,
+    return faces.create_request(db(), current_actor(), data, app.storage, app.settings.MAX_UPLOAD_BYTES,
                                       app.jobs)
 
 
@@ -103,7 +103,7 @@ def create_request(_files):
 @blp.response(200, BasePhotoRequestSchema(many=True))
 def my_requests():
     """The candidate's own requests, newest first."""
-    return base_photos.my_requests(db(), current_actor())
+    return faces.my_requests(db(), current_actor())
 
 
 @blp.route("/base-photo-requests", methods=["GET"])
@@ -113,7 +113,7 @@ def my_requests():
 @blp.paginate()
 def list_requests(query, pagination_parameters):
     """Replacement requests of the teacher's school, with both photos and the match score."""
-    return paginate(base_photos.request_query(current_actor(), query.get("status")), pagination_parameters)
+    return paginate(faces.request_query(current_actor(), query.get("status")), pagination_parameters)
 
 
 @blp.route("/base-photo-requests/<int:request_id>/approve", methods=["POST"])
@@ -122,7 +122,7 @@ def list_requests(query, pagination_parameters):
 @blp.response(200, ReviewedRequestSchema)
 def approve_request(payload, request_id):
     """Approve: the photo becomes the student's base photo (the old one is kept for audit)."""
-    return base_photos.decide_request(db(), current_actor(), request_id, True, payload.get("note"))
+    return faces.decide_request(db(), current_actor(), request_id, True, payload.get("note"))
 
 
 @blp.route("/base-photo-requests/<int:request_id>/reject", methods=["POST"])
@@ -131,4 +131,4 @@ def approve_request(payload, request_id):
 @blp.response(200, ReviewedRequestSchema)
 def reject_request(payload, request_id):
     """Reject: the base photo stays as it is."""
-    return base_photos.decide_request(db(), current_actor(), request_id, False, payload.get("note"))
+    return faces.decide_request(db(), current_actor(), request_id, False, payload.get("note"))

@@ -20,8 +20,8 @@ from server.api.catalogue.schemas import (
     MyExamSchema,
 )
 from server.api.pagination import paginate
-from server.domain import catalogue
-from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
+from server.domain import catalogue, exams
+from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 
 blp = Blueprint("catalogue", __name__, description="考试批、课程与考试")
 STAFF = (ROLE_ADMIN, ROLE_TEACHER)
@@ -111,7 +111,7 @@ class Enrolments(MethodView):
 @blp.response(200, MyExamSchema(many=True))
 def my_exams():
     """The candidate's exams with state, can_enter and the reason (FAQ 4, 11)."""
-    return catalogue.my_exams(db(), current_actor())
+    return exams.my_exams(db(), current_actor())
 
 
 @blp.route("/me/exams/<int:exam_id>")
@@ -119,4 +119,4 @@ def my_exams():
 @blp.response(200, MyExamSchema)
 def my_exam(exam_id):
     """One exam as the candidate sees it; NOT_ENROLLED when not enrolled (FAQ 11)."""
-    return catalogue.my_exam(db(), current_actor(), exam_id)
+    return exams.my_exam(db(), current_actor(), exam_id)

@@ -10,9 +10,9 @@ from flask_smorest import Blueprint
 
 from server.adapters.events import InvalidEventId, sse_stream
 from server.api.auth import auth_required, current_actor, db
-from server.domain import events
+from server.domain import events, exams
+from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 from server.domain.errors import InvalidInput
-from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 from server.extensions import services
 
 blp = Blueprint("events", __name__, description="实时事件")
@@ -46,7 +46,7 @@ class EventPageSchema(ma.Schema):
               "`Last-Event-ID` replays what was missed)")
 def attempt_events(query, attempt_id):
     """The attempt's events: paired, upload_received, photo_ready, upload_rejected, face_check, ..."""
-    events.require_event_access(db(), current_actor(), attempt_id)
+    exams.require_event_access(db(), current_actor(), attempt_id)
     db().close()  # a stream may stay open for hours: it must not hold a database connection
     app = services()
     if "after" in query:

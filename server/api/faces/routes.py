@@ -7,8 +7,8 @@ from flask_smorest import Blueprint
 from server.api.auth import auth_required, current_actor, db
 from server.api.faces.schemas import CaptureSchema, FaceCheckSchema
 from server.api.uploads import uploaded_file
-from server.domain import face_checks
-from server.domain.models import ROLE_CANDIDATE
+from server.domain import faces
+from server.domain.actors import ROLE_CANDIDATE
 from server.extensions import services
 
 blp = Blueprint("faces", __name__, description="人脸识别")
@@ -22,7 +22,7 @@ def create_face_check(_files, exam_id):
     """Send a webcam capture for the entry face check; poll the answer or watch the events."""
     data, _name = uploaded_file()
     app = services()
-    return face_checks.request_face_check(db(), current_actor(), exam_id, data, app.storage,
+    return faces.request_face_check(db(), current_actor(), exam_id, data, app.storage,
                                           app.settings.MAX_UPLOAD_BYTES, app.jobs)
 
 
@@ -31,4 +31,4 @@ def create_face_check(_files, exam_id):
 @blp.response(200, FaceCheckSchema)
 def get_face_check(check_id):
     """A face check's status, reason and score."""
-    return face_checks.get_face_check(db(), current_actor(), check_id)
+    return faces.get_face_check(db(), current_actor(), check_id)

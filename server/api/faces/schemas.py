@@ -1,7 +1,7 @@
 import marshmallow as ma
 
 from server.api.schemas import BeijingDateTime
-from server.domain import face_checks
+from server.domain import faces
 
 FACE_CHECK_STATES = ["queued", "passed", "failed"]
 FACE_CHECK_REASONS = ["no_face", "multiple_faces", "too_dark", "blurry", "face_too_small", "mismatch",
@@ -28,7 +28,7 @@ class FaceCheckSchema(ma.Schema):
     completed_at = BeijingDateTime(allow_none=True)
 
     def _message(self, check):
-        return face_checks.message_for(check.status, check.reason)[0]
+        return faces.message_for(check.status, check.reason)[0]
 
     def _faq(self, check):
-        return face_checks.message_for(check.status, check.reason)[1]
+        return faces.message_for(check.status, check.reason)[1]

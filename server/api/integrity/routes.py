@@ -7,8 +7,8 @@ from flask_smorest import Blueprint
 from server.api.auth import auth_required, current_actor
 from server.api.integrity.schemas import IntegrityEventSchema, IntegrityQuerySchema
 from server.api.pagination import paginate
-from server.domain import accounts
-from server.domain.models import ROLE_ADMIN, ROLE_TEACHER
+from server.domain import identity
+from server.domain.actors import ROLE_ADMIN, ROLE_TEACHER
 
 blp = Blueprint("integrity", __name__, description="诚信事件")
 
@@ -20,4 +20,4 @@ blp = Blueprint("integrity", __name__, description="诚信事件")
 @blp.paginate()
 def list_integrity_events(query, pagination_parameters):
     """Integrity events of the teacher's school, newest first."""
-    return paginate(accounts.integrity_event_query(current_actor(), query.get("code")), pagination_parameters)
+    return paginate(identity.integrity_event_query(current_actor(), query.get("code")), pagination_parameters)

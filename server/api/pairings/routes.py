@@ -23,9 +23,8 @@ from server.api.pairings.schemas import (
 )
 from server.api.proctoring.schemas import SnapshotSchema
 from server.api.uploads import uploaded_file
-from server.domain import pairing
-from server.domain.actors import Actor
-from server.domain.models import ROLE_CANDIDATE, ROLE_PHONE
+from server.domain import companion
+from server.domain.actors import ROLE_CANDIDATE, ROLE_PHONE, Actor
 from server.extensions import services
 
 blp = Blueprint("pairings", __name__, description="手机伴侣（扫码上传、第二机位）")
@@ -38,7 +37,7 @@ blp = Blueprint("pairings", __name__, description="手机伴侣（扫码上传�
 def wechat_login(payload):
     """Mini-program login: wx.login's code for a phone session."""
     app = services()
-    phone = pairing.wechat_login(db(), app.wechat, payload["code"])
+    phone = companion.wechat_login(db(), app.wechat, payload["code"])
     token = app.tokens.issue(Actor(user_id=phone.id, role=ROLE_PHONE, school_id=None))
     return {"access_token": token, "role": ROLE_PHONE, "phone_id": phone.id}
 
@@ -54,14 +53,14 @@ def qrcode(payload, attempt_id, n):
     """Question n's QR code for the phone; asking again while it has over a minute left returns it."""
     app = services()
     # autocommit_db itself, not a connection: a re-request answered from memory checks out none.
-    code = pairing.issue_code(autocommit_db, current_actor(), attempt_id, n, payload["purpose"],
+    code = companion.issue_code(autocommit_db, current_actor(), attempt_id, n, payload["purpose"],
                               app.pairing_policy, app.issued_codes)
     # A code's answer never changes: made (and dumped as @blp.response would) the first time,
     # its bytes are sent again to a re-request. A Response passes @blp.response unchanged.
     body = app.issued_codes.answer(code.scene)
     if body is not None:
         return current_app.response_class(body, mimetype=current_app.json.mimetype)
-    rendered = pairing.render_code(app.qr, code.scene)
+    rendered = companion.render_code(app.qr, code.scene)
     response = jsonify(_QR_CODE_SCHEMA.dump({
         "scene": code.scene, "url": rendered.url, "png": base64.b64encode(rendered.png).decode(),
         "content_type": rendered.content_type, "expires_at": code.expires_at, "mode": rendered.mode,
@@ -77,7 +76,7 @@ def qrcode(payload, attempt_id, n):
 def redeem(payload):
     """Redeem a scanned code: this phone may then upload for that attempt and question."""
     app = services()
-    paired = pairing.redeem(db(), current_actor(), payload["scene"], app.pairing_policy, app.events)
+    paired = companion.redeem(db(), current_actor(), payload["scene"], app.pairing_policy, app.events)
     app.issued_codes.forget(payload["scene"])  # the desktop's next request gets a fresh code
     return paired
 
@@ -92,7 +91,7 @@ def upload_photo(form, _files, pairing_id):
     data, _name = uploaded_file()
     app = services()
     upload_id = form.get("upload_id") or secrets.token_hex(16)
-    return pairing.upload_answer_photo(db(), current_actor(), pairing_id, upload_id, data, app.storage,
+    return companion.upload_answer_photo(db(), current_actor(), pairing_id, upload_id, data, app.storage,
                                        app.settings.MAX_UPLOAD_BYTES, app.jobs, app.events)
 
 
@@ -104,7 +103,7 @@ def upload_snapshot(_files, pairing_id):
     """A second-camera frame (every few seconds); analysed for proctoring flags."""
     data, _name = uploaded_file()
     app = services()
-    return pairing.second_camera_snapshot(db(), current_actor(), pairing_id, data, app.storage,
+    return companion.second_camera_snapshot(db(), current_actor(), pairing_id, data, app.storage,
                                           app.settings.MAX_UPLOAD_BYTES, app.jobs)
 
 
@@ -113,4 +112,4 @@ def upload_snapshot(_files, pairing_id):
 @blp.response(200, UploadedPhotoSchema)
 def remove_photo(attempt_id, photo_id):
     """Remove an answer photo from its question (on the desktop, while the exam is open)."""
-    return pairing.remove_answer_photo(db(), current_actor(), attempt_id, photo_id)
+    return companion.remove_answer_photo(db(), current_actor(), attempt_id, photo_id)

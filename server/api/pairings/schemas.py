@@ -1,7 +1,7 @@
 import marshmallow as ma
 
 from server.api.schemas import BeijingDateTime
-from server.domain.models import PURPOSES
+from server.domain.companion import PURPOSES
 
 UPLOAD_ID = r"^[A-Za-z0-9_-]{1,64}$"
 

@@ -17,8 +17,8 @@ from server.api.proctoring.schemas import (
     SnapshotSchema,
 )
 from server.api.uploads import uploaded_file
-from server.domain import live, proctoring
-from server.domain.models import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
+from server.domain import companion, proctoring
+from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 from server.extensions import client_address, services
 
 blp = Blueprint("proctoring", __name__, description="监考")
@@ -72,4 +72,4 @@ def review(payload, attempt_id):
 @blp.response(200, LiveRowSchema(many=True))
 def live_view(exam_id):
     """An exam in progress: who is online, whose phone is paired, flags as they arrive."""
-    return live.live_view(db(), current_actor(), exam_id)
+    return companion.live_view(db(), current_actor(), exam_id)

@@ -3,7 +3,12 @@ import marshmallow as ma
 from server.api.integrity.schemas import IntegrityEventSchema
 from server.api.photo_fields import PhotoUrl
 from server.api.schemas import BeijingDateTime, Text
-from server.domain.proctoring import CLIENT_EVENT_FLAGS, DECISION_APPROVE, DECISION_REJECT, FLAG_LABELS
+from server.domain.proctoring import (
+    CLIENT_EVENT_FLAGS,
+    DECISION_APPROVE,
+    DECISION_REJECT,
+    FLAG_LABELS,
+)
 
 
 class SnapshotFileSchema(ma.Schema):

@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 
 from server.api.auth import auth_required, current_actor, db
 from server.api.pagination import paginate
-from server.api.schemas import ImportFileSchema, ImportReportSchema
 from server.api.questions.schemas import (
     PaperRuleInSchema,
     PaperRuleSchema,
@@ -15,9 +14,10 @@ from server.api.questions.schemas import (
     QuestionQuerySchema,
     QuestionSchema,
 )
+from server.api.schemas import ImportFileSchema, ImportReportSchema
 from server.api.uploads import uploaded_file
-from server.domain import papers, question_bank
-from server.domain.models import ROLE_ADMIN, ROLE_TEACHER
+from server.domain import exams
+from server.domain.actors import ROLE_ADMIN, ROLE_TEACHER
 from server.extensions import services
 
 blp = Blueprint("questions", __name__, description="题库与调卷规则")
@@ -32,7 +32,7 @@ class Questions(MethodView):
     @blp.paginate()
     def get(self, query, course_id, pagination_parameters):
         """List a course's questions (with answer keys: teachers only)."""
-        statement = question_bank.question_query(db(), current_actor(), course_id, query.get("type"))
+        statement = exams.question_query(db(), current_actor(), course_id, query.get("type"))
         return paginate(statement, pagination_parameters)
 
     @auth_required(*STAFF)
@@ -40,7 +40,7 @@ class Questions(MethodView):
     @blp.response(201, QuestionSchema)
     def post(self, payload, course_id):
         """Add a question to a course's bank."""
-        return question_bank.add_question(db(), current_actor(), course_id, payload)
+        return exams.add_question(db(), current_actor(), course_id, payload)
 
 
 @blp.route("/courses/<int:course_id>/questions/import", methods=["POST"])
@@ -50,7 +50,7 @@ class Questions(MethodView):
 def import_questions(_files, course_id):
     """Import questions from JSON or XLSX; answers a per-row report."""
     data, filename = uploaded_file()
-    return question_bank.import_questions(
+    return exams.import_questions(
         db(), current_actor(), course_id, data, filename, services().settings.QUESTION_IMPORT_MAX_ROWS)
 
 
@@ -60,15 +60,15 @@ class PaperRules(MethodView):
     @blp.response(200, PaperRuleSchema)
     def get(self, exam_id):
         """An exam's paper rule; PAPER_RULE_MISSING when it has none (FAQ 14)."""
-        return _rule_out(papers.get_paper_rule(db(), current_actor(), exam_id))
+        return _rule_out(exams.get_paper_rule(db(), current_actor(), exam_id))
 
     @auth_required(*STAFF)
     @blp.arguments(PaperRuleInSchema)
     @blp.response(200, PaperRuleSchema)
     def put(self, payload, exam_id):
         """Set an exam's paper rule; refused when the bank cannot supply it."""
-        return _rule_out(papers.set_paper_rule(db(), current_actor(), exam_id, payload["sections"]))
+        return _rule_out(exams.set_paper_rule(db(), current_actor(), exam_id, payload["sections"]))
 
 
 def _rule_out(rule):
-    return {"exam_id": rule.exam_id, "sections": rule.sections, "total_score": papers.total_score(rule)}
+    return {"exam_id": rule.exam_id, "sections": rule.sections, "total_score": exams.total_score(rule)}

@@ -15,8 +15,8 @@ from server.api.students.schemas import (
     StudentSchema,
 )
 from server.api.uploads import uploaded_file
-from server.domain import accounts, student_import
-from server.domain.models import ROLE_ADMIN, ROLE_TEACHER
+from server.domain import identity
+from server.domain.actors import ROLE_ADMIN, ROLE_TEACHER
 from server.extensions import services
 
 blp = Blueprint("students", __name__, description="学生管理")
@@ -31,7 +31,7 @@ class Students(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """List students of the teacher's school; search by number, ID number or name."""
-        statement = accounts.student_query(current_actor(), query.get("q"))
+        statement = identity.student_query(current_actor(), query.get("q"))
         return paginate(statement, pagination_parameters)
 
     @auth_required(*STAFF)
@@ -39,7 +39,7 @@ class Students(MethodView):
     @blp.response(201, StudentSchema)
     def post(self, payload):
         """Create a student; the default password follows the FAQ rules."""
-        return accounts.create_student(db(), current_actor(), **payload)
+        return identity.create_student(db(), current_actor(), **payload)
 
 
 @blp.route("/students/<int:student_id>")
@@ -47,7 +47,7 @@ class Students(MethodView):
 @blp.response(200, StudentSchema)
 def get_student(student_id):
     """One student of the teacher's school."""
-    return accounts.get_student(db(), current_actor(), student_id)
+    return identity.get_student(db(), current_actor(), student_id)
 
 
 @blp.route("/students/<int:student_id>/reset-password", methods=["POST"])
@@ -55,7 +55,7 @@ def get_student(student_id):
 @blp.response(200, StudentSchema)
 def reset_password(student_id):
     """Reset a student's password to the default (FAQ 1, 12)."""
-    return accounts.reset_password(db(), current_actor(), student_id)
+    return identity.reset_password(db(), current_actor(), student_id)
 
 
 @blp.route("/students/import", methods=["POST"])
@@ -66,6 +66,6 @@ def reset_password(student_id):
 def import_students(query, _files):
     """Import students from CSV or XLSX; answers a per-row report."""
     data, filename = uploaded_file()
-    rows = student_import.read_rows(data, filename, services().settings.IMPORT_MAX_ROWS)
-    return student_import.import_students(db(), current_actor(), rows, school_id=query.get("school_id"))
+    rows = identity.read_rows(data, filename, services().settings.IMPORT_MAX_ROWS)
+    return identity.import_students(db(), current_actor(), rows, school_id=query.get("school_id"))
 

@@ -6,6 +6,7 @@ twice gives the same score, and only the grading → published transition counts
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -13,13 +14,11 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from server.domain import proctoring
 from server.domain.actors import Actor, get_visible
-from server.domain.answers import objective_points
-from server.domain.attempts import lock_attempt
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, InvalidInput, NotFound
-from server.domain.models import (
+from server.domain.exams.attempts import lock_attempt
+from server.domain.exams.models import (
     ATTEMPT_SUBMITTED,
     OBJECTIVE_TYPES,
     RESULT_GRADING,
@@ -28,13 +27,17 @@ from server.domain.models import (
     AttemptQuestion,
     Question,
 )
+from server.domain.exams.scoring import objective_points
 
 ZERO = Decimal("0.00")
+# Decides what a graded result shows from the proctoring evidence, in the grading transaction.
+SettleResult = Callable[[Session, int], object]
 
 
-def grade_attempt(session: Session, attempt_id: int, now: datetime | None = None) -> bool:
-    """Store the objective score, then publish it or hold it for review (FAQ 18); False when it
-    was already graded (the result is only settled again)."""
+def grade_attempt(session: Session, attempt_id: int, settle: SettleResult,
+                  now: datetime | None = None) -> bool:
+    """Store the objective score, then let `settle` publish it or hold it for review (FAQ 18,
+    proctoring.settle_result); False when it was already graded (the result is only settled again)."""
     now = now or utcnow()
     attempt = lock_attempt(session, attempt_id)
     if attempt is None:
@@ -42,7 +45,7 @@ def grade_attempt(session: Session, attempt_id: int, now: datetime | None = None
     if attempt.status != ATTEMPT_SUBMITTED:
         raise RuntimeError(f"attempt {attempt_id} is not submitted; nothing to grade")
     if attempt.result_status != RESULT_GRADING or attempt.graded_at is not None:
-        proctoring.settle_result(session, attempt.id)
+        settle(session, attempt.id)
         session.commit()
         return False
     objective = ZERO
@@ -54,7 +57,7 @@ def grade_attempt(session: Session, attempt_id: int, now: datetime | None = None
     attempt.subjective_score = _subjective_total(session, attempt.id)
     attempt.graded_at = now
     attempt.grading_runs += 1
-    proctoring.settle_result(session, attempt.id)
+    settle(session, attempt.id)
     session.commit()
     return True
 

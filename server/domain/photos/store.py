@@ -12,8 +12,8 @@ import logging
 import uuid
 
 from server.adapters.storage import ObjectNotFound, Storage
-from server.domain import images
 from server.domain.errors import Unavailable
+from server.domain.photos import images
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +75,7 @@ def process_original(storage: Storage, original_key: str | None, output_key: str
     if original_key is not None:
         storage.delete(original_key)
     return data
+
+
+# A photo's row waits in this status until its job made the stored copy (base and answer photos).
+PHOTO_PROCESSING = "processing"

@@ -18,12 +18,17 @@ from sqlalchemy.orm import Session, joinedload
 
 from server.adapters.storage import Storage
 from server.domain import jobs, photos
-from server.domain.accounts import get_student
-from server.domain.actors import Actor, get_visible
+from server.domain.actors import ROLE_CANDIDATE, Actor, get_visible
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, DomainError, InvalidInput, NotFound, TooLarge
-from server.domain.faces import FaceAnalyser, FacePolicy, embedding_bytes, embedding_vector, similarity
-from server.domain.models import (
+from server.domain.faces.engine import (
+    FaceAnalyser,
+    FacePolicy,
+    embedding_bytes,
+    embedding_vector,
+    similarity,
+)
+from server.domain.faces.models import (
     BASE_PHOTO_ACTIVE,
     BASE_PHOTO_PROCESSING,
     BASE_PHOTO_REPLACED,
@@ -31,11 +36,10 @@ from server.domain.models import (
     REQUEST_APPROVED,
     REQUEST_PENDING,
     REQUEST_REJECTED,
-    ROLE_CANDIDATE,
     BasePhoto,
     BasePhotoRequest,
-    User,
 )
+from server.domain.identity import User, get_student
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 
@@ -347,3 +351,11 @@ def decide_request(session: Session, actor: Actor, request_id: int, approve: boo
     session.commit()
     return request
 
+
+# Base photos and replacement requests whose job Redis may have lost (the sweep re-queues them).
+WAITING_BASE_PHOTOS = (
+    jobs.WaitingRows(jobs.PREPARE_BASE_PHOTO, "base-photo", BasePhoto,
+                     BasePhoto.status == BASE_PHOTO_PROCESSING),
+    jobs.WaitingRows(jobs.SCORE_BASE_PHOTO_REQUEST, "photo-request", BasePhotoRequest,
+                     BasePhotoRequest.scored_at.is_(None)),
+)

@@ -9,41 +9,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.domain import jobs
-from server.domain.actors import Actor
-from server.domain.answering import remember_paper
-from server.domain.catalogue import deadline_of, my_exam
+from server.domain.actors import ROLE_CANDIDATE, Actor, get_visible
+from server.domain.catalogue import Exam, deadline_of
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, Forbidden, NotFound
-from server.domain.models import (
+from server.domain.exams.answering import remember_paper
+from server.domain.exams.entry import my_exam
+from server.domain.exams.models import (
     ATTEMPT_IN_PROGRESS,
     ATTEMPT_SUBMITTED,
-    FACE_CHECK_PASSED,
     RESULT_GRADING,
-    ROLE_CANDIDATE,
     Attempt,
     AttemptQuestion,
-    Exam,
-    FaceCheck,
 )
-from server.domain.papers import draw_paper
+from server.domain.exams.papers import draw_paper
 
 SUBMIT_BY_CANDIDATE = "candidate"
 SUBMIT_AT_DEADLINE = "deadline"
 SUBMIT_AFTER_SILENCE = "silence"
 
 
+class EntryGate(Protocol):
+    """Whether this candidate may start the exam, or move it to this computer, now (FAQ 6-10)."""
+
+    def require(self, session: Session, exam: Exam, student_id: int, now: datetime) -> None:
+        """Raise a domain error (FACE_CHECK_REQUIRED) when they may not."""
+
+
 @dataclass(frozen=True)
 class AttemptPolicy:
     silence: timedelta
-    # How long a passed face check lets the candidate start the exam or move it to another
-    # computer (FAQ 6-10); exams with face_check_required off skip it.
-    face_check_valid_for: timedelta = timedelta(hours=1)
+    # Asked before a start and before another computer takes the attempt over; the face check
+    # (faces.FaceCheckGate) in every process, built by server.policies.
+    entry_gate: EntryGate
 
 
 @dataclass(frozen=True)
@@ -65,11 +70,11 @@ def start_or_resume(session: Session, actor: Actor, exam_id: int, policy: Attemp
     if existing is not None:
         if existing.status == ATTEMPT_IN_PROGRESS and existing.active_session != actor.session_id:
             # Another computer takes the attempt over: the person must be checked there too.
-            _require_face_check(session, entry.exam, actor.user_id, policy, now)
+            policy.entry_gate.require(session, entry.exam, actor.user_id, now)
         return StartedAttempt(_resume(session, actor, existing, policy, scheduler, now), resumed=True)
     if not entry.can_enter:
         raise Forbidden("EXAM_NOT_OPEN", reason=entry.reason, state=entry.state)
-    _require_face_check(session, entry.exam, actor.user_id, policy, now)
+    policy.entry_gate.require(session, entry.exam, actor.user_id, now)
     paper = draw_paper(session, entry.exam)  # PAPER_RULE_MISSING (FAQ 14)
     attempt = Attempt(
         exam_id=entry.exam.id, student_id=actor.user_id, school_id=entry.exam.school_id,
@@ -116,20 +121,6 @@ def _resume(session: Session, actor: Actor, attempt: Attempt, policy: AttemptPol
     remember_paper(session.connection(), attempt.id)
     session.commit()
     return attempt
-
-
-def _require_face_check(session: Session, exam: Exam, student_id: int, policy: AttemptPolicy,
-                        now: datetime) -> None:
-    """FACE_CHECK_REQUIRED unless the exam skips it or a check passed recently."""
-    if not exam.face_check_required:
-        return
-    passed = session.scalar(select(FaceCheck.id).where(
-        FaceCheck.exam_id == exam.id, FaceCheck.student_id == student_id,
-        FaceCheck.status == FACE_CHECK_PASSED,
-        FaceCheck.completed_at >= now - policy.face_check_valid_for,
-    ).limit(1))
-    if passed is None:
-        raise Forbidden("FACE_CHECK_REQUIRED")
 
 
 def _find_attempt(session: Session, exam_id: int, student_id: int) -> Attempt | None:
@@ -251,3 +242,8 @@ def stuck_in_grading(session: Session, older_than: timedelta, now: datetime | No
         select(Attempt.id).where(Attempt.result_status == RESULT_GRADING,
                                  Attempt.submitted_at <= now - older_than).order_by(Attempt.id)
     ))
+
+
+def require_event_access(session: Session, actor: Actor, attempt_id: int) -> None:
+    """A candidate follows their own attempt's events; staff those of their school."""
+    get_visible(session, actor, Attempt, attempt_id)

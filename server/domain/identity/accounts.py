@@ -8,26 +8,19 @@ from typing import Protocol
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from server.domain.actors import Actor
-from server.domain.database import commit_or_conflict
+from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER, Actor
 from server.domain.clock import utcnow
-from server.domain.env_check import EnvCheck, refusal_code, refuse
+from server.domain.database import commit_or_conflict
 from server.domain.errors import InvalidInput, NotFound, RateLimited, Unauthenticated
-from server.domain.identity import (
+from server.domain.identity.env_check import EnvCheck, refusal_code, refuse
+from server.domain.identity.id_numbers import (
     BadIdNumber,
     default_password,
     normalize_login_name,
     validate_id_number,
 )
-from server.domain.models import (
-    ROLE_ADMIN,
-    ROLE_CANDIDATE,
-    ROLE_TEACHER,
-    IntegrityEvent,
-    School,
-    User,
-)
-from server.domain.passwords import Passwords
+from server.domain.identity.models import IntegrityEvent, School, User
+from server.domain.identity.passwords import Passwords
 
 MIN_PASSWORD_LENGTH = 8
 

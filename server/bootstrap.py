@@ -9,12 +9,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.domain.accounts import actor_of, create_staff
+from server.domain.actors import ROLE_ADMIN
 from server.domain.catalogue import ExamDraft, create_batch, create_course, create_exam, enrol
 from server.domain.clock import utcnow
-from server.domain.identity import default_password
-from server.domain.models import ROLE_ADMIN, School, User
-from server.domain.passwords import Passwords
+from server.domain.identity import Passwords, School, User, actor_of, create_staff, default_password
 
 
 def ensure_admin(session: Session, passwords: Passwords, username: str, password: str) -> str | None:

@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.domain.accounts import get_school, new_student
-from server.domain.actors import Actor
+from server.domain.actors import ROLE_CANDIDATE, Actor
 from server.domain.errors import InvalidInput
+from server.domain.identity.accounts import get_school, new_student
+from server.domain.identity.id_numbers import BadIdNumber, normalize_login_name, validate_id_number
+from server.domain.identity.models import User
 from server.domain.import_report import ImportReport, RowError
-from server.domain.identity import BadIdNumber, normalize_login_name, validate_id_number
-from server.domain.models import ROLE_CANDIDATE, User
 
 # Accepted header names for each column, Chinese first.
 HEADERS = {

@@ -9,17 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.domain.actors import Actor
-from server.domain.catalogue import get_exam
+from server.domain.catalogue import Enrolment, get_exam
 from server.domain.clock import utcnow
-from server.domain.models import (
-    ATTEMPT_IN_PROGRESS,
-    PURPOSE_SECOND_CAMERA,
-    Attempt,
-    Enrolment,
-    Pairing,
-    ProctorFlag,
-    User,
-)
+from server.domain.companion.models import PURPOSE_SECOND_CAMERA, Pairing
+from server.domain.exams import ATTEMPT_IN_PROGRESS, Attempt
+from server.domain.identity import User
+from server.domain.proctoring import ProctorFlag
 
 # A desktop that saved, fetched or sent a heartbeat this recently counts as online.
 ONLINE_WITHIN = timedelta(seconds=90)

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.domain.actors import Actor
-from server.domain.catalogue import get_exam
+from server.domain.catalogue import Exam, PaperRule, get_exam
 from server.domain.errors import Conflict, InvalidInput
-from server.domain.models import QUESTION_TYPES, Exam, PaperRule, Question
-from server.domain.question_bank import TYPE_NAMES, count_by_type
+from server.domain.exams.models import QUESTION_TYPES, Question
+from server.domain.exams.question_bank import TYPE_NAMES, count_by_type
 
 MAX_PAPER_QUESTIONS = 500
 

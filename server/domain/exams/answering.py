@@ -22,20 +22,19 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from server.domain.actors import Actor
-from server.domain.answers import check_answer
+from server.domain.actors import ROLE_CANDIDATE, Actor
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, NotFound
-from server.domain.models import (
+from server.domain.exams.models import (
     ANSWER_PHOTO_PROCESSING,
     ANSWER_PHOTO_READY,
     ATTEMPT_IN_PROGRESS,
-    ROLE_CANDIDATE,
     AnswerPhoto,
     Attempt,
     AttemptQuestion,
     Question,
 )
+from server.domain.exams.scoring import check_answer
 
 # Saves and fetches refresh last_seen_at at most this often per process: the silence window
 # (FAQ 10) is measured in minutes, one write per candidate per interval is plenty.

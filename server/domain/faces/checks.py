@@ -7,23 +7,25 @@ Starting an exam that requires it needs a recent passed check.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.adapters.storage import Storage
-from server.domain import base_photos, events, images, jobs, photos
-from server.domain.actors import Actor, get_visible
-from server.domain.catalogue import my_exam
+from server.domain import events, jobs, photos
+from server.domain.actors import ROLE_CANDIDATE, Actor, get_visible
+from server.domain.catalogue import Exam
 from server.domain.clock import utcnow
-from server.domain.faces import FaceAnalyser, FacePolicy, embedding_vector, similarity
-from server.domain.models import (
+from server.domain.errors import Forbidden
+from server.domain.exams import Attempt, my_exam
+from server.domain.faces import base_photos
+from server.domain.faces.engine import FaceAnalyser, FacePolicy, embedding_vector, similarity
+from server.domain.faces.models import (
     FACE_CHECK_FAILED,
     FACE_CHECK_PASSED,
     FACE_CHECK_QUEUED,
-    ROLE_CANDIDATE,
-    Attempt,
     FaceCheck,
 )
 
@@ -64,7 +66,7 @@ def request_face_check(session: Session, actor: Actor, exam_id: int, capture: by
     entry = my_exam(session, actor, exam_id)  # NOT_FOUND / NOT_ENROLLED
     check = FaceCheck(school_id=entry.exam.school_id, exam_id=entry.exam.id, student_id=actor.user_id)
     if base_photos.current_base_photo(session, actor.user_id) is None:
-        images.inspect_upload(capture, max_bytes)  # bad input is still a clear 413/415
+        photos.inspect_upload(capture, max_bytes)  # bad input is still a clear 413/415
         check.status, check.reason, check.completed_at = FACE_CHECK_FAILED, NO_BASE_PHOTO, utcnow()
         session.add(check)
         session.commit()
@@ -123,3 +125,27 @@ def face_check_event(check: FaceCheck) -> dict:
     message, faq = message_for(check.status, check.reason)
     return {"id": check.id, "status": check.status, "reason": check.reason, "score": check.score,
             "message": message, "faq": faq}
+
+
+@dataclass(frozen=True)
+class FaceCheckGate:
+    """The face check asked before an exam starts or moves to another computer (FAQ 6-10): a
+    check passed within `valid_for` admits; exams with face_check_required off skip it."""
+
+    valid_for: timedelta
+
+    def require(self, session: Session, exam: Exam, student_id: int, now: datetime) -> None:
+        if not exam.face_check_required:
+            return
+        passed = session.scalar(select(FaceCheck.id).where(
+            FaceCheck.exam_id == exam.id, FaceCheck.student_id == student_id,
+            FaceCheck.status == FACE_CHECK_PASSED,
+            FaceCheck.completed_at >= now - self.valid_for,
+        ).limit(1))
+        if passed is None:
+            raise Forbidden("FACE_CHECK_REQUIRED")
+
+
+# Face checks whose job Redis may have lost (the sweep re-queues them).
+WAITING_FACE_CHECKS = jobs.WaitingRows(jobs.RUN_FACE_CHECK, "face-check", FaceCheck,
+                                       FaceCheck.status == FACE_CHECK_QUEUED)

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.domain.actors import Actor
-from server.domain.catalogue import get_course
+from server.domain.catalogue import Course, get_course
 from server.domain.errors import InvalidInput
+from server.domain.exams.models import QUESTION_TYPES, Question
 from server.domain.import_report import ImportReport, RowError
-from server.domain.models import QUESTION_TYPES, Course, Question
 
 MAX_STEM = 20000
 MAX_OPTIONS = 12

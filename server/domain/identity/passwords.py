@@ -7,8 +7,8 @@ import hmac
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from server.domain.identity import default_password
-from server.domain.models import User
+from server.domain.identity.id_numbers import default_password
+from server.domain.identity.models import User
 
 
 class Passwords:

@@ -1,0 +1,33 @@
+"""The phone companion: per-question QR scenes, pairing a phone, answer photos from the phone,
+the phone as a second camera, and the teacher's live view of who is online and paired.
+"""
+
+from server.domain.companion.live import live_view
+from server.domain.companion.models import PURPOSES, Pairing
+from server.domain.companion.pairing import redeem, wechat_login
+from server.domain.companion.scenes import IssuedCodes, PairingPolicy, issue_code, render_code
+from server.domain.companion.second_camera import flag_lost_second_cameras, second_camera_snapshot
+from server.domain.companion.uploads import (
+    WAITING_ANSWER_PHOTOS,
+    process_answer_photo,
+    remove_answer_photo,
+    upload_answer_photo,
+)
+
+__all__ = [
+    "IssuedCodes",
+    "PURPOSES",
+    "Pairing",
+    "PairingPolicy",
+    "WAITING_ANSWER_PHOTOS",
+    "flag_lost_second_cameras",
+    "issue_code",
+    "live_view",
+    "process_answer_photo",
+    "redeem",
+    "remove_answer_photo",
+    "render_code",
+    "second_camera_snapshot",
+    "upload_answer_photo",
+    "wechat_login",
+]

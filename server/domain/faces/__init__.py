@@ -1,0 +1,55 @@
+"""Faces: the face engine's contract, base photos (底照) and their replacement requests, and the
+face check at exam entry.
+"""
+
+from server.domain.faces.base_photos import (
+    WAITING_BASE_PHOTOS,
+    ZipLimits,
+    base_photo_state,
+    create_request,
+    decide_request,
+    import_base_photo_zip,
+    my_requests,
+    prepare_base_photo,
+    request_query,
+    score_request,
+    upload_base_photo,
+    usable_base_photo,
+)
+from server.domain.faces.checks import (
+    WAITING_FACE_CHECKS,
+    FaceCheckGate,
+    get_face_check,
+    message_for,
+    request_face_check,
+    run_face_check,
+)
+from server.domain.faces.engine import FaceAnalyser, FacePolicy, embedding_vector, similarity
+from server.domain.faces.models import BasePhoto, FaceCheck
+
+__all__ = [
+    "BasePhoto",
+    "FaceAnalyser",
+    "FaceCheck",
+    "FaceCheckGate",
+    "FacePolicy",
+    "WAITING_BASE_PHOTOS",
+    "WAITING_FACE_CHECKS",
+    "ZipLimits",
+    "base_photo_state",
+    "create_request",
+    "decide_request",
+    "embedding_vector",
+    "get_face_check",
+    "import_base_photo_zip",
+    "message_for",
+    "my_requests",
+    "prepare_base_photo",
+    "request_face_check",
+    "request_query",
+    "run_face_check",
+    "score_request",
+    "similarity",
+    "upload_base_photo",
+    "usable_base_photo",
+]

@@ -1,0 +1,33 @@
+"""Photos: intake checks on uploaded bytes, decoding and downscaling, and how originals and their
+processed copies are stored.
+"""
+
+from server.domain.photos.images import (
+    MAX_PIXELS,
+    downscale_jpeg,
+    inspect_upload,
+    sniff_format,
+    warm_up,
+)
+from server.domain.photos.store import (
+    PHOTO_PROCESSING,
+    image_size,
+    is_photo_key,
+    photo_key,
+    process_original,
+    store_original,
+)
+
+__all__ = [
+    "MAX_PIXELS",
+    "PHOTO_PROCESSING",
+    "downscale_jpeg",
+    "image_size",
+    "inspect_upload",
+    "is_photo_key",
+    "photo_key",
+    "process_original",
+    "sniff_format",
+    "store_original",
+    "warm_up",
+]

@@ -1,0 +1,61 @@
+"""Webcam and second-camera snapshots, and the flags raised on an attempt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.domain.clock import utcnow
+from server.domain.database import Base, UTCDateTime
+from server.domain.exams import Attempt
+
+SNAPSHOT_QUEUED = "queued"
+SNAPSHOT_ANALYSED = "analysed"
+
+SNAPSHOT_DESKTOP = "desktop"
+SNAPSHOT_PHONE = "phone"
+
+
+class Snapshot(Base):
+    """A proctoring frame from the desktop webcam or the phone's second camera (FAQ 3, 18)."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshots_attempt_status", "attempt_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16), default=SNAPSHOT_DESKTOP)
+    status: Mapped[str] = mapped_column(String(16), default=SNAPSHOT_QUEUED)
+    original_key: Mapped[str | None] = mapped_column(String(512))
+    # Kept only when the frame raised a flag (it is the evidence); otherwise deleted.
+    photo_key: Mapped[str | None] = mapped_column(String(512))
+    findings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProctorFlag(Base):
+    """Something a teacher must look at before the attempt's score is published (FAQ 18)."""
+
+    __tablename__ = "proctor_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id", ondelete="SET NULL"))
+    evidence_key: Mapped[str | None] = mapped_column(String(512))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# An attempt's flags, declared from this side so that exams need not know proctoring exists.
+Attempt.flags = relationship(ProctorFlag, order_by=ProctorFlag.id, viewonly=True)
