@@ -6,13 +6,17 @@ PYTHON ?= python3.11
 # The stamp changes with pyproject.toml, so a dependency change reinstalls.
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test system-deps
+.PHONY: run test lint system-deps
 
 run: $(STAMP)
 	$(PY) -m infra.run
 
 test: $(STAMP) system-deps
 	$(PY) -m infra.testenv -- infra/scripts/run-test-suites.sh
+
+# The static checks alone (ruff, mypy, import contracts, ESLint): the quick local loop.
+lint: $(STAMP) system-deps
+	infra/scripts/lint.sh
 
 system-deps:
 	infra/scripts/setup-system.sh

@@ -2,8 +2,7 @@
 # Every suite, against the services infra/testenv.py started (TEST_DATABASE_URL, TEST_REDIS_URL).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-echo "== import contracts"
-.venv/bin/lint-imports
+infra/scripts/lint.sh
 echo "== mini program (jest)"
 (
   cd miniprogram
