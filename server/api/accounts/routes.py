@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from server.api.accounts.schemas import (
     ChangePasswordSchema,
@@ -14,17 +13,17 @@ from server.api.accounts.schemas import (
     TeacherCreateSchema,
     UserSchema,
 )
-from server.api.auth import auth_required, current_actor, db
+from server.api.auth import current_actor, db
+from server.api.blueprint import ANY_ROLE, Blueprint
 from server.domain import identity
 from server.domain.actors import ROLE_ADMIN
 from server.domain.identity import EnvCheck
 from server.extensions import client_address, services
 
-blp = Blueprint("accounts", __name__, description="登录与账号")
+blp = Blueprint("accounts", __name__, description="登录与账号", roles=ANY_ROLE)
 
 
-@blp.route("/auth/login", methods=["POST"])
-@blp.doc(security=[])
+@blp.route("/auth/login", methods=["POST"], public=True)
 @blp.arguments(LoginSchema)
 @blp.response(200, LoginResultSchema)
 def login(payload):
@@ -53,7 +52,6 @@ def login(payload):
 
 
 @blp.route("/me")
-@auth_required()
 @blp.response(200, UserSchema)
 def me():
     """The logged-in account."""
@@ -61,7 +59,6 @@ def me():
 
 
 @blp.route("/me/password", methods=["POST"])
-@auth_required()
 @blp.arguments(ChangePasswordSchema)
 @blp.response(204)
 def change_password(payload):
@@ -73,13 +70,12 @@ def change_password(payload):
 
 @blp.route("/schools")
 class Schools(MethodView):
-    @auth_required()
     @blp.response(200, SchoolSchema(many=True))
     def get(self):
         """List schools (a teacher sees only their own)."""
         return identity.list_schools(db(), current_actor())
 
-    @auth_required(ROLE_ADMIN)
+    @blp.roles(ROLE_ADMIN)
     @blp.arguments(SchoolCreateSchema)
     @blp.response(201, SchoolSchema)
     def post(self, payload):
@@ -89,13 +85,12 @@ class Schools(MethodView):
 
 @blp.route("/teachers")
 class Teachers(MethodView):
-    @auth_required()
     @blp.response(200, UserSchema(many=True))
     def get(self):
         """List teachers (a teacher sees only their own school's)."""
         return identity.list_teachers(db(), current_actor())
 
-    @auth_required(ROLE_ADMIN)
+    @blp.roles(ROLE_ADMIN)
     @blp.arguments(TeacherCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, payload):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from server import policies
 from server.api.attempts.schemas import (
     AnswerSchema,
@@ -16,14 +14,15 @@ from server.api.attempts.schemas import (
     StartedAttemptSchema,
     SubmittedSchema,
 )
-from server.api.auth import auth_required, autocommit_db, current_actor, db
+from server.api.auth import autocommit_db, current_actor, db
+from server.api.blueprint import ANY_ROLE, Blueprint
 from server.api.pagination import paginate
 from server.domain import catalogue, exams
 from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 from server.extensions import services
 
-blp = Blueprint("attempts", __name__, description="考试作答")
 STAFF = (ROLE_ADMIN, ROLE_TEACHER)
+blp = Blueprint("attempts", __name__, description="考试作答", roles=(ROLE_CANDIDATE,))
 
 
 def _policy() -> exams.AttemptPolicy:
@@ -31,15 +30,13 @@ def _policy() -> exams.AttemptPolicy:
 
 
 @blp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
-@auth_required(ROLE_CANDIDATE)
 @blp.response(200, StartedAttemptSchema)
 def start_attempt(exam_id):
     """Start the exam, or resume it (also from another computer, FAQ 10)."""
     return exams.start_or_resume(db(), current_actor(), exam_id, _policy(), services().jobs)
 
 
-@blp.route("/exams/<int:exam_id>/attempts", methods=["GET"])
-@auth_required(*STAFF)
+@blp.route("/exams/<int:exam_id>/attempts", methods=["GET"], roles=STAFF)
 @blp.response(200, AttemptSummarySchema(many=True))
 @blp.paginate()
 def list_attempts(exam_id, pagination_parameters):
@@ -49,7 +46,6 @@ def list_attempts(exam_id, pagination_parameters):
 
 
 @blp.route("/attempts/<int:attempt_id>/questions/<int:n>", methods=["GET"])
-@auth_required(ROLE_CANDIDATE)
 @blp.response(200, QuestionViewSchema)
 def get_question(attempt_id, n):
     """Question n (from 1) with the saved answer; the same every time (FAQ 15)."""
@@ -57,7 +53,6 @@ def get_question(attempt_id, n):
 
 
 @blp.route("/attempts/<int:attempt_id>/answers/<int:n>", methods=["PUT"])
-@auth_required(ROLE_CANDIDATE)
 @blp.arguments(AnswerSchema)
 @blp.response(200, SavedSchema)
 def save_answer(payload, attempt_id, n):
@@ -68,7 +63,6 @@ def save_answer(payload, attempt_id, n):
 
 
 @blp.route("/attempts/<int:attempt_id>/heartbeat", methods=["POST"])
-@auth_required(ROLE_CANDIDATE)
 @blp.response(200, HeartbeatSchema)
 def heartbeat(attempt_id):
     """Keep the attempt alive."""
@@ -76,23 +70,20 @@ def heartbeat(attempt_id):
 
 
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
-@auth_required(ROLE_CANDIDATE)
 @blp.response(200, SubmittedSchema)
 def submit(attempt_id):
     """Submit; grading follows as a job. Safe to repeat."""
     return exams.submit(db(), current_actor(), attempt_id, services().jobs)
 
 
-@blp.route("/attempts/<int:attempt_id>/result", methods=["GET"])
-@auth_required()
+@blp.route("/attempts/<int:attempt_id>/result", methods=["GET"], roles=ANY_ROLE)
 @blp.response(200, ResultSchema)
 def result(attempt_id):
     """The result: grading, pending_review, published or rejected (FAQ 17, 18)."""
     return exams.get_result(db(), current_actor(), attempt_id)
 
 
-@blp.route("/attempts/<int:attempt_id>/questions/<int:n>/mark", methods=["POST"])
-@auth_required(*STAFF)
+@blp.route("/attempts/<int:attempt_id>/questions/<int:n>/mark", methods=["POST"], roles=STAFF)
 @blp.arguments(MarkSchema)
 @blp.response(200, ResultSchema)
 def mark(payload, attempt_id, n):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import request
-from flask_smorest import Blueprint
 
-from server.api.auth import auth_required, current_actor, db
+from server.api.auth import current_actor, db
 from server.api.base_photos.schemas import (
     BasePhotoRequestSchema,
     BasePhotoSchema,
@@ -20,14 +19,15 @@ from server.api.base_photos.schemas import (
     ZipQuerySchema,
     ZipReportSchema,
 )
+from server.api.blueprint import Blueprint
 from server.api.pagination import paginate
 from server.api.uploads import uploaded_file
 from server.domain import faces
 from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 from server.extensions import services
 
-blp = Blueprint("base_photos", __name__, description="底照")
 STAFF = (ROLE_ADMIN, ROLE_TEACHER)
+blp = Blueprint("base_photos", __name__, description="底照", roles=STAFF)
 
 
 def zip_body_limit(view):
@@ -42,7 +42,6 @@ def zip_body_limit(view):
 
 
 @blp.route("/students/<int:student_id>/base-photo", methods=["PUT"])
-@auth_required(*STAFF)
 @blp.arguments(PhotoFileSchema, location="files")
 @blp.response(202, BasePhotoSchema)
 def upload_base_photo(_files, student_id):
@@ -54,15 +53,13 @@ def upload_base_photo(_files, student_id):
 
 
 @blp.route("/students/<int:student_id>/base-photo", methods=["GET"])
-@auth_required(*STAFF)
 @blp.response(200, BasePhotoStateSchema)
 def get_base_photo(student_id):
     """A student's active base photo and newest upload."""
     return faces.base_photo_state(db(), current_actor(), student_id)
 
 
-@blp.route("/me/base-photo", methods=["GET"])
-@auth_required(ROLE_CANDIDATE)
+@blp.route("/me/base-photo", methods=["GET"], roles=(ROLE_CANDIDATE,))
 @blp.response(200, BasePhotoStateSchema)
 def my_base_photo():
     """The candidate's own base photo, shown beside the face-check capture."""
@@ -70,7 +67,6 @@ def my_base_photo():
 
 
 @blp.route("/students/base-photos", methods=["POST"])
-@auth_required(*STAFF)
 @zip_body_limit
 @blp.arguments(ZipQuerySchema, location="query")
 @blp.arguments(ZipFileSchema, location="files")
@@ -86,8 +82,7 @@ def import_base_photos(query, _files):
                                              school_id=query.get("school_id"))
 
 
-@blp.route("/me/base-photo-requests", methods=["POST"])
-@auth_required(ROLE_CANDIDATE)
+@blp.route("/me/base-photo-requests", methods=["POST"], roles=(ROLE_CANDIDATE,))
 @blp.arguments(PhotoFileSchema, location="files")
 @blp.response(202, BasePhotoRequestSchema)
 def create_request(_files):
@@ -98,8 +93,7 @@ def create_request(_files):
                                       app.jobs)
 
 
-@blp.route("/me/base-photo-requests", methods=["GET"])
-@auth_required(ROLE_CANDIDATE)
+@blp.route("/me/base-photo-requests", methods=["GET"], roles=(ROLE_CANDIDATE,))
 @blp.response(200, BasePhotoRequestSchema(many=True))
 def my_requests():
     """The candidate's own requests, newest first."""
@@ -107,7 +101,6 @@ def my_requests():
 
 
 @blp.route("/base-photo-requests", methods=["GET"])
-@auth_required(*STAFF)
 @blp.arguments(RequestQuerySchema, location="query")
 @blp.response(200, ReviewedRequestSchema(many=True))
 @blp.paginate()
@@ -117,7 +110,6 @@ def list_requests(query, pagination_parameters):
 
 
 @blp.route("/base-photo-requests/<int:request_id>/approve", methods=["POST"])
-@auth_required(*STAFF)
 @blp.arguments(DecisionSchema)
 @blp.response(200, ReviewedRequestSchema)
 def approve_request(payload, request_id):
@@ -126,7 +118,6 @@ def approve_request(payload, request_id):
 
 
 @blp.route("/base-photo-requests/<int:request_id>/reject", methods=["POST"])
-@auth_required(*STAFF)
 @blp.arguments(DecisionSchema)
 @blp.response(200, ReviewedRequestSchema)
 def reject_request(payload, request_id):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from server.api.auth import auth_required, current_actor, db
+from server.api.auth import current_actor, db
+from server.api.blueprint import Blueprint
 from server.api.catalogue.schemas import (
     BatchCreateSchema,
     BatchSchema,
@@ -23,20 +23,18 @@ from server.api.pagination import paginate
 from server.domain import catalogue, exams
 from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 
-blp = Blueprint("catalogue", __name__, description="考试批、课程与考试")
 STAFF = (ROLE_ADMIN, ROLE_TEACHER)
+blp = Blueprint("catalogue", __name__, description="考试批、课程与考试", roles=STAFF)
 
 
 @blp.route("/batches")
 class Batches(MethodView):
-    @auth_required(*STAFF)
     @blp.response(200, BatchSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters):
         """List batches (考试批) of the teacher's school."""
         return paginate(catalogue.batch_query(current_actor()), pagination_parameters)
 
-    @auth_required(*STAFF)
     @blp.arguments(BatchCreateSchema)
     @blp.response(201, BatchSchema)
     def post(self, payload):
@@ -46,14 +44,12 @@ class Batches(MethodView):
 
 @blp.route("/courses")
 class Courses(MethodView):
-    @auth_required(*STAFF)
     @blp.response(200, CourseSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters):
         """List courses of the teacher's school."""
         return paginate(catalogue.course_query(current_actor()), pagination_parameters)
 
-    @auth_required(*STAFF)
     @blp.arguments(CourseCreateSchema)
     @blp.response(201, CourseSchema)
     def post(self, payload):
@@ -65,7 +61,6 @@ class Courses(MethodView):
 
 @blp.route("/exams")
 class Exams(MethodView):
-    @auth_required(*STAFF)
     @blp.arguments(ExamQuerySchema, location="query")
     @blp.response(200, ExamSchema(many=True))
     @blp.paginate()
@@ -73,7 +68,6 @@ class Exams(MethodView):
         """List exams of the teacher's school."""
         return paginate(catalogue.exam_query(current_actor(), query.get("batch_id")), pagination_parameters)
 
-    @auth_required(*STAFF)
     @blp.arguments(ExamCreateSchema)
     @blp.response(201, ExamSchema)
     def post(self, payload):
@@ -82,7 +76,6 @@ class Exams(MethodView):
 
 
 @blp.route("/exams/<int:exam_id>")
-@auth_required(*STAFF)
 @blp.response(200, ExamSchema)
 def get_exam(exam_id):
     """One exam of the teacher's school."""
@@ -91,14 +84,12 @@ def get_exam(exam_id):
 
 @blp.route("/exams/<int:exam_id>/enrolments")
 class Enrolments(MethodView):
-    @auth_required(*STAFF)
     @blp.response(200, EnrolledStudentSchema(many=True))
     @blp.paginate()
     def get(self, exam_id, pagination_parameters):
         """List the students enrolled in an exam."""
         return paginate(catalogue.enrolment_query(db(), current_actor(), exam_id), pagination_parameters)
 
-    @auth_required(*STAFF)
     @blp.arguments(EnrolSchema)
     @blp.response(200, EnrolResultSchema)
     def post(self, payload, exam_id):
@@ -106,16 +97,14 @@ class Enrolments(MethodView):
         return catalogue.enrol(db(), current_actor(), exam_id, payload["student_ids"])
 
 
-@blp.route("/me/exams")
-@auth_required(ROLE_CANDIDATE)
+@blp.route("/me/exams", roles=(ROLE_CANDIDATE,))
 @blp.response(200, MyExamSchema(many=True))
 def my_exams():
     """The candidate's exams with state, can_enter and the reason (FAQ 4, 11)."""
     return exams.my_exams(db(), current_actor())
 
 
-@blp.route("/me/exams/<int:exam_id>")
-@auth_required(ROLE_CANDIDATE)
+@blp.route("/me/exams/<int:exam_id>", roles=(ROLE_CANDIDATE,))
 @blp.response(200, MyExamSchema)
 def my_exam(exam_id):
     """One exam as the candidate sees it; NOT_ENROLLED when not enrolled (FAQ 11)."""

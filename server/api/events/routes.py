@@ -6,16 +6,16 @@ import time
 
 import marshmallow as ma
 from flask import Response, request
-from flask_smorest import Blueprint
 
 from server.adapters.events import InvalidEventId, sse_stream
-from server.api.auth import auth_required, current_actor, db
+from server.api.auth import current_actor, db
+from server.api.blueprint import Blueprint
 from server.domain import events, exams
 from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 from server.domain.errors import InvalidInput
 from server.extensions import services
 
-blp = Blueprint("events", __name__, description="实时事件")
+blp = Blueprint("events", __name__, description="实时事件", roles=(ROLE_CANDIDATE, ROLE_ADMIN, ROLE_TEACHER))
 
 
 class EventQuerySchema(ma.Schema):
@@ -39,7 +39,6 @@ class EventPageSchema(ma.Schema):
 
 
 @blp.route("/attempts/<int:attempt_id>/events")
-@auth_required(ROLE_CANDIDATE, ROLE_ADMIN, ROLE_TEACHER)
 @blp.arguments(EventQuerySchema, location="query")
 @blp.response(200, EventPageSchema, description="with `after`: a JSON page; without: text/event-stream "
               "(an `id:`, `event:` and `data:` per event, a comment at least every EVENT_KEEPALIVE_SECONDS (15 s), "

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
-from server.api.auth import auth_required, current_actor, db
+from server.api.auth import current_actor, db
+from server.api.blueprint import ANY_ROLE, Blueprint
 from server.api.faces.schemas import CaptureSchema, FaceCheckSchema
 from server.api.uploads import uploaded_file
 from server.domain import faces
 from server.domain.actors import ROLE_CANDIDATE
 from server.extensions import services
 
-blp = Blueprint("faces", __name__, description="人脸识别")
+blp = Blueprint("faces", __name__, description="人脸识别", roles=(ROLE_CANDIDATE,))
 
 
 @blp.route("/exams/<int:exam_id>/face-checks", methods=["POST"])
-@auth_required(ROLE_CANDIDATE)
 @blp.arguments(CaptureSchema, location="files")
 @blp.response(202, FaceCheckSchema)
 def create_face_check(_files, exam_id):
@@ -26,8 +24,7 @@ def create_face_check(_files, exam_id):
                                           app.settings.MAX_UPLOAD_BYTES, app.jobs)
 
 
-@blp.route("/face-checks/<int:check_id>")
-@auth_required()
+@blp.route("/face-checks/<int:check_id>", roles=ANY_ROLE)
 @blp.response(200, FaceCheckSchema)
 def get_face_check(check_id):
     """A face check's status, reason and score."""

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import Response
-from flask_smorest import Blueprint
 
 from server.adapters.storage import LocalStorage, ObjectNotFound
+from server.api.blueprint import Blueprint
 from server.domain import photos
 from server.domain.errors import NotFound
 from server.extensions import services
 
-blp = Blueprint("files", __name__, description="照片下载")
+blp = Blueprint("files", __name__, description="照片下载", public=True)
 
 
 class SignedLinkSchema(ma.Schema):
@@ -24,7 +24,6 @@ class SignedLinkSchema(ma.Schema):
 @blp.route("/files/<path:key>")
 @blp.arguments(SignedLinkSchema, location="query")
 @blp.response(200, content_type="image/jpeg")
-@blp.doc(security=[])
 def download(link, key):
     """A processed photo, for whoever holds an unexpired signed link."""
     storage = services().storage

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
-from server.api.auth import auth_required, current_actor
+from server.api.auth import current_actor
+from server.api.blueprint import Blueprint
 from server.api.integrity.schemas import IntegrityEventSchema, IntegrityQuerySchema
 from server.api.pagination import paginate
 from server.domain import identity
 from server.domain.actors import ROLE_ADMIN, ROLE_TEACHER
 
-blp = Blueprint("integrity", __name__, description="诚信事件")
+blp = Blueprint("integrity", __name__, description="诚信事件", roles=(ROLE_ADMIN, ROLE_TEACHER))
 
 
 @blp.route("/integrity-events")
-@auth_required(ROLE_ADMIN, ROLE_TEACHER)
 @blp.arguments(IntegrityQuerySchema, location="query")
 @blp.response(200, IntegrityEventSchema(many=True))
 @blp.paginate()

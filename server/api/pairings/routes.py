@@ -6,9 +6,9 @@ import base64
 import secrets
 
 from flask import current_app, jsonify
-from flask_smorest import Blueprint
 
-from server.api.auth import auth_required, autocommit_db, current_actor, db
+from server.api.auth import autocommit_db, current_actor, db
+from server.api.blueprint import Blueprint
 from server.api.json_body import json_body
 from server.api.pairings.schemas import (
     PairingSchema,
@@ -27,13 +27,12 @@ from server.domain import companion
 from server.domain.actors import ROLE_CANDIDATE, ROLE_PHONE, Actor
 from server.extensions import services
 
-blp = Blueprint("pairings", __name__, description="手机伴侣（扫码上传、第二机位）")
+blp = Blueprint("pairings", __name__, description="手机伴侣（扫码上传、第二机位）", roles=(ROLE_PHONE,))
 
 
-@blp.route("/auth/wechat", methods=["POST"])
+@blp.route("/auth/wechat", methods=["POST"], public=True)
 @blp.arguments(WeChatLoginSchema)
 @blp.response(200, PhoneSessionSchema)
-@blp.doc(security=[])
 def wechat_login(payload):
     """Mini-program login: wx.login's code for a phone session."""
     app = services()
@@ -45,8 +44,7 @@ def wechat_login(payload):
 _QR_CODE_SCHEMA = QrCodeSchema()  # the qrcode view dumps its answers itself (below); one instance
 
 
-@blp.route("/attempts/<int:attempt_id>/questions/<int:n>/qrcode", methods=["POST"])
-@auth_required(ROLE_CANDIDATE)
+@blp.route("/attempts/<int:attempt_id>/questions/<int:n>/qrcode", methods=["POST"], roles=(ROLE_CANDIDATE,))
 @json_body(blp, QrCodeRequestSchema())  # @blp.arguments without webargs' per-request cost
 @blp.response(200, QrCodeSchema)
 def qrcode(payload, attempt_id, n):
@@ -70,7 +68,6 @@ def qrcode(payload, attempt_id, n):
 
 
 @blp.route("/pairings", methods=["POST"])
-@auth_required(ROLE_PHONE)
 @blp.arguments(RedeemSchema)
 @blp.response(200, PairingSchema)
 def redeem(payload):
@@ -82,7 +79,6 @@ def redeem(payload):
 
 
 @blp.route("/pairings/<int:pairing_id>/photos", methods=["POST"])
-@auth_required(ROLE_PHONE)
 @blp.arguments(UploadFormSchema, location="form")
 @blp.arguments(PhotoUploadSchema, location="files")
 @blp.response(202, UploadedPhotoSchema)
@@ -96,7 +92,6 @@ def upload_photo(form, _files, pairing_id):
 
 
 @blp.route("/pairings/<int:pairing_id>/snapshots", methods=["POST"])
-@auth_required(ROLE_PHONE)
 @blp.arguments(PhotoUploadSchema, location="files")
 @blp.response(202, SnapshotSchema)
 def upload_snapshot(_files, pairing_id):
@@ -107,8 +102,7 @@ def upload_snapshot(_files, pairing_id):
                                           app.settings.MAX_UPLOAD_BYTES, app.jobs)
 
 
-@blp.route("/attempts/<int:attempt_id>/photos/<int:photo_id>", methods=["DELETE"])
-@auth_required(ROLE_CANDIDATE)
+@blp.route("/attempts/<int:attempt_id>/photos/<int:photo_id>", methods=["DELETE"], roles=(ROLE_CANDIDATE,))
 @blp.response(200, UploadedPhotoSchema)
 def remove_photo(attempt_id, photo_id):
     """Remove an answer photo from its question (on the desktop, while the exam is open)."""

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
-from server.api.auth import auth_required, current_actor, db
+from server.api.auth import current_actor, db
+from server.api.blueprint import Blueprint
 from server.api.pagination import paginate
 from server.api.proctoring.schemas import (
     ClientEventResultSchema,
@@ -21,12 +20,11 @@ from server.domain import companion, proctoring
 from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
 from server.extensions import client_address, services
 
-blp = Blueprint("proctoring", __name__, description="监考")
 STAFF = (ROLE_ADMIN, ROLE_TEACHER)
+blp = Blueprint("proctoring", __name__, description="监考", roles=STAFF)
 
 
-@blp.route("/attempts/<int:attempt_id>/snapshots", methods=["POST"])
-@auth_required(ROLE_CANDIDATE)
+@blp.route("/attempts/<int:attempt_id>/snapshots", methods=["POST"], roles=(ROLE_CANDIDATE,))
 @blp.arguments(SnapshotFileSchema, location="files")
 @blp.response(202, SnapshotSchema)
 def create_snapshot(_files, attempt_id):
@@ -37,8 +35,7 @@ def create_snapshot(_files, attempt_id):
                                        app.settings.MAX_UPLOAD_BYTES, app.jobs)
 
 
-@blp.route("/attempts/<int:attempt_id>/integrity-events", methods=["POST"])
-@auth_required(ROLE_CANDIDATE)
+@blp.route("/attempts/<int:attempt_id>/integrity-events", methods=["POST"], roles=(ROLE_CANDIDATE,))
 @blp.arguments(ClientEventSchema)
 @blp.response(201, ClientEventResultSchema)
 def report_event(payload, attempt_id):
@@ -49,7 +46,6 @@ def report_event(payload, attempt_id):
 
 
 @blp.route("/reviews")
-@auth_required(*STAFF)
 @blp.arguments(ReviewQuerySchema, location="query")
 @blp.response(200, ReviewSchema(many=True))
 @blp.paginate()
@@ -59,7 +55,6 @@ def list_reviews(query, pagination_parameters):
 
 
 @blp.route("/attempts/<int:attempt_id>/review", methods=["POST"])
-@auth_required(*STAFF)
 @blp.arguments(ReviewDecisionSchema)
 @blp.response(200, ReviewSchema)
 def review(payload, attempt_id):
@@ -68,7 +63,6 @@ def review(payload, attempt_id):
 
 
 @blp.route("/exams/<int:exam_id>/live")
-@auth_required(*STAFF)
 @blp.response(200, LiveRowSchema(many=True))
 def live_view(exam_id):
     """An exam in progress: who is online, whose phone is paired, flags as they arrive."""

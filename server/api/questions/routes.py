@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from server.api.auth import auth_required, current_actor, db
+from server.api.auth import current_actor, db
+from server.api.blueprint import Blueprint
 from server.api.pagination import paginate
 from server.api.questions.schemas import (
     PaperRuleInSchema,
@@ -20,13 +20,12 @@ from server.domain import exams
 from server.domain.actors import ROLE_ADMIN, ROLE_TEACHER
 from server.extensions import services
 
-blp = Blueprint("questions", __name__, description="题库与调卷规则")
 STAFF = (ROLE_ADMIN, ROLE_TEACHER)
+blp = Blueprint("questions", __name__, description="题库与调卷规则", roles=STAFF)
 
 
 @blp.route("/courses/<int:course_id>/questions")
 class Questions(MethodView):
-    @auth_required(*STAFF)
     @blp.arguments(QuestionQuerySchema, location="query")
     @blp.response(200, QuestionSchema(many=True))
     @blp.paginate()
@@ -35,7 +34,6 @@ class Questions(MethodView):
         statement = exams.question_query(db(), current_actor(), course_id, query.get("type"))
         return paginate(statement, pagination_parameters)
 
-    @auth_required(*STAFF)
     @blp.arguments(QuestionCreateSchema)
     @blp.response(201, QuestionSchema)
     def post(self, payload, course_id):
@@ -44,7 +42,6 @@ class Questions(MethodView):
 
 
 @blp.route("/courses/<int:course_id>/questions/import", methods=["POST"])
-@auth_required(*STAFF)
 @blp.arguments(ImportFileSchema, location="files")
 @blp.response(200, ImportReportSchema)
 def import_questions(_files, course_id):
@@ -56,13 +53,11 @@ def import_questions(_files, course_id):
 
 @blp.route("/exams/<int:exam_id>/paper-rule")
 class PaperRules(MethodView):
-    @auth_required(*STAFF)
     @blp.response(200, PaperRuleSchema)
     def get(self, exam_id):
         """An exam's paper rule; PAPER_RULE_MISSING when it has none (FAQ 14)."""
         return _rule_out(exams.get_paper_rule(db(), current_actor(), exam_id))
 
-    @auth_required(*STAFF)
     @blp.arguments(PaperRuleInSchema)
     @blp.response(200, PaperRuleSchema)
     def put(self, payload, exam_id):

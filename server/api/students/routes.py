@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from server.api.auth import auth_required, current_actor, db
+from server.api.auth import current_actor, db
+from server.api.blueprint import Blueprint
 from server.api.pagination import paginate
 from server.api.schemas import ImportFileSchema, ImportReportSchema
 from server.api.students.schemas import (
@@ -19,13 +19,12 @@ from server.domain import identity
 from server.domain.actors import ROLE_ADMIN, ROLE_TEACHER
 from server.extensions import services
 
-blp = Blueprint("students", __name__, description="学生管理")
 STAFF = (ROLE_ADMIN, ROLE_TEACHER)
+blp = Blueprint("students", __name__, description="学生管理", roles=STAFF)
 
 
 @blp.route("/students")
 class Students(MethodView):
-    @auth_required(*STAFF)
     @blp.arguments(StudentQuerySchema, location="query")
     @blp.response(200, StudentSchema(many=True))
     @blp.paginate()
@@ -34,7 +33,6 @@ class Students(MethodView):
         statement = identity.student_query(current_actor(), query.get("q"))
         return paginate(statement, pagination_parameters)
 
-    @auth_required(*STAFF)
     @blp.arguments(StudentCreateSchema)
     @blp.response(201, StudentSchema)
     def post(self, payload):
@@ -43,7 +41,6 @@ class Students(MethodView):
 
 
 @blp.route("/students/<int:student_id>")
-@auth_required(*STAFF)
 @blp.response(200, StudentSchema)
 def get_student(student_id):
     """One student of the teacher's school."""
@@ -51,7 +48,6 @@ def get_student(student_id):
 
 
 @blp.route("/students/<int:student_id>/reset-password", methods=["POST"])
-@auth_required(*STAFF)
 @blp.response(200, StudentSchema)
 def reset_password(student_id):
     """Reset a student's password to the default (FAQ 1, 12)."""
@@ -59,7 +55,6 @@ def reset_password(student_id):
 
 
 @blp.route("/students/import", methods=["POST"])
-@auth_required(*STAFF)
 @blp.arguments(ImportQuerySchema, location="query")
 @blp.arguments(ImportFileSchema, location="files")
 @blp.response(200, ImportReportSchema)

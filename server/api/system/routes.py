@@ -5,21 +5,20 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, jsonify, send_from_directory
-from flask_smorest import Blueprint as ApiBlueprint
 
 from server.api.auth import db
+from server.api.blueprint import Blueprint as ApiBlueprint
 from server.api.system.schemas import ClientVersionsSchema, ServerTimeSchema
 from server.domain import system
 from server.extensions import services
 
 log = logging.getLogger(__name__)
 
-blp = ApiBlueprint("system", __name__, description="服务器时间与客户端版本")
+blp = ApiBlueprint("system", __name__, description="服务器时间与客户端版本", public=True)
 site_blp = Blueprint("site", __name__)  # outside /api/v1: probes and docs assets
 
 
 @blp.route("/time")
-@blp.doc(security=[])
 @blp.response(200, ServerTimeSchema)
 def get_time():
     """Server time in Beijing time; clients show the skew (FAQ 4)."""
@@ -27,7 +26,6 @@ def get_time():
 
 
 @blp.route("/client-versions")
-@blp.doc(security=[])
 @blp.response(200, ClientVersionsSchema)
 def get_client_versions():
     """Current, minimum and low-end desktop client versions (FAQ 23)."""
