@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from server.app import create_app
-from server.domain.actors import ROLE_CANDIDATE, ROLE_PHONE, ROLE_TEACHER, Actor
+from server.domain.actors import Actor, Role
 from server.extensions import services
 from tests.conftest import make_settings
 
@@ -44,6 +44,10 @@ def operations(spec_app) -> dict[str, dict]:
 def test_the_served_operations_and_their_ids_are_the_pinned_ones(operations):
     served = {name: operation.get("operationId") for name, operation in operations.items()}
     assert served == PINNED
+
+
+def test_the_mini_program_login_is_an_accounts_operation(operations):
+    assert operations["POST /api/v1/auth/wechat"]["tags"] == ["accounts"]
 
 
 def test_operation_ids_are_unique(operations):
@@ -81,11 +85,11 @@ def test_every_operation_that_needs_a_token_refuses_a_caller_without_one(spec_ap
 
 
 @pytest.mark.parametrize(("role", "method", "path"), [
-    (ROLE_PHONE, "GET", "/api/v1/me/exams"),  # the catalogue blueprint's route for candidates
-    (ROLE_CANDIDATE, "GET", "/api/v1/batches"),  # the catalogue blueprint's roles: staff
-    (ROLE_TEACHER, "POST", "/api/v1/schools"),  # one method of a MethodView: admins
-    (ROLE_CANDIDATE, "GET", "/api/v1/exams/1/attempts"),  # one route of the attempts blueprint: staff
-    (ROLE_PHONE, "GET", "/api/v1/attempts/1/events"),
+    (Role.PHONE, "GET", "/api/v1/me/exams"),  # the catalogue blueprint's route for candidates
+    (Role.CANDIDATE, "GET", "/api/v1/batches"),  # the catalogue blueprint's roles: staff
+    (Role.TEACHER, "POST", "/api/v1/schools"),  # one method of a MethodView: admins
+    (Role.CANDIDATE, "GET", "/api/v1/exams/1/attempts"),  # one route of the attempts blueprint: staff
+    (Role.PHONE, "GET", "/api/v1/attempts/1/events"),
 ])
 def test_a_caller_of_another_role_is_forbidden(spec_app, role, method, path):
     with spec_app.app_context():

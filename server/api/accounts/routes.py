@@ -1,4 +1,5 @@
-"""Login, the caller's own account, schools and teachers."""
+"""Login (by password, or the mini program's WeChat login), the caller's own account, schools
+and teachers."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from server.api.accounts.schemas import (
     ChangePasswordSchema,
     LoginResultSchema,
     LoginSchema,
+    PhoneSessionSchema,
     SchoolCreateSchema,
     SchoolSchema,
     TeacherCreateSchema,
     UserSchema,
+    WeChatLoginSchema,
 )
 from server.api.auth import current_actor, db
 from server.api.blueprint import ANY_ROLE, Blueprint
-from server.domain import identity
-from server.domain.actors import ROLE_ADMIN
+from server.domain import companion, identity
+from server.domain.actors import Actor, Role
 from server.domain.identity import EnvCheck
 from server.extensions import client_address, services
 
@@ -51,6 +54,17 @@ def login(payload):
     }
 
 
+@blp.route("/auth/wechat", methods=["POST"], public=True)
+@blp.arguments(WeChatLoginSchema)
+@blp.response(200, PhoneSessionSchema)
+def wechat_login(payload):
+    """Mini-program login: wx.login's code for a phone session."""
+    app = services()
+    phone = companion.wechat_login(db(), app.wechat, payload["code"])
+    token = app.tokens.issue(Actor(user_id=phone.id, role=Role.PHONE, school_id=None))
+    return {"access_token": token, "role": Role.PHONE, "phone_id": phone.id}
+
+
 @blp.route("/me")
 @blp.response(200, UserSchema)
 def me():
@@ -75,7 +89,7 @@ class Schools(MethodView):
         """List schools (a teacher sees only their own)."""
         return identity.list_schools(db(), current_actor())
 
-    @blp.roles(ROLE_ADMIN)
+    @blp.roles(Role.ADMIN)
     @blp.arguments(SchoolCreateSchema)
     @blp.response(201, SchoolSchema)
     def post(self, payload):
@@ -90,7 +104,7 @@ class Teachers(MethodView):
         """List teachers (a teacher sees only their own school's)."""
         return identity.list_teachers(db(), current_actor())
 
-    @blp.roles(ROLE_ADMIN)
+    @blp.roles(Role.ADMIN)
     @blp.arguments(TeacherCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, payload):

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
-from server.api.schemas import ID_RANGE, BeijingDateTime, StrictInt, Text
+from server.api.schemas import ID_RANGE, BeijingDateTime, StrEnumField, StrictInt, Text
+from server.domain.actors import Role
 
 
 class EnvCheckSchema(ma.Schema):
@@ -20,7 +21,7 @@ class LoginSchema(ma.Schema):
 
 class UserSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
-    role = ma.fields.String(required=True)
+    role = StrEnumField(Role, required=True)
     school_id = ma.fields.Integer(allow_none=True)
     username = ma.fields.String(allow_none=True)
     student_no = ma.fields.String(allow_none=True)
@@ -33,8 +34,19 @@ class LoginResultSchema(ma.Schema):
     access_token = ma.fields.String(required=True)
     token_type = ma.fields.String(required=True)
     expires_in = ma.fields.Integer(required=True)
-    role = ma.fields.String(required=True)
+    role = StrEnumField(Role, required=True)
     user = ma.fields.Nested(UserSchema, required=True)
+
+
+class WeChatLoginSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128),
+                            metadata={"description": "wx.login's code"})
+
+
+class PhoneSessionSchema(ma.Schema):
+    access_token = ma.fields.String(required=True)
+    role = StrEnumField(Role, required=True, metadata={"example": Role.PHONE})
+    phone_id = ma.fields.Integer(required=True)
 
 
 class ChangePasswordSchema(ma.Schema):

@@ -12,39 +12,26 @@ from server.api.blueprint import Blueprint
 from server.api.json_body import json_body
 from server.api.pairings.schemas import (
     PairingSchema,
-    PhoneSessionSchema,
     PhotoUploadSchema,
     QrCodeRequestSchema,
     QrCodeSchema,
     RedeemSchema,
     UploadedPhotoSchema,
     UploadFormSchema,
-    WeChatLoginSchema,
 )
 from server.api.proctoring.schemas import SnapshotSchema
 from server.api.uploads import uploaded_file
 from server.domain import companion
-from server.domain.actors import ROLE_CANDIDATE, ROLE_PHONE, Actor
+from server.domain.actors import Role
 from server.extensions import services
 
-blp = Blueprint("pairings", __name__, description="手机伴侣（扫码上传、第二机位）", roles=(ROLE_PHONE,))
-
-
-@blp.route("/auth/wechat", methods=["POST"], public=True)
-@blp.arguments(WeChatLoginSchema)
-@blp.response(200, PhoneSessionSchema)
-def wechat_login(payload):
-    """Mini-program login: wx.login's code for a phone session."""
-    app = services()
-    phone = companion.wechat_login(db(), app.wechat, payload["code"])
-    token = app.tokens.issue(Actor(user_id=phone.id, role=ROLE_PHONE, school_id=None))
-    return {"access_token": token, "role": ROLE_PHONE, "phone_id": phone.id}
+blp = Blueprint("pairings", __name__, description="手机伴侣（扫码上传、第二机位）", roles=(Role.PHONE,))
 
 
 _QR_CODE_SCHEMA = QrCodeSchema()  # the qrcode view dumps its answers itself (below); one instance
 
 
-@blp.route("/attempts/<int:attempt_id>/questions/<int:n>/qrcode", methods=["POST"], roles=(ROLE_CANDIDATE,))
+@blp.route("/attempts/<int:attempt_id>/questions/<int:n>/qrcode", methods=["POST"], roles=(Role.CANDIDATE,))
 @json_body(blp, QrCodeRequestSchema())  # @blp.arguments without webargs' per-request cost
 @blp.response(200, QrCodeSchema)
 def qrcode(payload, attempt_id, n):
@@ -102,7 +89,7 @@ def upload_snapshot(_files, pairing_id):
                                           app.settings.MAX_UPLOAD_BYTES, app.jobs)
 
 
-@blp.route("/attempts/<int:attempt_id>/photos/<int:photo_id>", methods=["DELETE"], roles=(ROLE_CANDIDATE,))
+@blp.route("/attempts/<int:attempt_id>/photos/<int:photo_id>", methods=["DELETE"], roles=(Role.CANDIDATE,))
 @blp.response(200, UploadedPhotoSchema)
 def remove_photo(attempt_id, photo_id):
     """Remove an answer photo from its question (on the desktop, while the exam is open)."""

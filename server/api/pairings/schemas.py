@@ -1,24 +1,14 @@
 import marshmallow as ma
 
-from server.api.schemas import BeijingDateTime
-from server.domain.companion import PURPOSES
+from server.api.schemas import BeijingDateTime, StrEnumField
+from server.domain.companion import PairingPurpose
+from server.domain.exams import AnswerPhotoStatus
 
 UPLOAD_ID = r"^[A-Za-z0-9_-]{1,64}$"
 
 
-class WeChatLoginSchema(ma.Schema):
-    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128),
-                            metadata={"description": "wx.login's code"})
-
-
-class PhoneSessionSchema(ma.Schema):
-    access_token = ma.fields.String(required=True)
-    role = ma.fields.String(required=True, metadata={"example": "phone"})
-    phone_id = ma.fields.Integer(required=True)
-
-
 class QrCodeRequestSchema(ma.Schema):
-    purpose = ma.fields.String(required=True, validate=ma.validate.OneOf(PURPOSES))
+    purpose = StrEnumField(PairingPurpose, required=True)
 
 
 class QrCodeSchema(ma.Schema):
@@ -29,7 +19,7 @@ class QrCodeSchema(ma.Schema):
     expires_at = BeijingDateTime(required=True)
     mode = ma.fields.String(required=True, validate=ma.validate.OneOf(["qrcode", "wxacode"]))
     n = ma.fields.Integer(required=True)
-    purpose = ma.fields.String(required=True)
+    purpose = StrEnumField(PairingPurpose, required=True)
 
 
 class RedeemSchema(ma.Schema):
@@ -40,7 +30,7 @@ class PairingSchema(ma.Schema):
     pairing_id = ma.fields.Integer(attribute="id", required=True)
     attempt_id = ma.fields.Integer(required=True)
     question = ma.fields.Integer(attribute="position", required=True, metadata={"description": "question n"})
-    purpose = ma.fields.String(required=True)
+    purpose = StrEnumField(PairingPurpose, required=True)
     paired_at = BeijingDateTime(attribute="redeemed_at", required=True)
 
 
@@ -58,7 +48,7 @@ class UploadFormSchema(ma.Schema):
 class UploadedPhotoSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     n = ma.fields.Integer(attribute="position", required=True)
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["processing", "ready", "rejected", "removed"]),
-                              metadata={"description": "rejected: damaged inside, found by processing "
+    status = StrEnumField(AnswerPhotoStatus, required=True,
+                          metadata={"description": "rejected: damaged inside, found by processing "
                                                        "(the desktop was sent upload_rejected)"})
     upload_id = ma.fields.String(required=True)
