@@ -35,7 +35,7 @@ def post_worker_init(worker):
     """Ready before the first request: no exam-start burst should pay for warm-up."""
     import gc
 
-    from server.extensions import EXTENSION_KEY
+    from server.app_services import EXTENSION_KEY
 
     services = worker.wsgi.extensions[EXTENSION_KEY]
     if not services.settings.is_sqlite:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import cast
 
 from flask import Flask, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from server.app_services import init_services
 from server.config import Settings, load_settings
 from server.domain.database import MAX_INT4
-from server.extensions import init_services
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -34,7 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             "info": {"description": "考试云 public API. Errors: {code, message (中文), faq}."},
         },
     )
-    app.json.ensure_ascii = False
+    cast(DefaultJSONProvider, app.json).ensure_ascii = False  # app.json is typed as the base provider
     # Bearer tokens only: no cookie session to sign or verify on every request.
     app.session_interface = NoCookieSession()
     # Ids in paths are database integers: a larger number is simply not found (404).
@@ -42,7 +44,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.PROXY_HOPS:
         # nginx in front sets X-Forwarded-For; the login limits key on the real client address.
         hops = settings.PROXY_HOPS
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to add WSGI middleware; its stubs declare wsgi_app a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _configure_logging()
     init_services(app, settings)
 

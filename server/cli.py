@@ -9,11 +9,11 @@ from flask import Flask
 from flask.cli import AppGroup
 from tqdm import tqdm
 
+from server.app_services import services
 from server.bootstrap import ensure_admin, load_demo_data
 from server.domain import identity
-from server.domain.actors import ROLE_ADMIN, Actor
+from server.domain.actors import Actor, Role
 from server.domain.errors import DomainError
-from server.extensions import services
 
 exam_cloud = AppGroup("exam-cloud", help="Exam Cloud administration.")
 
@@ -59,7 +59,7 @@ def bootstrap_command(demo: bool, demo_teacher_password: str):
 def import_students_command(path: Path, school_id: int):
     """Import students from a CSV or XLSX file, with a progress bar and a per-row report."""
     session = services().sessions()
-    admin = Actor(user_id=0, role=ROLE_ADMIN, school_id=None)
+    admin = Actor(user_id=0, role=Role.ADMIN, school_id=None)
     try:
         rows = identity.read_rows(path.read_bytes(), path.name, services().settings.IMPORT_MAX_ROWS)
         with tqdm(total=len(rows), unit="行", desc="导入学生") as bar:

@@ -162,9 +162,9 @@ def run_media_jobs(app, settings, monkeypatch):
     from rq import Queue, SimpleWorker
     from rq.serializers import JSONSerializer
 
+    from server.app_services import EXTENSION_KEY
     from server.domain.database import make_session_factory
     from server.domain.jobs import MEDIA_QUEUE
-    from server.extensions import EXTENSION_KEY
     from workers import context
 
     services = app.extensions[EXTENSION_KEY]
@@ -202,8 +202,9 @@ def storage_keys(settings):
 
 def _event_log(connection):
     from server.adapters.events import EventLog
+    from server.domain.events import EventType
 
-    return EventLog(connection)
+    return EventLog(connection, types=EventType)
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from server.app_services import EXTENSION_KEY
 from server.domain import catalogue, identity
-from server.domain.actors import ROLE_ADMIN, Actor
+from server.domain.actors import Actor, Role
 from server.domain.clock import utcnow
 from server.domain.identity import School, User
-from server.extensions import EXTENSION_KEY
 
 STAFF_PASSWORD = "correct-horse-9"
 
@@ -55,7 +55,7 @@ class Factory:
         return self._seq
 
     def admin(self) -> Actor:
-        return Actor(user_id=0, role=ROLE_ADMIN, school_id=None)
+        return Actor(user_id=0, role=Role.ADMIN, school_id=None)
 
     def school(self, name: str | None = None) -> School:
         with self.app.app_context():
@@ -84,7 +84,7 @@ class Factory:
         """An open exam. Unlike the API's default, no entry face check unless a test asks:
         most tests are about answering, and tests/api/test_face_checks.py covers the check."""
         now = utcnow()
-        actor = Actor(user_id=0, role=ROLE_ADMIN, school_id=None)
+        actor = Actor(user_id=0, role=Role.ADMIN, school_id=None)
         with self.app.app_context():
             batch = catalogue.create_batch(self.session, actor, f"批次{self._next()}", school.id)
             course = catalogue.create_course(self.session, actor, f"C{self._next()}", "高等数学", school.id)

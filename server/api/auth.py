@@ -8,9 +8,9 @@ from flask import g, request
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from server.app_services import services
 from server.domain.actors import Actor
 from server.domain.errors import Forbidden, Unauthenticated
-from server.extensions import services
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from server.extensions import services
+from server.app_services import services
 
 
 class PhotoUrl(ma.fields.Field):

@@ -88,8 +88,8 @@ def test_a_new_photo_replaces_the_old_which_is_kept(client, school_setup, run_me
     run_media_jobs()
     second = base_state(client, teacher, student.id)["active"]
     assert second["id"] != first["id"]
+    from server.app_services import EXTENSION_KEY
     from server.domain.faces import BasePhoto
-    from server.extensions import EXTENSION_KEY
 
     with app.app_context():
         old = app.extensions[EXTENSION_KEY].sessions().get(BasePhoto, first["id"])
@@ -205,7 +205,7 @@ def test_request_is_scored_and_approval_replaces_the_base_photo(client, factory,
     pending = client.get("/api/v1/base-photo-requests?status=pending", headers=teacher.headers).get_json()
     assert [item["id"] for item in pending] == [created.get_json()["id"]]
     item = pending[0]
-    assert item["score"] > faces.DEFAULT_THRESHOLD and item["student_no"] == student.student_no
+    assert item["score"] > item["threshold"] and item["student_no"] == student.student_no
     assert download(client, item["current_photo_url"]) and download(client, item["photo_url"])
 
     approved = client.post(f"/api/v1/base-photo-requests/{item['id']}/approve", headers=teacher.headers,
@@ -229,7 +229,7 @@ def test_rejection_keeps_the_base_photo(client, factory, school_setup, engine, r
     request_id = request_photo(client, candidate, face_photos.other_person_capture(engine)).get_json()["id"]
     run_media_jobs()
     listed = client.get("/api/v1/base-photo-requests", headers=teacher.headers).get_json()
-    assert listed[0]["score"] < faces.DEFAULT_THRESHOLD  # a different face: the teacher sees it
+    assert listed[0]["score"] < listed[0]["threshold"]  # a different face: the teacher sees it
     rejected = client.post(f"/api/v1/base-photo-requests/{request_id}/reject", headers=teacher.headers,
                            json={"note": "不是本人"})
     assert rejected.get_json()["status"] == "rejected"

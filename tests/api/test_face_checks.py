@@ -73,7 +73,7 @@ def test_same_person_passes_and_opens_the_exam(client, with_base_photo, engine, 
 
     result = checked(client, candidate, exam.id, face_photos.yao_capture(engine), run_media_jobs)
     assert result["status"] == "passed" and result["reason"] is None, result
-    assert result["score"] > faces.DEFAULT_THRESHOLD
+    assert result["score"] > face_photos.MATCH_THRESHOLD
     assert start(client, candidate, exam.id).status_code == 200
 
 
@@ -81,7 +81,7 @@ def test_different_person_fails_as_mismatch(client, with_base_photo, engine, run
     _school, _teacher, candidate, exam = with_base_photo
     result = checked(client, candidate, exam.id, face_photos.other_person_capture(engine), run_media_jobs)
     assert (result["status"], result["reason"]) == ("failed", "mismatch"), result
-    assert result["score"] < faces.DEFAULT_THRESHOLD
+    assert result["score"] < face_photos.MATCH_THRESHOLD
     assert "申请更新底片" in result["message"] and result["faq"] == 7
     assert start(client, candidate, exam.id).get_json()["code"] == "FACE_CHECK_REQUIRED"
 
@@ -118,7 +118,7 @@ def test_the_result_reaches_the_event_stream_of_a_started_attempt(client, with_b
     # Moving to another computer later needs a new check; its verdict is pushed to the stream.
     checked(client, candidate, exam.id, face_photos.other_person_capture(engine), run_media_jobs)
     from server.adapters.events import EventLog
-    from server.extensions import EXTENSION_KEY
+    from server.app_services import EXTENSION_KEY
 
     log = EventLog(app.extensions[EXTENSION_KEY].redis)
     events = [event for event in log.read_after(attempt_id) if event.type == "face_check"]
@@ -181,14 +181,14 @@ def test_bad_captures_are_refused_and_nothing_is_stored(client, with_base_photo,
     assert body["code"] == "UNSUPPORTED_IMAGE" and body["faq"] == 21
     assert storage_keys() == before
     with app.app_context():
-        from server.extensions import EXTENSION_KEY
+        from server.app_services import EXTENSION_KEY
 
         assert app.extensions[EXTENSION_KEY].sessions().query(FaceCheck).count() == 0
 
 
 def test_a_storage_failure_asks_to_retry(client, with_base_photo, engine, app, monkeypatch):
     _school, _teacher, candidate, exam = with_base_photo
-    from server.extensions import EXTENSION_KEY
+    from server.app_services import EXTENSION_KEY
 
     storage = app.extensions[EXTENSION_KEY].storage
 
@@ -210,7 +210,7 @@ def test_a_check_whose_job_redis_lost_is_decided_after_the_sweep(client, with_ba
     from redis import Redis
 
     from server.adapters.queue import JobQueue
-    from server.extensions import EXTENSION_KEY
+    from server.app_services import EXTENSION_KEY
     from workers import context
     from workers.jobs.attempts import sweep_attempts
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from server.app import create_app
+from server.app_services import services
 from server.domain.actors import Actor, Role
-from server.extensions import services
 from tests.conftest import make_settings
 
 SPEC_PATH = "/api/v1/openapi.json"

@@ -130,7 +130,7 @@ def test_a_code_near_its_expiry_is_replaced(client, desk, app):
     candidate, attempt_id, _exam, _school = desk
     n = essay_position(client, candidate, attempt_id)
     first = qrcode(client, candidate, attempt_id, n).get_json()
-    from server.extensions import EXTENSION_KEY
+    from server.app_services import EXTENSION_KEY
 
     services = app.extensions[EXTENSION_KEY]
     with app.app_context():
@@ -203,7 +203,7 @@ def test_expired_forged_and_unknown_scenes(client, desk, app):
     forged = scene[:-1] + ("A" if scene[-1] != "A" else "B")
     assert pair(client, mine, forged).get_json()["code"] == "PAIRING_NOT_FOUND"
     assert pair(client, mine, "x" * 32).status_code == 404
-    from server.extensions import EXTENSION_KEY
+    from server.app_services import EXTENSION_KEY
 
     with app.app_context():
         session = app.extensions[EXTENSION_KEY].sessions()
@@ -331,9 +331,9 @@ def test_a_silent_second_camera_is_flagged(client, desk):
     pairing_id = pair(client, mine, scene).get_json()["pairing_id"]
     frame = upload(client, mine, pairing_id, camera_jpeg(640, 480), kind="snapshots")
     assert frame.status_code == 202 and frame.get_json()["source"] == "phone"
+    from server.app_services import EXTENSION_KEY
     from server.domain import companion
     from server.domain.clock import utcnow
-    from server.extensions import EXTENSION_KEY
 
     services = client.application.extensions[EXTENSION_KEY]
     with client.application.app_context():
@@ -391,10 +391,9 @@ def factory_for(service_urls):
 def test_the_stream_replays_after_last_event_id_keeps_alive_and_ends(factory_for, service_urls):
     client, factory = factory_for(EVENT_KEEPALIVE_SECONDS=0.2, EVENT_STREAM_MAX_SECONDS=1)
     candidate, attempt_id, _exam, _school = open_attempt(client, factory)
-    from server.adapters.events import EventLog
-    from server.extensions import EXTENSION_KEY
+    from server.app_services import EXTENSION_KEY
 
-    log = EventLog(client.application.extensions[EXTENSION_KEY].redis)
+    log = client.application.extensions[EXTENSION_KEY].events  # the app's publisher
     first = log.publish(attempt_id, "paired", {"n": 1})
     log.publish(attempt_id, "photo_ready", {"n": 1, "url": "https://example.invalid/p.jpg"})
     response = client.get(f"/api/v1/attempts/{attempt_id}/events",

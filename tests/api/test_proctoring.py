@@ -108,7 +108,7 @@ def test_the_flag_is_pushed_to_the_desktop(client, sitting, run_media_jobs, app)
     snapshot(client, candidate, attempt_id, face_photos.black_frame())
     run_media_jobs()
     from server.adapters.events import EventLog
-    from server.extensions import EXTENSION_KEY
+    from server.app_services import EXTENSION_KEY
 
     events = EventLog(app.extensions[EXTENSION_KEY].redis).read_after(attempt_id)
     assert [(event.type, event.data["kind"]) for event in events] == [("flag_raised", "camera_blocked")]
@@ -205,12 +205,12 @@ def test_grading_that_commits_while_a_frame_is_analysed_still_settles_the_result
     # Whichever settles last must see the other's work, or the result stays "grading" for good.
     from sqlalchemy import select
 
+    from server.app_services import EXTENSION_KEY
     from server.domain import exams, proctoring
     from server.domain.database import make_session_factory
     from server.domain.exams import Attempt
     from server.domain.faces import FacePolicy
     from server.domain.proctoring import Snapshot
-    from server.extensions import EXTENSION_KEY
 
     _teacher, candidate, attempt_id = sitting
     answer_everything(client, candidate, attempt_id)

@@ -137,7 +137,7 @@ def test_desktop_sees_the_phone_photo_live(service_urls, factory, app):
             fresh = desktop.post(f"{base}/attempts/{attempt_id}/questions/1/qrcode",
                                  json={"purpose": "second_camera"}, timeout=10).json()
             with app.app_context():
-                from server.extensions import EXTENSION_KEY
+                from server.app_services import EXTENSION_KEY
 
                 session = app.extensions[EXTENSION_KEY].sessions()
                 session.query(Pairing).filter_by(scene=fresh["scene"]).one().expires_at -= timedelta(minutes=10)

@@ -18,10 +18,10 @@ from server.api.accounts.schemas import (
 )
 from server.api.auth import current_actor, db
 from server.api.blueprint import ANY_ROLE, Blueprint
+from server.app_services import client_address, services
 from server.domain import companion, identity
 from server.domain.actors import Actor, Role
 from server.domain.identity import EnvCheck
-from server.extensions import client_address, services
 
 blp = Blueprint("accounts", __name__, description="登录与账号", roles=ANY_ROLE)
 

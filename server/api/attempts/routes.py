@@ -17,12 +17,11 @@ from server.api.attempts.schemas import (
 from server.api.auth import autocommit_db, current_actor, db
 from server.api.blueprint import ANY_ROLE, Blueprint
 from server.api.pagination import paginate
+from server.app_services import services
 from server.domain import catalogue, exams
-from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
-from server.extensions import services
+from server.domain.actors import STAFF_ROLES, Role
 
-STAFF = (ROLE_ADMIN, ROLE_TEACHER)
-blp = Blueprint("attempts", __name__, description="考试作答", roles=(ROLE_CANDIDATE,))
+blp = Blueprint("attempts", __name__, description="考试作答", roles=(Role.CANDIDATE,))
 
 
 def _policy() -> exams.AttemptPolicy:
@@ -36,7 +35,7 @@ def start_attempt(exam_id):
     return exams.start_or_resume(db(), current_actor(), exam_id, _policy(), services().jobs)
 
 
-@blp.route("/exams/<int:exam_id>/attempts", methods=["GET"], roles=STAFF)
+@blp.route("/exams/<int:exam_id>/attempts", methods=["GET"], roles=STAFF_ROLES)
 @blp.response(200, AttemptSummarySchema(many=True))
 @blp.paginate()
 def list_attempts(exam_id, pagination_parameters):
@@ -83,7 +82,7 @@ def result(attempt_id):
     return exams.get_result(db(), current_actor(), attempt_id)
 
 
-@blp.route("/attempts/<int:attempt_id>/questions/<int:n>/mark", methods=["POST"], roles=STAFF)
+@blp.route("/attempts/<int:attempt_id>/questions/<int:n>/mark", methods=["POST"], roles=STAFF_ROLES)
 @blp.arguments(MarkSchema)
 @blp.response(200, ResultSchema)
 def mark(payload, attempt_id, n):

@@ -1,11 +1,16 @@
 import marshmallow as ma
 
 from server.api.questions.schemas import OptionSchema
-from server.api.schemas import BeijingDateTime, StrictInt
+from server.api.schemas import BeijingDateTime, StrEnumField, StrictInt
+from server.app_services import services
 from server.domain.database import MAX_INT4
-from server.extensions import services
-
-RESULT_STATES = ["in_progress", "grading", "pending_review", "published", "rejected"]
+from server.domain.exams import (
+    AnswerPhotoStatus,
+    AttemptStatus,
+    QuestionType,
+    ResultStatus,
+    SubmitReason,
+)
 
 
 class StartedAttemptSchema(ma.Schema):
@@ -18,7 +23,9 @@ class StartedAttemptSchema(ma.Schema):
 
 class AnswerPhotoSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["processing", "ready"]))
+    # Removed and rejected photos are left out.
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(
+        [AnswerPhotoStatus.PROCESSING, AnswerPhotoStatus.READY]))
     url = ma.fields.Method("_url", allow_none=True, metadata={
         "type": "string", "format": "uri", "description": "短期有效的照片链接；处理中为 null"})
     width = ma.fields.Integer(allow_none=True)
@@ -26,14 +33,14 @@ class AnswerPhotoSchema(ma.Schema):
     created_at = BeijingDateTime(required=True)
 
     def _url(self, photo):
-        return services().photo_url(photo["photo_key"]) if photo["status"] == "ready" else None
+        return services().photo_url(photo["photo_key"]) if photo["status"] == AnswerPhotoStatus.READY else None
 
 
 class QuestionViewSchema(ma.Schema):
     """A question as the candidate sees it: never the answer key."""
 
     n = ma.fields.Integer(required=True)
-    type = ma.fields.String(attribute="content.type", required=True)
+    type = StrEnumField(QuestionType, attribute="content.type", required=True)
     stem = ma.fields.String(attribute="content.stem", required=True)
     options = ma.fields.List(ma.fields.Nested(OptionSchema), attribute="content.options", required=True)
     blanks = ma.fields.Integer(attribute="content.blanks", allow_none=True,
@@ -65,8 +72,7 @@ class HeartbeatSchema(ma.Schema):
 
 class SubmittedSchema(ma.Schema):
     attempt_id = ma.fields.Integer(attribute="id", required=True)
-    status = ma.fields.String(attribute="result_status", required=True,
-                              validate=ma.validate.OneOf(RESULT_STATES))
+    status = StrEnumField(ResultStatus, attribute="result_status", required=True)
     submitted_at = BeijingDateTime(allow_none=True)
 
 
@@ -74,14 +80,14 @@ class ResultSchema(ma.Schema):
     attempt_id = ma.fields.Integer(attribute="attempt.id", required=True)
     exam_id = ma.fields.Integer(attribute="attempt.exam_id", required=True)
     student_id = ma.fields.Integer(attribute="attempt.student_id", required=True)
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(RESULT_STATES))
+    status = StrEnumField(ResultStatus, required=True)
     message = ma.fields.String(required=True)
     objective_score = ma.fields.Float(allow_none=True, required=True)
     subjective_score = ma.fields.Float(allow_none=True, required=True)
     total_score = ma.fields.Float(allow_none=True, required=True)
     marking_complete = ma.fields.Boolean(required=True)
     submitted_at = BeijingDateTime(attribute="attempt.submitted_at", allow_none=True)
-    submit_reason = ma.fields.String(attribute="attempt.submit_reason", allow_none=True)
+    submit_reason = StrEnumField(SubmitReason, attribute="attempt.submit_reason", allow_none=True)
 
 
 class MarkSchema(ma.Schema):
@@ -95,13 +101,13 @@ class AttemptSummarySchema(ma.Schema):
     student_id = ma.fields.Integer(required=True)
     student_no = ma.fields.String(attribute="student.student_no")
     name = ma.fields.String(attribute="student.name")
-    status = ma.fields.String(required=True)
-    result_status = ma.fields.String(required=True)
+    status = StrEnumField(AttemptStatus, required=True)
+    result_status = StrEnumField(ResultStatus, required=True)
     started_at = BeijingDateTime(required=True)
     last_seen_at = BeijingDateTime(required=True)
     deadline = BeijingDateTime(required=True)
     submitted_at = BeijingDateTime(allow_none=True)
-    submit_reason = ma.fields.String(allow_none=True)
+    submit_reason = StrEnumField(SubmitReason, allow_none=True)
     resume_count = ma.fields.Integer(required=True)
     objective_score = ma.fields.Float(allow_none=True)
     subjective_score = ma.fields.Float(allow_none=True)

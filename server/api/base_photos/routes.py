@@ -22,12 +22,11 @@ from server.api.base_photos.schemas import (
 from server.api.blueprint import Blueprint
 from server.api.pagination import paginate
 from server.api.uploads import uploaded_file
+from server.app_services import services
 from server.domain import faces
-from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
-from server.extensions import services
+from server.domain.actors import STAFF_ROLES, Role
 
-STAFF = (ROLE_ADMIN, ROLE_TEACHER)
-blp = Blueprint("base_photos", __name__, description="底照", roles=STAFF)
+blp = Blueprint("base_photos", __name__, description="底照", roles=STAFF_ROLES)
 
 
 def zip_body_limit(view):
@@ -59,7 +58,7 @@ def get_base_photo(student_id):
     return faces.base_photo_state(db(), current_actor(), student_id)
 
 
-@blp.route("/me/base-photo", methods=["GET"], roles=(ROLE_CANDIDATE,))
+@blp.route("/me/base-photo", methods=["GET"], roles=(Role.CANDIDATE,))
 @blp.response(200, BasePhotoStateSchema)
 def my_base_photo():
     """The candidate's own base photo, shown beside the face-check capture."""
@@ -82,7 +81,7 @@ def import_base_photos(query, _files):
                                              school_id=query.get("school_id"))
 
 
-@blp.route("/me/base-photo-requests", methods=["POST"], roles=(ROLE_CANDIDATE,))
+@blp.route("/me/base-photo-requests", methods=["POST"], roles=(Role.CANDIDATE,))
 @blp.arguments(PhotoFileSchema, location="files")
 @blp.response(202, BasePhotoRequestSchema)
 def create_request(_files):
@@ -93,7 +92,7 @@ def create_request(_files):
                                       app.jobs)
 
 
-@blp.route("/me/base-photo-requests", methods=["GET"], roles=(ROLE_CANDIDATE,))
+@blp.route("/me/base-photo-requests", methods=["GET"], roles=(Role.CANDIDATE,))
 @blp.response(200, BasePhotoRequestSchema(many=True))
 def my_requests():
     """The candidate's own requests, newest first."""

@@ -1,11 +1,9 @@
 import marshmallow as ma
 
 from server.api.photo_fields import PhotoUrl
-from server.api.schemas import BeijingDateTime, Text
-from server.extensions import services
-
-BASE_PHOTO_STATES = ["processing", "active", "unusable", "replaced"]
-REQUEST_STATES = ["pending", "approved", "rejected"]
+from server.api.schemas import BeijingDateTime, StrEnumField, Text
+from server.app_services import services
+from server.domain.faces import BasePhotoSource, BasePhotoStatus, QualityReason, RequestStatus
 
 
 class PhotoFileSchema(ma.Schema):
@@ -27,12 +25,13 @@ class ZipQuerySchema(ma.Schema):
 class BasePhotoSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     student_id = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(BASE_PHOTO_STATES), metadata={
+    status = StrEnumField(BasePhotoStatus, required=True, metadata={
         "description": "processing → active (used by face checks) or unusable (no single clear face: "
                        "the previous photo stays active); replaced ones are kept for audit"})
-    reason = ma.fields.String(allow_none=True, metadata={"description": "why it is unusable"})
-    source = ma.fields.String(required=True, metadata={"description": "teacher upload or an approved request"})
-    url = PhotoUrl(attribute="photo_key", ready=lambda photo: photo.status != "processing",
+    reason = StrEnumField(QualityReason, allow_none=True, metadata={"description": "why it is unusable"})
+    source = StrEnumField(BasePhotoSource, required=True,
+                          metadata={"description": "teacher upload or an approved request"})
+    url = PhotoUrl(attribute="photo_key", ready=lambda photo: photo.status != BasePhotoStatus.PROCESSING,
                    metadata={"description": "null while processing"})
     created_at = BeijingDateTime(required=True)
     activated_at = BeijingDateTime(allow_none=True)
@@ -62,11 +61,11 @@ class ZipReportSchema(ma.Schema):
 class BasePhotoRequestSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     student_id = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(REQUEST_STATES))
+    status = StrEnumField(RequestStatus, required=True)
     score = ma.fields.Float(allow_none=True, metadata={
         "description": "face match against the base photo active when it was scored (-1..1); null "
                        "until scored, or without a base photo or a usable face"})
-    quality_reason = ma.fields.String(allow_none=True, metadata={"description": "no_face, blurry, ..."})
+    quality_reason = StrEnumField(QualityReason, allow_none=True)
     scored = ma.fields.Function(lambda request: request.scored_at is not None, metadata={"type": "boolean"})
     photo_url = PhotoUrl(attribute="photo_key", ready=lambda request: request.scored_at is not None,
                          metadata={"description": "the proposed photo; null until processed"})
@@ -91,7 +90,7 @@ class ReviewedRequestSchema(BasePhotoRequestSchema):
 
 
 class RequestQuerySchema(ma.Schema):
-    status = ma.fields.String(validate=ma.validate.OneOf(REQUEST_STATES))
+    status = StrEnumField(RequestStatus)
 
 
 class DecisionSchema(ma.Schema):

@@ -10,12 +10,13 @@ from flask import Response, request
 from server.adapters.events import InvalidEventId, sse_stream
 from server.api.auth import current_actor, db
 from server.api.blueprint import Blueprint
+from server.api.schemas import StrEnumField
+from server.app_services import services
 from server.domain import events, exams
-from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
+from server.domain.actors import Role
 from server.domain.errors import InvalidInput
-from server.extensions import services
 
-blp = Blueprint("events", __name__, description="实时事件", roles=(ROLE_CANDIDATE, ROLE_ADMIN, ROLE_TEACHER))
+blp = Blueprint("events", __name__, description="实时事件", roles=(Role.CANDIDATE, Role.ADMIN, Role.TEACHER))
 
 
 class EventQuerySchema(ma.Schema):
@@ -26,7 +27,7 @@ class EventQuerySchema(ma.Schema):
 
 class EventSchema(ma.Schema):
     id = ma.fields.String(required=True)
-    type = ma.fields.String(required=True, validate=ma.validate.OneOf(events.EVENT_TYPES))
+    type = StrEnumField(events.EventType, required=True)
     data = ma.fields.Dict(required=True, metadata={"description": (
         "by type: paired {pairing_id, n, purpose}; upload_received {n, photo_id}; photo_ready {photo_id, n, "
         "url, width, height}; upload_rejected {n, reason, message, photo_id (only for a photo refused after "

@@ -6,11 +6,11 @@ from server.api.auth import current_actor, db
 from server.api.blueprint import ANY_ROLE, Blueprint
 from server.api.faces.schemas import CaptureSchema, FaceCheckSchema
 from server.api.uploads import uploaded_file
+from server.app_services import services
 from server.domain import faces
-from server.domain.actors import ROLE_CANDIDATE
-from server.extensions import services
+from server.domain.actors import Role
 
-blp = Blueprint("faces", __name__, description="人脸识别", roles=(ROLE_CANDIDATE,))
+blp = Blueprint("faces", __name__, description="人脸识别", roles=(Role.CANDIDATE,))
 
 
 @blp.route("/exams/<int:exam_id>/face-checks", methods=["POST"])

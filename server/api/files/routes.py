@@ -9,9 +9,9 @@ from flask import Response
 
 from server.adapters.storage import LocalStorage, ObjectNotFound
 from server.api.blueprint import Blueprint
+from server.app_services import services
 from server.domain import photos
 from server.domain.errors import NotFound
-from server.extensions import services
 
 blp = Blueprint("files", __name__, description="照片下载", public=True)
 

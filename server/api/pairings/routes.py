@@ -21,9 +21,9 @@ from server.api.pairings.schemas import (
 )
 from server.api.proctoring.schemas import SnapshotSchema
 from server.api.uploads import uploaded_file
+from server.app_services import services
 from server.domain import companion
 from server.domain.actors import Role
-from server.extensions import services
 
 blp = Blueprint("pairings", __name__, description="手机伴侣（扫码上传、第二机位）", roles=(Role.PHONE,))
 

@@ -16,15 +16,14 @@ from server.api.proctoring.schemas import (
     SnapshotSchema,
 )
 from server.api.uploads import uploaded_file
+from server.app_services import client_address, services
 from server.domain import companion, proctoring
-from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
-from server.extensions import client_address, services
+from server.domain.actors import STAFF_ROLES, Role
 
-STAFF = (ROLE_ADMIN, ROLE_TEACHER)
-blp = Blueprint("proctoring", __name__, description="监考", roles=STAFF)
+blp = Blueprint("proctoring", __name__, description="监考", roles=STAFF_ROLES)
 
 
-@blp.route("/attempts/<int:attempt_id>/snapshots", methods=["POST"], roles=(ROLE_CANDIDATE,))
+@blp.route("/attempts/<int:attempt_id>/snapshots", methods=["POST"], roles=(Role.CANDIDATE,))
 @blp.arguments(SnapshotFileSchema, location="files")
 @blp.response(202, SnapshotSchema)
 def create_snapshot(_files, attempt_id):
@@ -35,7 +34,7 @@ def create_snapshot(_files, attempt_id):
                                        app.settings.MAX_UPLOAD_BYTES, app.jobs)
 
 
-@blp.route("/attempts/<int:attempt_id>/integrity-events", methods=["POST"], roles=(ROLE_CANDIDATE,))
+@blp.route("/attempts/<int:attempt_id>/integrity-events", methods=["POST"], roles=(Role.CANDIDATE,))
 @blp.arguments(ClientEventSchema)
 @blp.response(201, ClientEventResultSchema)
 def report_event(payload, attempt_id):

@@ -16,12 +16,11 @@ from server.api.questions.schemas import (
 )
 from server.api.schemas import ImportFileSchema, ImportReportSchema
 from server.api.uploads import uploaded_file
+from server.app_services import services
 from server.domain import exams
-from server.domain.actors import ROLE_ADMIN, ROLE_TEACHER
-from server.extensions import services
+from server.domain.actors import STAFF_ROLES
 
-STAFF = (ROLE_ADMIN, ROLE_TEACHER)
-blp = Blueprint("questions", __name__, description="题库与调卷规则", roles=STAFF)
+blp = Blueprint("questions", __name__, description="题库与调卷规则", roles=STAFF_ROLES)
 
 
 @blp.route("/courses/<int:course_id>/questions")

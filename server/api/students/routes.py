@@ -15,12 +15,11 @@ from server.api.students.schemas import (
     StudentSchema,
 )
 from server.api.uploads import uploaded_file
+from server.app_services import services
 from server.domain import identity
-from server.domain.actors import ROLE_ADMIN, ROLE_TEACHER
-from server.extensions import services
+from server.domain.actors import STAFF_ROLES
 
-STAFF = (ROLE_ADMIN, ROLE_TEACHER)
-blp = Blueprint("students", __name__, description="学生管理", roles=STAFF)
+blp = Blueprint("students", __name__, description="学生管理", roles=STAFF_ROLES)
 
 
 @blp.route("/students")

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, jsonify, send_from_directory
 from server.api.auth import db
 from server.api.blueprint import Blueprint as ApiBlueprint
 from server.api.system.schemas import ClientVersionsSchema, ServerTimeSchema
+from server.app_services import services
 from server.domain import system
-from server.extensions import services
 
 log = logging.getLogger(__name__)
 

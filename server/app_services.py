@@ -1,4 +1,6 @@
-"""Per-app services: database sessions, Redis, password hashing, tokens, the login throttle."""
+"""AppServices, what one Flask app holds for its requests: database sessions, Redis, password
+hashing, tokens, the login throttle, the job queue, photo storage and the event log. Made once
+by init_services (server.app.create_app); views reach them through services()."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from server.adapters.throttle import FailureThrottle
 from server.config import Settings
 from server.domain.companion import IssuedCodes, PairingPolicy
 from server.domain.database import make_engine, make_session_factory
+from server.domain.events import EventType
 from server.domain.identity import Passwords, TokenService
 from server.policies import pairing_policy
 
@@ -56,7 +59,7 @@ class AppServices:
 
     @cached_property
     def stream_log(self) -> EventLog:
-        """The event log as the streams read it (through the bounded pool)."""
+        """The event log as the streams read it (through the bounded pool); it publishes nothing."""
         return EventLog(self._event_redis)
 
     @cached_property
@@ -99,7 +102,7 @@ def init_services(app: Flask, settings: Settings) -> AppServices:
         throttle=FailureThrottle(settings.REDIS_URL),
         jobs=JobQueue(redis_client),
         storage=make_storage(settings),
-        events=EventLog(redis_client),
+        events=EventLog(redis_client, types=EventType),
     )
     app.extensions[EXTENSION_KEY] = services
 
