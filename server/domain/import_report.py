@@ -17,7 +17,6 @@ class ImportReport:
     created: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-    created_ids: list[int] = field(default_factory=list)
 
     @property
     def total(self) -> int:

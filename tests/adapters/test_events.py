@@ -26,6 +26,7 @@ from server.adapters.events import (
     sse_stream,
     stream_key,
 )
+from server.domain.events import EventType
 from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +45,7 @@ def raw(redis_url) -> redis.Redis:
 
 @pytest.fixture
 def log(redis_url) -> EventLog:
-    return EventLog(make_event_redis(redis_url))
+    return EventLog(make_event_redis(redis_url), types=EventType)
 
 
 @pytest.fixture
@@ -138,7 +139,6 @@ def test_parse_event_id_accepts_stream_ids_and_zero(value, expected):
 def test_parse_event_id_refuses_garbage(value):
     with pytest.raises(InvalidEventId):
         parse_event_id(value)
-    assert issubclass(InvalidEventId, ValueError)  # the route maps it to 422
 
 
 # --- the log ---
@@ -174,17 +174,19 @@ def test_publish_then_read_after_returns_events_in_order_with_ids(log, raw):
     listener.close()
 
 
-def test_read_after_refuses_a_garbage_id_and_publish_an_unknown_type(log):
+def test_read_after_refuses_a_garbage_id_and_publish_an_unknown_type(log, redis_url):
     with pytest.raises(InvalidEventId):
         log.read_after(7, "yesterday")
     with pytest.raises(ValueError):
         log.publish(7, "no_such_type", {})
     with pytest.raises(ValueError):
         log.publish(0, "paired", {})
+    with pytest.raises(ValueError):  # a log built without types only reads
+        EventLog(make_event_redis(redis_url)).publish(7, "paired", {})
 
 
 def test_the_log_is_capped_and_read_from_what_is_kept(redis_url, raw):
-    log = EventLog(make_event_redis(redis_url), maxlen=500)
+    log = EventLog(make_event_redis(redis_url), types=EventType, maxlen=500)
     first = log.publish(3, "paired", {"n": 0})
     ids = [log.publish(3, "flag_raised", {"n": n}) for n in range(1, 1200)]
 
@@ -218,7 +220,7 @@ def test_stream_starts_at_once_then_keepalives_when_idle(log, hub):
 
 
 def test_stream_receives_a_live_event_published_from_another_connection(log, hub, raw, redis_url):
-    publisher = EventLog(redis.Redis.from_url(redis_url))  # as an RQ worker would
+    publisher = EventLog(redis.Redis.from_url(redis_url), types=EventType)  # as an RQ worker would
     stream = sse_stream(log, hub, 11, None, keepalive=5.0)
     assert next(stream).startswith(b": connected")
     wait_until(lambda: hub.connected, timeout=5)
@@ -415,7 +417,7 @@ def test_hub_survives_a_redis_restart(tmp_path):
     port: the hub reconnects and a later event still arrives; ids keep growing (time-based)."""
     port = free_port()
     with redis_server(port=port) as url:
-        log = EventLog(make_event_redis(url))
+        log = EventLog(make_event_redis(url), types=EventType)
         hub = EventHub(make_event_redis(url), poll_seconds=0.2, max_backoff_seconds=0.5)
         reader = StreamReader(log, hub, 61)
         wait_until(lambda: hub.connected, timeout=5)
@@ -448,7 +450,7 @@ from server.adapters.events import EventHub, EventLog, make_event_redis, sse_str
 
 url, n, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 client = make_event_redis(url, client_name=name)
-log, hub = EventLog(client), EventHub(client)
+log, hub = EventLog(client, types=("photo_ready", "flag_raised")), EventHub(client)
 attempts = [1, 2, 3, 4]
 received = {}
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.domain.actors import ROLE_CANDIDATE, Actor
+from server.domain.actors import Actor, Role
 from server.domain.errors import InvalidInput
 from server.domain.identity.accounts import get_school, new_student
 from server.domain.identity.id_numbers import BadIdNumber, normalize_login_name, validate_id_number
@@ -31,7 +31,7 @@ XLSX_MAGIC = b"PK\x03\x04"
 MAX_LENGTHS = {"student_no": 32, "name": 64}
 
 
-def read_rows(data: bytes, filename: str = "", max_rows: int = 20000) -> list[tuple[int, dict]]:
+def read_rows(data: bytes, filename: str = "", max_rows: int = 20000) -> list[tuple[int, dict[str, str]]]:
     """(line number, {column: text}) for each non-empty data row; the header is line 1."""
     if data.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
         raw_rows = _xlsx_rows(data)
@@ -42,7 +42,7 @@ def read_rows(data: bytes, filename: str = "", max_rows: int = 20000) -> list[tu
     if header is None:
         raise InvalidInput("IMPORT_EMPTY")
     columns = _map_header(header)
-    result = []
+    result: list[tuple[int, dict[str, str]]] = []
     for line, values in enumerate(rows, start=2):
         if not any(str(value or "").strip() for value in values):
             continue
@@ -57,10 +57,10 @@ def read_rows(data: bytes, filename: str = "", max_rows: int = 20000) -> list[tu
 def import_students(
     session: Session,
     actor: Actor,
-    rows: list[tuple[int, dict]],
+    rows: list[tuple[int, dict[str, str]]],
     *,
     school_id: int | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> ImportReport:
     actor.require_staff()
     school = actor.school_for_new_row(school_id)
@@ -86,11 +86,11 @@ def import_students(
     session.add_all(new_students)
     session.commit()
     report.created = len(new_students)
-    report.created_ids = [student.id for student in new_students]
     return report
 
 
-def _check_row(line, row, seen_in_file, by_no, by_id) -> RowError | str | None:
+def _check_row(line: int, row: dict[str, str], seen_in_file: dict[str, int], by_no: dict[str | None, User],
+               by_id: dict[str | None, User]) -> RowError | str | None:
     for key, label in (("student_no", "学号"), ("id_number", "证件号"), ("name", "姓名")):
         if not row.get(key):
             return RowError(line, f"缺少{label}", key)
@@ -122,12 +122,12 @@ def _check_row(line, row, seen_in_file, by_no, by_id) -> RowError | str | None:
 def _existing_students(session: Session, school_id: int) -> list[User]:
     return list(
         session.scalars(
-            select(User).where(User.role == ROLE_CANDIDATE, User.school_id == school_id)
+            select(User).where(User.role == Role.CANDIDATE, User.school_id == school_id)
         )
     )
 
 
-def _map_header(header: Iterable) -> dict[str, int]:
+def _map_header(header: Iterable[object]) -> dict[str, int]:
     names = [str(cell or "").strip().lstrip("\ufeff").lower() for cell in header]
     columns = {}
     for key, aliases in HEADERS.items():
@@ -140,7 +140,7 @@ def _map_header(header: Iterable) -> dict[str, int]:
     return columns
 
 
-def _cell(values, index: int) -> str:
+def _cell(values: Sequence[object], index: int) -> str:
     if index >= len(values) or values[index] is None:
         return ""
     value = values[index]
@@ -149,7 +149,7 @@ def _cell(values, index: int) -> str:
     return str(value).strip()
 
 
-def _csv_rows(data: bytes) -> Iterator[list]:
+def _csv_rows(data: bytes) -> Iterator[Sequence[object]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -166,7 +166,7 @@ def _csv_rows(data: bytes) -> Iterator[list]:
         raise InvalidInput("IMPORT_BAD_FILE") from exc
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list]:
+def _xlsx_rows(data: bytes) -> Iterator[Sequence[object]]:
     from openpyxl import load_workbook  # heavy; only when an XLSX arrives
 
     try:
