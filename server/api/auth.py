@@ -12,7 +12,7 @@ from server.app_services import services
 from server.domain.actors import Actor
 from server.domain.errors import Forbidden, Unauthenticated
 
-BEARER_SECURITY = [{"bearerAuth": []}]
+BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 def db() -> Session:

@@ -1,6 +1,6 @@
 """The API's Blueprint: who may call a view is declared once, on the blueprint, not per view.
 
-    blp = Blueprint("attempts", __name__, description="考试作答", roles=(ROLE_CANDIDATE,))
+    blp = Blueprint("attempts", __name__, description="考试作答", roles=(Role.CANDIDATE,))
 
     @blp.route("/attempts/<int:attempt_id>/result")            # the blueprint's roles
     @blp.route("/auth/login", methods=["POST"], public=True)    # no token needed
@@ -8,7 +8,7 @@
 
     @blp.route("/schools")
     class Schools(MethodView):
-        @blp.roles(ROLE_ADMIN)                                 # one method of a MethodView
+        @blp.roles(Role.ADMIN)                                 # one method of a MethodView
         def post(self, payload): ...
 
 `roles` is a tuple of role names, or ANY_ROLE (any signed-in caller). Every registered view is
@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Final
+from typing import Any, Final
 
 import flask_smorest
 from flask.views import MethodView
@@ -94,7 +94,7 @@ class Blueprint(flask_smorest.Blueprint):
     @staticmethod
     def roles(*roles) -> Callable:
         """The roles of one view or MethodView method, over the route's and the blueprint's:
-        `@blp.roles(ROLE_ADMIN)`, or `@blp.roles(ANY_ROLE)`."""
+        `@blp.roles(Role.ADMIN)`, or `@blp.roles(ANY_ROLE)`."""
         access = _access(roles[0] if roles == (ANY_ROLE,) else roles)
 
         def decorator(view):
@@ -109,6 +109,7 @@ class Blueprint(flask_smorest.Blueprint):
             access = self.default_access
         if view_func is None:
             raise TypeError("view_func must be provided")
+        view: Any = view_func
         if isinstance(view_func, type) and issubclass(view_func, MethodView):
             operations = {}
             for method in view_func.methods or ():
@@ -118,11 +119,10 @@ class Blueprint(flask_smorest.Blueprint):
                 if not getattr(function, _CHECKED_ATTRIBUTE, False):
                     setattr(view_func, name, _checked(function, method_access))
                 operations[name] = (f"{name}_{_snake_case(view_func.__name__)}", method_access)
-            view = view_func
         else:
             function_access = getattr(view_func, _ROLES_ATTRIBUTE, access)
-            view = view_func if getattr(view_func, _CHECKED_ATTRIBUTE, False) else _checked(
-                view_func, function_access)
+            if not getattr(view_func, _CHECKED_ATTRIBUTE, False):
+                view = _checked(view_func, function_access)
             operations = {method.lower(): (view_func.__name__, function_access)
                           for method in options.get("methods", ("GET",))}
         super().add_url_rule(rule, endpoint, view, provide_automatic_options, parameters=parameters,
