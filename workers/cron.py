@@ -1,4 +1,4 @@
-"""The periodic sweep: enqueue workers.jobs.attempts.sweep_attempts every SWEEP_INTERVAL_SECONDS.
+"""The periodic sweep: enqueue jobs.SWEEP_ATTEMPTS every SWEEP_INTERVAL_SECONDS.
 
     python -m workers.cron
 

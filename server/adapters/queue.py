@@ -9,7 +9,8 @@ from rq import Queue, Retry
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-QUEUE_NAMES = ("high", "default", "low")
+# What a plain worker serves (workers.worker); media workers serve the media queue.
+QUEUE_NAMES = ("high", "default")
 
 
 class JobQueue:
@@ -22,8 +23,10 @@ class JobQueue:
     def enqueue(self, spec, *args: int | str, job_id: str | None = None, at: datetime | None = None) -> Job:
         """Enqueue `spec.function` (a dotted name) with ids only, now or at `at`.
 
-        `spec` is a server.domain.jobs.JobSpec. A job_id makes the enqueue idempotent.
+        `spec` is a server.domain.jobs.JobSpec, never a name. A job_id makes the enqueue idempotent.
         """
+        if isinstance(spec, str):
+            raise TypeError(f"enqueue a server.domain.jobs JobSpec, not a name: {spec!r}")
         options = dict(
             args=args,
             job_id=job_id,

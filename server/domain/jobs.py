@@ -1,7 +1,9 @@
 """The background work the domain asks for: which job function, on which queue, with what limits.
 
-Job functions live in workers.jobs (the server never imports them); they are enqueued by
-dotted name through a JobScheduler (server.adapters.queue.JobQueue), the one enqueue helper.
+Code enqueues a job by its JobSpec below, never by a name of its own, through a JobScheduler
+(server.adapters.queue.JobQueue, the one enqueue helper). Job functions live in workers.jobs,
+which the server never imports: a spec names its function by dotted path, and the function is
+bound to its spec with workers.jobs.job, which checks at import that the path is its own.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from server.domain.clock import utcnow
 
@@ -22,7 +24,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class JobSpec:
-    function: str
+    function: str  # the job function's dotted path, in workers.jobs
     queue: str = "default"
     timeout: int = 120
     retry_intervals: tuple[int, ...] = (5, 30, 120)
@@ -64,7 +66,13 @@ def request_job(scheduler: JobScheduler, spec: JobSpec, *args: int | str, job_id
         return False
 
 
-Row = TypeVar("Row")
+class _HasId(Protocol):
+    """A mapped class with an integer `id` column."""
+
+    id: ClassVar[InstrumentedAttribute[int]]
+
+
+Row = TypeVar("Row", bound=_HasId)
 
 
 def lock_job_row(session: Session, model: type[Row], row_id: int, what: str) -> Row:

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from server.domain import companion, exams, faces, jobs, proctoring
 from workers import context
+from workers.jobs import job
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,7 @@ MEDIA_WAITING = (faces.WAITING_FACE_CHECKS, *faces.WAITING_BASE_PHOTOS, proctori
                  companion.WAITING_ANSWER_PHOTOS)
 
 
+@job(jobs.GRADE_ATTEMPT)
 def grade_attempt(attempt_id: int) -> bool:
     with context.session() as session:
         graded = exams.grade_attempt(session, attempt_id, proctoring.settle_result)
@@ -26,6 +28,7 @@ def grade_attempt(attempt_id: int) -> bool:
     return graded
 
 
+@job(jobs.CHECK_ATTEMPT)
 def check_attempt(attempt_id: int) -> str | None:
     """Submit with what was saved once the deadline passed (FAQ 16) or the candidate has been
     silent for ATTEMPT_SILENCE_SECONDS (FAQ 10), then grade; otherwise look again later.
@@ -49,6 +52,7 @@ def _submit_if_due(attempt_id: int) -> str | None:
     return reason
 
 
+@job(jobs.SWEEP_ATTEMPTS)
 def sweep_attempts() -> dict:
     """The database is the source of truth: submit what is due and grade what is stuck,
     whatever Redis remembers."""

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from server.domain import faces
+from server.domain import faces, jobs
 from workers import context
+from workers.jobs import job
 
 log = logging.getLogger(__name__)
 
 
+@job(jobs.PREPARE_BASE_PHOTO)
 def prepare_base_photo(base_photo_id: int) -> str:
     with context.session() as session:
         status = faces.prepare_base_photo(session, base_photo_id, context.storage(), context.face_engine(),
@@ -22,6 +24,7 @@ def prepare_base_photo(base_photo_id: int) -> str:
     return status
 
 
+@job(jobs.RUN_FACE_CHECK)
 def run_face_check(check_id: int) -> dict:
     with context.session() as session:
         check = faces.run_face_check(session, check_id, context.storage(), context.face_engine(),
@@ -31,6 +34,7 @@ def run_face_check(check_id: int) -> dict:
     return result
 
 
+@job(jobs.SCORE_BASE_PHOTO_REQUEST)
 def score_base_photo_request(request_id: int) -> dict:
     with context.session() as session:
         request = faces.score_request(session, request_id, context.storage(), context.face_engine(),

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from server.domain import companion
+from server.domain import companion, jobs
 from workers import context
+from workers.jobs import job
 
 log = logging.getLogger(__name__)
 
 
+@job(jobs.PROCESS_ANSWER_PHOTO)
 def process_answer_photo(photo_id: int) -> dict:
     """An answer photo from the phone: its clean copy, then photo_ready on the desktop's stream."""
     settings = context.settings()

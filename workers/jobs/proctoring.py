@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from server.domain import proctoring
+from server.domain import jobs, proctoring
 from workers import context
+from workers.jobs import job
 
 log = logging.getLogger(__name__)
 
 
+@job(jobs.ANALYSE_SNAPSHOT)
 def analyse_snapshot(snapshot_id: int) -> dict:
     with context.session() as session:
         snapshot = proctoring.analyse_snapshot(session, snapshot_id, context.storage(), context.face_engine(),
