@@ -54,27 +54,54 @@ def _submit_if_due(attempt_id: int) -> str | None:
 
 @job(jobs.SWEEP_ATTEMPTS)
 def sweep_attempts() -> dict:
-    """The database is the source of truth: submit what is due and grade what is stuck,
-    whatever Redis remembers."""
-    policy = context.attempt_policy()
+    """The database is the source of truth: whatever Redis remembers, the four steps below run
+    in order (each idempotent, each safe to run alone) and their results are reported."""
+    submitted = submit_due_attempts()
+    regraded = regrade_stuck_attempts()
+    requeued = requeue_lost_media_jobs()
+    lost = flag_lost_second_cameras()
+    if submitted or regraded or requeued or lost:
+        log.info("sweep: auto-submitted %s, re-queued grading for %s, media jobs %s, second cameras lost %s",
+                 submitted, regraded, requeued, lost)
+    return {"auto_submitted": submitted, "regraded": regraded, "media_requeued": requeued,
+            "second_cameras_lost": lost}
+
+
+def submit_due_attempts() -> list[int]:
+    """Submit, then grade, every open attempt past its deadline or silent for longer than
+    ATTEMPT_SILENCE_SECONDS (their scheduled checks may be lost with Redis). The ids submitted
+    now; an attempt already submitted is not due any more."""
     with context.session() as session:
-        due = exams.due_for_auto_submit(session, policy)
-    submitted = [attempt_id for attempt_id in due if _submit_if_due(attempt_id)]
+        due = exams.due_for_auto_submit(session, context.attempt_policy())
+    return [attempt_id for attempt_id in due if _submit_if_due(attempt_id)]
+
+
+def regrade_stuck_attempts() -> list[int]:
+    """Enqueue grading again for attempts still in grading GRADING_RETRY_AFTER_SECONDS after their
+    submission. The job id is the attempt's one grading id, and grading an attempt twice is
+    harmless. The ids re-queued."""
     with context.session() as session:
         stuck = exams.stuck_in_grading(
             session, timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
     for attempt_id in stuck:
         context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=exams.grade_job_id(attempt_id))
-    # Photos and snapshots whose job Redis forgot (a snapshot would hold its result in grading).
+    return stuck
+
+
+def requeue_lost_media_jobs() -> list[str]:
+    """Enqueue again the job of every photo, face check and snapshot still waiting after
+    GRADING_RETRY_AFTER_SECONDS (Redis may have lost it; a waiting snapshot would hold its result
+    in grading), under the job id the request gave it. The job ids re-queued."""
     with context.session() as session:
         media = jobs.stale_jobs(session, MEDIA_WAITING,
-                               timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
+                                timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
     for spec, row_id, job_id in media:
         context.job_queue().enqueue(spec, row_id, job_id=job_id)
+    return [job_id for _spec, _row_id, job_id in media]
+
+
+def flag_lost_second_cameras() -> list[int]:
+    """Flag (once per silence) the second cameras of open attempts that sent no frame for longer
+    than SECOND_CAMERA_GRACE_SECONDS, and tell the desktop. The pairing ids flagged now."""
     with context.session() as session:
-        lost = companion.flag_lost_second_cameras(session, context.pairing_policy(), context.event_publisher())
-    requeued = [job_id for _spec, _row_id, job_id in media]
-    if submitted or stuck or requeued or lost:
-        log.info("sweep: auto-submitted %s, re-queued grading for %s, media jobs %s, second cameras lost %s",
-                 submitted, stuck, requeued, lost)
-    return {"auto_submitted": submitted, "regraded": stuck, "media_requeued": requeued, "second_cameras_lost": lost}
+        return companion.flag_lost_second_cameras(session, context.pairing_policy(), context.event_publisher())
