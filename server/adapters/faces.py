@@ -25,9 +25,10 @@ import importlib.util
 import io
 import os
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
@@ -36,15 +37,6 @@ if TYPE_CHECKING:  # heavy imports happen inside FaceEngine.__init__, not at imp
 
 DETECTOR_FILE = "scrfd_500m_bnkps.onnx"
 RECOGNISER_FILE = "w600k_mbf.onnx"
-
-# Cosine similarity threshold for "same person". Measured with these models on the photos in the
-# wheels (tests/adapters/test_faces.py prints them): Yao Ming in yaoming.jpg vs Yao Ming in
-# players.jpg 0.63-0.64 (crop upscaled 2-4x); Yao Ming vs the 21 other faces in players.jpg at
-# most 0.17, vs t1.jpg's six at most 0.11, vs gdp.jpg's five at most 0.07 (architecture.md
-# reports <= 0.33 for different people). 0.45 leaves ~0.18 of margin below the same-person score
-# and ~0.12 above the worst different-person score anyone measured; ArcFace 1:1 operating points
-# with the buffalo models are usually 0.3-0.5. Operators can tune it (threshold argument).
-DEFAULT_THRESHOLD = 0.45
 
 # Quality thresholds (pixel measures are in the decoded frame's pixels).
 DARK_MEAN_LUMINANCE = 40.0  # mean of 0-255 luma (BT.601) over the frame
@@ -70,9 +62,16 @@ DECODE_MAX_SIDE = 1600
 DET_SIZE = (320, 320)
 INTRA_OP_THREADS = 2
 
-Reason = Literal[
-    "unsupported", "too_dark", "no_face", "multiple_faces", "face_too_small", "blurry"
-]
+
+class QualityReason(StrEnum):
+    """Why a frame gives no embedding, in the order analyse() checks."""
+
+    UNSUPPORTED = "unsupported"  # the bytes do not decode
+    TOO_DARK = "too_dark"  # a covered camera is a black frame
+    NO_FACE = "no_face"
+    MULTIPLE_FACES = "multiple_faces"
+    FACE_TOO_SMALL = "face_too_small"
+    BLURRY = "blurry"
 
 
 class FaceModelsNotFound(RuntimeError):
@@ -83,7 +82,7 @@ class FaceModelsNotFound(RuntimeError):
 class FaceAnalysis:
     """A rejected frame has a reason; an accepted one has the face's unit-length embedding."""
 
-    reason: Reason | None
+    reason: QualityReason | None
     embedding: NDArray[np.float32] | None = None
     box: tuple[float, float, float, float] | None = None  # x1, y1, x2, y2 in frame pixels
     det_score: float | None = None
@@ -96,11 +95,13 @@ class FaceAnalysis:
         return self.reason is None
 
 
-@dataclass(frozen=True)
-class Verdict:
-    status: Literal["passed", "failed"]
-    reason: str | None  # None | "mismatch" | a quality reason
-    score: float | None  # cosine similarity; None when no face could be compared
+class _FaceFields(TypedDict):
+    """The FaceAnalysis fields of a frame with a face, rejected or not."""
+
+    box: tuple[float, float, float, float]
+    det_score: float
+    faces: int
+    luminance: float
 
 
 def default_model_dir() -> Path:
@@ -152,8 +153,7 @@ def decode(image_bytes: bytes) -> NDArray[np.uint8] | None:
     try:
         with Image.open(io.BytesIO(image_bytes)) as image:
             image.draft("RGB", (DECODE_MAX_SIDE, DECODE_MAX_SIDE))  # JPEG only; else no-op
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            rgb = np.asarray(image)
+            rgb = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
     if rgb.ndim != 3 or min(rgb.shape[:2]) < 16:
@@ -217,12 +217,6 @@ class FaceEngine:
         boxes, keypoints = self.detector.detect(bgr, input_size=self.det_size, det_thresh=DET_SCORE)
         return boxes, keypoints
 
-    def embed(self, bgr: NDArray[np.uint8], keypoints) -> NDArray[np.float32]:
-        from insightface.utils import face_align
-
-        crop = face_align.norm_crop(bgr, landmark=keypoints, image_size=self.crop_size)
-        return self._normalised(self.recogniser.get_feat(crop))
-
     @staticmethod
     def _normalised(feature) -> NDArray[np.float32]:
         vector = np.asarray(feature, dtype=np.float32).ravel()
@@ -233,13 +227,13 @@ class FaceEngine:
 
         bgr = decode(image_bytes)
         if bgr is None:
-            return FaceAnalysis("unsupported")
+            return FaceAnalysis(QualityReason.UNSUPPORTED)
         luminance = mean_luminance(bgr)
         if luminance < DARK_MEAN_LUMINANCE:
-            return FaceAnalysis("too_dark", luminance=luminance)
+            return FaceAnalysis(QualityReason.TOO_DARK, luminance=luminance)
         boxes, keypoints = self.detect(bgr)
         if len(boxes) == 0:
-            return FaceAnalysis("no_face", luminance=luminance)
+            return FaceAnalysis(QualityReason.NO_FACE, luminance=luminance)
         sides = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
         main = int(np.argmax(sides))  # the largest face is the candidate
         others = (
@@ -247,34 +241,23 @@ class FaceEngine:
             & (boxes[:, 4] >= OTHER_FACE_SCORE)
             & (sides >= max(OTHER_FACE_MIN_PX, OTHER_FACE_RATIO * float(sides[main])))
         )
-        box = tuple(float(v) for v in boxes[main, :4])
-        common = dict(
-            box=box, det_score=float(boxes[main, 4]), faces=1 + int(others.sum()),
+        x1, y1, x2, y2 = (float(v) for v in boxes[main, :4])
+        common = _FaceFields(
+            box=(x1, y1, x2, y2), det_score=float(boxes[main, 4]), faces=1 + int(others.sum()),
             luminance=luminance,
         )
         if others.any():
-            return FaceAnalysis("multiple_faces", **common)
+            return FaceAnalysis(QualityReason.MULTIPLE_FACES, **common)
         if sides[main] < max(MIN_FACE_PX, MIN_FACE_FRACTION * min(bgr.shape[:2])):
-            return FaceAnalysis("face_too_small", **common)
+            return FaceAnalysis(QualityReason.FACE_TOO_SMALL, **common)
         if keypoints is None:  # a detector without landmarks cannot align faces
             raise FaceModelsNotFound(f"{self.detector_path.name} gives no keypoints")
         crop = face_align.norm_crop(bgr, landmark=keypoints[main], image_size=self.crop_size)
         sharpness = laplacian_variance(crop)
         if sharpness < BLUR_VARIANCE:
-            return FaceAnalysis("blurry", sharpness=sharpness, **common)
+            return FaceAnalysis(QualityReason.BLURRY, sharpness=sharpness, **common)
         embedding = self._normalised(self.recogniser.get_feat(crop))
         return FaceAnalysis(None, embedding=embedding, sharpness=sharpness, **common)
-
-    def verify(
-        self, capture_bytes: bytes, base_embedding, threshold: float = DEFAULT_THRESHOLD
-    ) -> Verdict:
-        analysis = self.analyse(capture_bytes)
-        if analysis.embedding is None:
-            return Verdict("failed", analysis.reason, None)
-        score = similarity(analysis.embedding, base_embedding)
-        if score >= threshold:
-            return Verdict("passed", None, score)
-        return Verdict("failed", "mismatch", score)
 
     def warm_up(self) -> None:
         """One detection and one embedding on a blank frame: allocates ORT's buffers."""
@@ -302,6 +285,6 @@ def warm_up(model_dir: str | None = None, det_size: int = DET_SIZE[0]) -> FaceEn
 
 
 __all__ = [
-    "DEFAULT_THRESHOLD", "FaceAnalysis", "FaceEngine", "FaceModelsNotFound", "Verdict",
+    "FaceAnalysis", "FaceEngine", "FaceModelsNotFound", "QualityReason",
     "decode", "engine", "find_models", "similarity", "warm_up",
 ]
