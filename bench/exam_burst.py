@@ -45,7 +45,7 @@ def seed_exam(database_url: str, candidates: int, bank: list[dict], rule: list[d
     """A school, N enrolled candidates (student numbers `<prefix>00000`...), an open exam without
     a face check whose course bank is `bank` and paper rule `rule`; (exam id, logins)."""
     from server.domain import catalogue, exams
-    from server.domain.actors import ROLE_CANDIDATE, Actor
+    from server.domain.actors import Actor, Role
     from server.domain.clock import utcnow
     from server.domain.database import make_engine, make_session_factory
     from server.domain.identity import School, User, default_password
@@ -56,7 +56,7 @@ def seed_exam(database_url: str, candidates: int, bank: list[dict], rule: list[d
     school = School(name="压测学校")
     session.add(school)
     session.commit()
-    students = [User(role=ROLE_CANDIDATE, school_id=school.id, student_no=f"{prefix}{n:05d}",
+    students = [User(role=Role.CANDIDATE, school_id=school.id, student_no=f"{prefix}{n:05d}",
                      id_number=valid_id(n, birth=f"2004{1 + n // 1000 % 12:02d}01"), name="考生")
                 for n in range(candidates)]
     session.add_all(students)

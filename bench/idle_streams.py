@@ -121,6 +121,7 @@ def measure_idle_streams(n: int = 5000, keepalive: float = 15.0, redis_url: str 
     from gevent import socket
 
     from server.adapters.events import EventLog
+    from server.domain.events import EventType
 
     _raise_fd_limit(2 * n + 500)
     settle = keepalive + 1.0 if settle is None else settle
@@ -202,7 +203,7 @@ def measure_idle_streams(n: int = 5000, keepalive: float = 15.0, redis_url: str 
             buffer += probe.recv(4096)
         for k in range(PROBE_EVENTS):
             started = time.perf_counter()
-            EventLog(raw).publish(PROBE_ATTEMPT, "upload_received", {"n": k})
+            EventLog(raw, types=EventType).publish(PROBE_ATTEMPT, EventType.UPLOAD_RECEIVED, {"n": k})
             buffer = b""
             while b"event: " not in buffer:
                 buffer = buffer[-16:] + probe.recv(4096)
@@ -212,7 +213,7 @@ def measure_idle_streams(n: int = 5000, keepalive: float = 15.0, redis_url: str 
 
         cpu_before = _cpu_seconds(worker)
         published_at[0] = time.perf_counter()
-        EventLog(raw).publish(ATTEMPT, "photo_ready", {"url": "/api/v1/files/bench.jpg"})
+        EventLog(raw, types=EventType).publish(ATTEMPT, EventType.PHOTO_READY, {"url": "/api/v1/files/bench.jpg"})
         deadline = time.perf_counter() + 60
         while len(arrivals) < held and time.perf_counter() < deadline and not failures:
             gevent.sleep(0.05)

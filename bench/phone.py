@@ -56,12 +56,12 @@ from pathlib import Path
 
 from bench.http_client import Connection, Pool
 from bench.qr_render import BASE_URL as QR_BASE_URL
+from server.domain.companion import PairingPurpose
 
 ROOT = Path(__file__).resolve().parent.parent
 REUSE_BAR = 0.7
 FRESH_BAR = 0.2
 LATENCY_P95_BAR_S = 1.5
-PURPOSES = ("answer_photo", "second_camera")
 SECRET_KEY = "bench-secret-key-0123456789-0123456789"
 
 
@@ -195,15 +195,16 @@ async def qr_throughput(port: int, sessions: list[tuple[str, int]], questions: i
     # (a) re-requests: candidate i asks for question 1's answer-photo code again and again.
     def reuse_request(index: int):
         token, attempt_id = sessions[index]
-        return "POST", f"/api/v1/attempts/{attempt_id}/questions/1/qrcode", {"purpose": "answer_photo"}, token
+        body = {"purpose": PairingPurpose.ANSWER_PHOTO}
+        return "POST", f"/api/v1/attempts/{attempt_id}/questions/1/qrcode", body, token
 
     # (b) fresh codes: connection i takes candidates i, i + C, ...; questions outermost, then
     # the purposes, then its candidates. Question 1's answer-photo codes exist already (a).
     def slots(index: int):
         mine = sessions[index::concurrency]
         for n in range(1, questions + 1):
-            for purpose in PURPOSES:
-                if n == 1 and purpose == "answer_photo":
+            for purpose in PairingPurpose:
+                if n == 1 and purpose == PairingPurpose.ANSWER_PHOTO:
                     continue
                 for token, attempt_id in mine:
                     yield "POST", f"/api/v1/attempts/{attempt_id}/questions/{n}/qrcode", {"purpose": purpose}, token
@@ -384,7 +385,7 @@ async def upload_burst(port: int, sessions: list[tuple[str, int]], photo: bytes,
     async def pair(index: int) -> tuple[Connection, str, int]:
         token, attempt_id = sessions[index]
         status, code = await Connection("127.0.0.1", port).request(
-            "POST", f"/api/v1/attempts/{attempt_id}/questions/1/qrcode", {"purpose": "answer_photo"}, token)
+            "POST", f"/api/v1/attempts/{attempt_id}/questions/1/qrcode", {"purpose": PairingPurpose.ANSWER_PHOTO}, token)
         assert status == 200, code
         phone = Connection("127.0.0.1", port)
         status, login = await phone.request("POST", "/api/v1/auth/wechat", {"code": f"ok-bench-phone-{index}"})

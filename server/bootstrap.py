@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.domain.actors import ROLE_ADMIN
+from server.domain.actors import Role
 from server.domain.catalogue import ExamDraft, create_batch, create_course, create_exam, enrol
 from server.domain.clock import utcnow
 from server.domain.identity import Passwords, School, User, actor_of, create_staff, default_password
@@ -17,12 +17,12 @@ from server.domain.identity import Passwords, School, User, actor_of, create_sta
 
 def ensure_admin(session: Session, passwords: Passwords, username: str, password: str) -> str | None:
     """Create the first admin; returns the generated password (to print once), else None."""
-    if session.scalar(select(User.id).where(User.role == ROLE_ADMIN).limit(1)) is not None:
+    if session.scalar(select(User.id).where(User.role == Role.ADMIN).limit(1)) is not None:
         return None
     generated = None
     if not password:
         generated = password = secrets.token_urlsafe(12)
-    create_staff(session, passwords, role=ROLE_ADMIN, username=username, password=password, school_id=None)
+    create_staff(session, passwords, role=Role.ADMIN, username=username, password=password, school_id=None)
     return generated
 
 
@@ -50,13 +50,13 @@ def load_demo_data(session: Session, passwords: Passwords, teacher_password: str
     session.add(school)
     session.commit()
     teacher = create_staff(
-        session, passwords, role="teacher", username="teacher", password=teacher_password,
+        session, passwords, role=Role.TEACHER, username="teacher", password=teacher_password,
         school_id=school.id, name="示范老师",
     )
     actor = actor_of(teacher)
     students = []
     for student_no, id_number, name in DEMO_STUDENTS:
-        student = User(role="candidate", school_id=school.id, student_no=student_no,
+        student = User(role=Role.CANDIDATE, school_id=school.id, student_no=student_no,
                        id_number=id_number.upper(), name=name)
         session.add(student)
         students.append(student)
@@ -73,5 +73,6 @@ def load_demo_data(session: Session, passwords: Passwords, teacher_password: str
     enrol(session, actor, exam.id, [student.id for student in students])
     return DemoLogins(
         teacher=("teacher", teacher_password),
-        students=[(s.student_no, s.id_number, default_password(s.id_number)) for s in students],
+        students=[(student_no, id_number.upper(), default_password(id_number.upper()))
+                  for student_no, id_number, _name in DEMO_STUDENTS],
     )

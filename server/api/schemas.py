@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import marshmallow as ma
 
 from server.domain.clock import SHANGHAI, to_shanghai
@@ -42,6 +44,18 @@ class ErrorSchema(ma.Schema):
     errcode = ma.fields.Integer(allow_none=True, metadata={"description": "WECHAT_*: WeChat's own errcode"})
     purpose = ma.fields.String(metadata={"description": "PAIRING_WRONG_PURPOSE: what the code was issued for"})
     result_status = ma.fields.String(metadata={"description": "REVIEW_NOT_PENDING: the attempt's result state"})
+
+
+class StrEnumField(ma.fields.Enum):
+    """One of a StrEnum's values: {"type": "string", "enum": [...]} in the OpenAPI, a member
+    when loaded. Dumps members and plain strings alike (rows read without the ORM, dicts), as
+    the same string."""
+
+    def __init__(self, enum: type[StrEnum], **kwargs):
+        super().__init__(enum, by_value=ma.fields.String, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else self.field._serialize(str(value), attr, obj, **kwargs)
 
 
 class BeijingDateTime(ma.fields.AwareDateTime):

@@ -3,47 +3,53 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from enum import StrEnum
+from typing import ClassVar, Protocol, TypeVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from server.domain.errors import Forbidden, InvalidInput, NotFound
 
-ROLE_ADMIN = "admin"
-ROLE_TEACHER = "teacher"
-ROLE_CANDIDATE = "candidate"
-# A WeChat mini-program session (the phone companion): not a person's account, a device that
-# a candidate pairs by scanning a QR code.
-ROLE_PHONE = "phone"
-ROLES = (ROLE_ADMIN, ROLE_TEACHER, ROLE_CANDIDATE, ROLE_PHONE)
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    TEACHER = "teacher"
+    CANDIDATE = "candidate"
+    # A WeChat mini-program session (the phone companion): not a person's account, a device
+    # that a candidate pairs by scanning a QR code.
+    PHONE = "phone"
+
+
+# Teachers and admins: who manages a school's exams.
+STAFF_ROLES = (Role.ADMIN, Role.TEACHER)
 
 
 @dataclass(frozen=True)
 class Actor:
     user_id: int
-    role: str
+    role: Role
     school_id: int | None
     # One login (token) of the person; an exam attempt is answered from one session at a time.
     session_id: str = ""
 
     @property
     def is_admin(self) -> bool:
-        return self.role == ROLE_ADMIN
+        return self.role == Role.ADMIN
 
     @property
     def is_teacher(self) -> bool:
-        return self.role == ROLE_TEACHER
+        return self.role == Role.TEACHER
 
     @property
     def is_candidate(self) -> bool:
-        return self.role == ROLE_CANDIDATE
+        return self.role == Role.CANDIDATE
 
-    def require_role(self, *roles: str) -> None:
+    def require_role(self, *roles: Role) -> None:
         if self.role not in roles:
             raise Forbidden("FORBIDDEN")
 
     def require_staff(self) -> None:
-        self.require_role(ROLE_ADMIN, ROLE_TEACHER)
+        self.require_role(*STAFF_ROLES)
 
     def ensure_school(self, school_id: int | None) -> None:
         """Another school's row is reported as missing, never as forbidden."""
@@ -73,7 +79,14 @@ class Actor:
         return requested_school_id
 
 
-Row = TypeVar("Row")
+class _StudentRow(Protocol):
+    """A mapped class with a candidate's student_id and the school_id."""
+
+    student_id: ClassVar[InstrumentedAttribute[int]]
+    school_id: ClassVar[InstrumentedAttribute[int]]
+
+
+Row = TypeVar("Row", bound=_StudentRow)
 
 
 def get_visible(session: Session, actor: Actor, model: type[Row], row_id: int) -> Row:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, String, create_engine, event
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -20,13 +22,13 @@ class Base(DeclarativeBase):
     pass
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC, returns aware datetimes on every backend (SQLite keeps no offset)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -34,12 +36,37 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StringEnum(TypeDecorator[E]):
+    """A StrEnum in a plain VARCHAR(length): stores the member's value, loads the member.
+
+    No database enum type and no CHECK constraint: the column is the same VARCHAR it always
+    was, so a new member needs no migration. A value that is not a member fails loudly, both
+    when written and when read.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 def make_engine(url: str, pool_size: int = 20, autocommit: bool = False) -> Engine:
@@ -57,7 +84,7 @@ def make_engine(url: str, pool_size: int = 20, autocommit: bool = False) -> Engi
     return create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30, pool_recycle=600, **options)
 
 
-def _tune_sqlite(dbapi_connection, _record):
+def _tune_sqlite(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers and the single writer work side by side; foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")

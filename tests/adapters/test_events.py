@@ -320,7 +320,7 @@ class CountingLog(EventLog):
 
 
 def test_one_pubsub_connection_serves_many_streams(redis_url, hub, hub_name, raw):
-    log = CountingLog(make_event_redis(redis_url))
+    log = CountingLog(make_event_redis(redis_url), types=EventType)
     streams = {attempt: [sse_stream(log, hub, attempt, None, keepalive=5.0) for _ in range(5)]
                for attempt in range(101, 111)}
     for group in streams.values():

@@ -1,7 +1,7 @@
 """Failed logins are limited per username and per address; a whole exam room behind one NAT gets in."""
 
 from server.app import create_app
-from server.domain.actors import ROLE_CANDIDATE
+from server.domain.actors import Role
 from server.domain.identity import User, default_password
 from tests.conftest import make_settings
 from tests.factories import valid_id
@@ -42,7 +42,7 @@ def test_whole_exam_room_behind_one_nat_logs_in(client, factory, app):
     with app.app_context():
         session = factory.session
         students = [
-            User(role=ROLE_CANDIDATE, school_id=school.id, student_no=f"R{n:04d}", id_number=valid_id(n), name="考生")
+            User(role=Role.CANDIDATE, school_id=school.id, student_no=f"R{n:04d}", id_number=valid_id(n), name="考生")
             for n in range(300)
         ]
         session.add_all(students)

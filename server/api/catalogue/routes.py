@@ -21,10 +21,9 @@ from server.api.catalogue.schemas import (
 )
 from server.api.pagination import paginate
 from server.domain import catalogue, exams
-from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER
+from server.domain.actors import STAFF_ROLES, Role
 
-STAFF = (ROLE_ADMIN, ROLE_TEACHER)
-blp = Blueprint("catalogue", __name__, description="考试批、课程与考试", roles=STAFF)
+blp = Blueprint("catalogue", __name__, description="考试批、课程与考试", roles=STAFF_ROLES)
 
 
 @blp.route("/batches")
@@ -97,14 +96,14 @@ class Enrolments(MethodView):
         return catalogue.enrol(db(), current_actor(), exam_id, payload["student_ids"])
 
 
-@blp.route("/me/exams", roles=(ROLE_CANDIDATE,))
+@blp.route("/me/exams", roles=(Role.CANDIDATE,))
 @blp.response(200, MyExamSchema(many=True))
 def my_exams():
     """The candidate's exams with state, can_enter and the reason (FAQ 4, 11)."""
     return exams.my_exams(db(), current_actor())
 
 
-@blp.route("/me/exams/<int:exam_id>", roles=(ROLE_CANDIDATE,))
+@blp.route("/me/exams/<int:exam_id>", roles=(Role.CANDIDATE,))
 @blp.response(200, MyExamSchema)
 def my_exam(exam_id):
     """One exam as the candidate sees it; NOT_ENROLLED when not enrolled (FAQ 11)."""

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
-from server.api.schemas import ID_RANGE, BeijingDateTime, StrictInt, Text
+from server.api.schemas import ID_RANGE, BeijingDateTime, StrEnumField, StrictInt, Text
+from server.domain.exams import ExamState, ResultStatus
 
 
 class BatchCreateSchema(ma.Schema):
@@ -82,10 +83,9 @@ class MyExamSchema(ma.Schema):
     ends_at = BeijingDateTime(attribute="exam.ends_at", required=True)
     duration_minutes = ma.fields.Integer(attribute="exam.duration_minutes", required=True)
     face_check_required = ma.fields.Boolean(attribute="exam.face_check_required", required=True)
-    state = ma.fields.String(required=True, validate=ma.validate.OneOf(["upcoming", "open", "closed", "finished"]))
+    state = StrEnumField(ExamState, required=True)
     can_enter = ma.fields.Boolean(required=True)
     reason = ma.fields.String(required=True, metadata={"description": "为什么可以或不可以进入（中文）"})
     attempt_id = ma.fields.Integer(allow_none=True, metadata={"description": "the candidate's attempt, once started"})
-    result_status = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(
-        ["in_progress", "grading", "pending_review", "published", "rejected"]),
-        metadata={"description": "its result (FAQ 17, 18): look it up from any computer"})
+    result_status = StrEnumField(ResultStatus, allow_none=True, metadata={
+        "description": "its result (FAQ 17, 18): look it up from any computer"})

@@ -7,9 +7,9 @@ from server.api.blueprint import Blueprint
 from server.api.integrity.schemas import IntegrityEventSchema, IntegrityQuerySchema
 from server.api.pagination import paginate
 from server.domain import identity
-from server.domain.actors import ROLE_ADMIN, ROLE_TEACHER
+from server.domain.actors import STAFF_ROLES
 
-blp = Blueprint("integrity", __name__, description="诚信事件", roles=(ROLE_ADMIN, ROLE_TEACHER))
+blp = Blueprint("integrity", __name__, description="诚信事件", roles=STAFF_ROLES)
 
 
 @blp.route("/integrity-events")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import secrets
+from typing import cast
 
 from flask import current_app, jsonify
+from flask.json.provider import DefaultJSONProvider
 
 from server.api.auth import autocommit_db, current_actor, db
 from server.api.blueprint import Blueprint
@@ -44,7 +46,8 @@ def qrcode(payload, attempt_id, n):
     # its bytes are sent again to a re-request. A Response passes @blp.response unchanged.
     body = app.issued_codes.answer(code.scene)
     if body is not None:
-        return current_app.response_class(body, mimetype=current_app.json.mimetype)
+        mimetype = cast(DefaultJSONProvider, current_app.json).mimetype  # typed as the base provider
+        return current_app.response_class(body, mimetype=mimetype)
     rendered = companion.render_code(app.qr, code.scene)
     response = jsonify(_QR_CODE_SCHEMA.dump({
         "scene": code.scene, "url": rendered.url, "png": base64.b64encode(rendered.png).decode(),

@@ -2,12 +2,15 @@ import marshmallow as ma
 
 from server.api.integrity.schemas import IntegrityEventSchema
 from server.api.photo_fields import PhotoUrl
-from server.api.schemas import BeijingDateTime, Text
+from server.api.schemas import BeijingDateTime, StrEnumField, Text
+from server.domain.companion import LiveStatus, SecondCameraState
+from server.domain.exams import ResultStatus, ReviewDecision
 from server.domain.proctoring import (
     CLIENT_EVENT_FLAGS,
-    DECISION_APPROVE,
-    DECISION_REJECT,
     FLAG_LABELS,
+    FlagKind,
+    SnapshotSource,
+    SnapshotStatus,
 )
 
 
@@ -20,8 +23,8 @@ class SnapshotFileSchema(ma.Schema):
 class SnapshotSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     attempt_id = ma.fields.Integer(required=True)
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["queued", "analysed"]))
-    source = ma.fields.String(required=True, validate=ma.validate.OneOf(["desktop", "phone"]))
+    status = StrEnumField(SnapshotStatus, required=True)
+    source = StrEnumField(SnapshotSource, required=True)
     created_at = BeijingDateTime(required=True)
 
 
@@ -34,7 +37,7 @@ class ClientEventSchema(ma.Schema):
 
 class FlagSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
-    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(list(FLAG_LABELS)))
+    kind = StrEnumField(FlagKind, required=True)
     label = ma.fields.Function(lambda flag: FLAG_LABELS.get(flag.kind, flag.kind), metadata={"type": "string"})
     time = BeijingDateTime(attribute="created_at", required=True)
     evidence_url = PhotoUrl(attribute="evidence_key", metadata={"description": "the frame that raised it"})
@@ -52,11 +55,11 @@ class ReviewSchema(ma.Schema):
     student_id = ma.fields.Integer(required=True)
     student_no = ma.fields.String(attribute="student.student_no", allow_none=True)
     name = ma.fields.String(attribute="student.name", allow_none=True)
-    result_status = ma.fields.String(required=True)
+    result_status = StrEnumField(ResultStatus, required=True)
     objective_score = ma.fields.Float(allow_none=True)
     submitted_at = BeijingDateTime(allow_none=True)
     flags = ma.fields.List(ma.fields.Nested(FlagSchema), required=True)
-    review_decision = ma.fields.String(allow_none=True)
+    review_decision = StrEnumField(ReviewDecision, allow_none=True)
     review_note = ma.fields.String(allow_none=True)
     reviewed_by = ma.fields.Integer(allow_none=True)
     reviewed_at = BeijingDateTime(allow_none=True)
@@ -67,7 +70,7 @@ class ReviewQuerySchema(ma.Schema):
 
 
 class ReviewDecisionSchema(ma.Schema):
-    decision = ma.fields.String(required=True, validate=ma.validate.OneOf([DECISION_APPROVE, DECISION_REJECT]))
+    decision = StrEnumField(ReviewDecision, required=True)
     note = Text(validate=ma.validate.Length(max=500), allow_none=True)
 
 
@@ -78,10 +81,10 @@ class LiveRowSchema(ma.Schema):
     student_no = ma.fields.String(attribute="student.student_no", allow_none=True)
     name = ma.fields.String(attribute="student.name", allow_none=True)
     attempt_id = ma.fields.Integer(allow_none=True)
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(["not_started", "in_progress", "submitted"]))
-    result_status = ma.fields.String(allow_none=True)
+    status = StrEnumField(LiveStatus, required=True)
+    result_status = StrEnumField(ResultStatus, allow_none=True)
     last_seen_at = BeijingDateTime(allow_none=True)
     online = ma.fields.Boolean(required=True)
     phones_paired = ma.fields.Integer(required=True)
-    second_camera = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(["active", "lost"]))
+    second_camera = StrEnumField(SecondCameraState, allow_none=True)
     flags = ma.fields.List(ma.fields.Nested(FlagSchema), required=True)

@@ -1,8 +1,8 @@
 import marshmallow as ma
 
-from server.api.schemas import StrictInt, Text
+from server.api.schemas import StrEnumField, StrictInt, Text
+from server.domain.exams import QuestionType
 
-QUESTION_TYPES = ["single", "multiple", "judge", "fill", "essay", "photo"]
 # apispec writes a Decimal field's Range bounds as strings ("1000.00"): invalid OpenAPI. Say them here.
 SCORE_BOUNDS = {"minimum": 0, "exclusiveMinimum": True, "maximum": 1000}
 
@@ -13,7 +13,7 @@ class OptionSchema(ma.Schema):
 
 
 class QuestionCreateSchema(ma.Schema):
-    type = ma.fields.String(required=True, validate=ma.validate.OneOf(QUESTION_TYPES))
+    type = StrEnumField(QuestionType, required=True)
     stem = Text(required=True, validate=ma.validate.Length(min=1, max=20000))
     options = ma.fields.List(ma.fields.Nested(OptionSchema), load_default=list,
                              validate=ma.validate.Length(max=12))
@@ -32,7 +32,7 @@ class QuestionSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     course_id = ma.fields.Integer(required=True)
     external_id = ma.fields.String(allow_none=True)
-    type = ma.fields.String(required=True)
+    type = StrEnumField(QuestionType, required=True)
     stem = ma.fields.String(required=True)
     options = ma.fields.List(ma.fields.Nested(OptionSchema), required=True)
     answer = ma.fields.Raw(allow_none=True)
@@ -40,15 +40,17 @@ class QuestionSchema(ma.Schema):
 
 
 class QuestionQuerySchema(ma.Schema):
-    type = ma.fields.String(validate=ma.validate.OneOf(QUESTION_TYPES))
+    type = StrEnumField(QuestionType)
 
 
 class SectionSchema(ma.Schema):
-    type = ma.fields.String(required=True, validate=ma.validate.OneOf(QUESTION_TYPES))
+    type = StrEnumField(QuestionType, required=True)
     count = StrictInt(required=True, validate=ma.validate.Range(min=1, max=500))
-    score = ma.fields.Decimal(required=True, as_string=False, places=2,
-                              validate=ma.validate.Range(min=0, min_inclusive=False, max=1000),
-                              metadata={**SCORE_BOUNDS, "description": "Points for each question of this section"})
+    # A Field, not a Decimal: SectionOutSchema's is a Float.
+    score: ma.fields.Field = ma.fields.Decimal(
+        required=True, as_string=False, places=2,
+        validate=ma.validate.Range(min=0, min_inclusive=False, max=1000),
+        metadata={**SCORE_BOUNDS, "description": "Points for each question of this section"})
 
 
 class PaperRuleInSchema(ma.Schema):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar, Protocol, TypedDict, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
-from server.domain.actors import ROLE_CANDIDATE, Actor
+from server.domain.actors import Actor, Role
 from server.domain.catalogue.models import Batch, Course, Enrolment, Exam
 from server.domain.clock import ensure_aware
 from server.domain.database import commit_or_conflict
@@ -36,12 +37,12 @@ def create_course(
     return course
 
 
-def batch_query(actor: Actor):
+def batch_query(actor: Actor) -> Select[Batch]:
     actor.require_staff()
     return _school_scoped(select(Batch).order_by(Batch.id), Batch, actor)
 
 
-def course_query(actor: Actor):
+def course_query(actor: Actor) -> Select[Course]:
     actor.require_staff()
     return _school_scoped(select(Course).order_by(Course.id), Course, actor)
 
@@ -90,7 +91,7 @@ def create_exam(session: Session, actor: Actor, draft: ExamDraft) -> Exam:
     return exam
 
 
-def exam_query(actor: Actor, batch_id: int | None = None):
+def exam_query(actor: Actor, batch_id: int | None = None) -> Select[Exam]:
     actor.require_staff()
     query = (select(Exam).options(joinedload(Exam.course), joinedload(Exam.batch), joinedload(Exam.paper_rule))
              .order_by(Exam.id))
@@ -103,7 +104,13 @@ def get_exam(session: Session, actor: Actor, exam_id: int) -> Exam:
     return _get_scoped(session, actor, Exam, exam_id)
 
 
-def enrol(session: Session, actor: Actor, exam_id: int, student_ids: list[int]) -> dict:
+class Enrolled(TypedDict):
+    exam_id: int
+    enrolled: list[int]
+    already_enrolled: list[int]
+
+
+def enrol(session: Session, actor: Actor, exam_id: int, student_ids: list[int]) -> Enrolled:
     """Idempotent: students already enrolled are reported, not duplicated."""
     exam = get_exam(session, actor, exam_id)
     wanted = sorted(set(student_ids))
@@ -111,7 +118,7 @@ def enrol(session: Session, actor: Actor, exam_id: int, student_ids: list[int]) 
         student.id: student
         for student in session.scalars(
             select(User).where(
-                User.id.in_(wanted), User.role == ROLE_CANDIDATE, User.school_id == exam.school_id
+                User.id.in_(wanted), User.role == Role.CANDIDATE, User.school_id == exam.school_id
             )
         )
     }
@@ -132,7 +139,7 @@ def enrol(session: Session, actor: Actor, exam_id: int, student_ids: list[int]) 
     return {"exam_id": exam.id, "enrolled": added, "already_enrolled": sorted(already)}
 
 
-def enrolment_query(session: Session, actor: Actor, exam_id: int):
+def enrolment_query(session: Session, actor: Actor, exam_id: int) -> Select[User]:
     exam = get_exam(session, actor, exam_id)
     return (
         select(User)
@@ -150,13 +157,20 @@ def deadline_of(exam: Exam, started_at: datetime) -> datetime:
 # --- helpers ---
 
 
-def _school_scoped(query, model, actor: Actor):
+class _SchoolRow(Protocol):
+    school_id: ClassVar[InstrumentedAttribute[int]]
+
+
+Row = TypeVar("Row", bound=_SchoolRow)
+
+
+def _school_scoped(query: Select[Row], model: type[Row], actor: Actor) -> Select[Row]:
     if actor.is_admin:
         return query
     return query.where(model.school_id == actor.school_id)
 
 
-def _get_scoped(session: Session, actor: Actor, model, row_id: int):
+def _get_scoped(session: Session, actor: Actor, model: type[Row], row_id: int) -> Row:
     actor.require_staff()
     row = session.get(model, row_id)
     if row is None:

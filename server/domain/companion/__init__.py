@@ -2,8 +2,8 @@
 the phone as a second camera, and the teacher's live view of who is online and paired.
 """
 
-from server.domain.companion.live import live_view
-from server.domain.companion.models import PURPOSES, Pairing
+from server.domain.companion.live import LiveStatus, SecondCameraState, live_view
+from server.domain.companion.models import Pairing, PairingPurpose
 from server.domain.companion.pairing import redeem, wechat_login
 from server.domain.companion.scenes import IssuedCodes, PairingPolicy, issue_code, render_code
 from server.domain.companion.second_camera import flag_lost_second_cameras, second_camera_snapshot
@@ -16,9 +16,11 @@ from server.domain.companion.uploads import (
 
 __all__ = [
     "IssuedCodes",
-    "PURPOSES",
+    "LiveStatus",
     "Pairing",
     "PairingPolicy",
+    "PairingPurpose",
+    "SecondCameraState",
     "WAITING_ANSWER_PHOTOS",
     "flag_lost_second_cameras",
     "issue_code",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,8 +12,8 @@ from sqlalchemy.orm import Session
 from server.domain.actors import Actor
 from server.domain.catalogue import Enrolment, get_exam
 from server.domain.clock import utcnow
-from server.domain.companion.models import PURPOSE_SECOND_CAMERA, Pairing
-from server.domain.exams import ATTEMPT_IN_PROGRESS, Attempt
+from server.domain.companion.models import Pairing, PairingPurpose
+from server.domain.exams import Attempt, AttemptStatus, ResultStatus
 from server.domain.identity import User
 from server.domain.proctoring import ProctorFlag
 
@@ -20,7 +21,17 @@ from server.domain.proctoring import ProctorFlag
 ONLINE_WITHIN = timedelta(seconds=90)
 
 
-NOT_STARTED = "not_started"
+class LiveStatus(StrEnum):
+    """Where an enrolled candidate is: not started yet, or their attempt's status."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = AttemptStatus.IN_PROGRESS
+    SUBMITTED = AttemptStatus.SUBMITTED
+
+
+class SecondCameraState(StrEnum):
+    ACTIVE = "active"
+    LOST = "lost"  # silent beyond the grace period (flagged second_camera_lost)
 
 
 @dataclass
@@ -29,19 +40,19 @@ class LiveRow:
     attempt: Attempt | None  # None: enrolled, not started (absent, or still at the face check)
     online: bool
     phones_paired: int = 0
-    second_camera: str | None = None  # None, "active" or "lost"
+    second_camera: SecondCameraState | None = None  # None: no phone paired as a second camera
     flags: list = field(default_factory=list)
 
     @property
-    def status(self) -> str:
-        return self.attempt.status if self.attempt is not None else NOT_STARTED
+    def status(self) -> LiveStatus:
+        return LiveStatus(self.attempt.status) if self.attempt is not None else LiveStatus.NOT_STARTED
 
     @property
     def attempt_id(self) -> int | None:
         return self.attempt.id if self.attempt is not None else None
 
     @property
-    def result_status(self) -> str | None:
+    def result_status(self) -> ResultStatus | None:
         return self.attempt.result_status if self.attempt is not None else None
 
     @property
@@ -58,7 +69,7 @@ def live_view(session: Session, actor: Actor, exam_id: int, now: datetime | None
         .outerjoin(Attempt, (Attempt.student_id == User.id) & (Attempt.exam_id == exam.id))
         .where(Enrolment.exam_id == exam.id).order_by(User.student_no, User.id)
     ).all()
-    everyone = [LiveRow(student, attempt, attempt is not None and attempt.status == ATTEMPT_IN_PROGRESS
+    everyone = [LiveRow(student, attempt, attempt is not None and attempt.status == AttemptStatus.IN_PROGRESS
                         and attempt.last_seen_at >= now - ONLINE_WITHIN) for student, attempt in enrolled]
     rows = {row.attempt.id: row for row in everyone if row.attempt is not None}
     if not rows:
@@ -71,8 +82,9 @@ def live_view(session: Session, actor: Actor, exam_id: int, now: datetime | None
     for attempt_id, purpose, lost_at, count in paired:
         row = rows[attempt_id]
         row.phones_paired += count
-        if purpose == PURPOSE_SECOND_CAMERA:
-            row.second_camera = "lost" if lost_at is not None and row.second_camera != "active" else "active"
+        if purpose == PairingPurpose.SECOND_CAMERA:
+            lost = lost_at is not None and row.second_camera != SecondCameraState.ACTIVE
+            row.second_camera = SecondCameraState.LOST if lost else SecondCameraState.ACTIVE
     for flag in session.scalars(select(ProctorFlag).where(ProctorFlag.attempt_id.in_(rows)).order_by(ProctorFlag.id)):
         rows[flag.attempt_id].flags.append(flag)
     return everyone

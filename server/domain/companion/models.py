@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     ForeignKey,
@@ -13,14 +14,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.domain.clock import utcnow
-from server.domain.database import Base, UTCDateTime
+from server.domain.database import Base, StringEnum, UTCDateTime
 
 # --- the phone companion (FAQ 21, 22): pairings by QR code, answer photos, second camera ---
 
-PURPOSE_ANSWER_PHOTO = "answer_photo"
-PURPOSE_SECOND_CAMERA = "second_camera"
-PURPOSES = (PURPOSE_ANSWER_PHOTO, PURPOSE_SECOND_CAMERA)
 
+class PairingPurpose(StrEnum):
+    ANSWER_PHOTO = "answer_photo"  # photos of a photo or essay question's answer
+    SECOND_CAMERA = "second_camera"  # the phone watches the candidate from the side
 
 
 class Phone(Base):
@@ -50,7 +51,7 @@ class Pairing(Base):
     exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"))
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    purpose: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[PairingPurpose] = mapped_column(StringEnum(PairingPurpose, 16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     phone_id: Mapped[int | None] = mapped_column(ForeignKey("phones.id"), index=True)

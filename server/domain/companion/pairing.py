@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from server.adapters.wechat import WeChat, WeChatError
 from server.domain import events
-from server.domain.actors import ROLE_PHONE, Actor
+from server.domain.actors import Actor, Role
 from server.domain.clock import utcnow
 from server.domain.companion.models import (
-    PURPOSE_SECOND_CAMERA,
     Pairing,
+    PairingPurpose,
     Phone,
 )
 from server.domain.companion.scenes import PairingPolicy, scene_is_genuine
@@ -33,9 +33,10 @@ from server.domain.errors import (
     NotFound,
     Unavailable,
 )
+from server.domain.events import EventType
 from server.domain.exams import (
-    ATTEMPT_IN_PROGRESS,
     Attempt,
+    AttemptStatus,
 )
 
 # --- the phone ---
@@ -59,7 +60,7 @@ def redeem(session: Session, actor: Actor, scene: str, policy: PairingPolicy,
            publisher: events.EventPublisher | None, now: datetime | None = None) -> Pairing:
     """Pair this phone with the code's attempt and question. The same phone may scan its code
     again; another phone gets PAIRING_USED, a late one PAIRING_EXPIRED."""
-    actor.require_role(ROLE_PHONE)
+    actor.require_role(Role.PHONE)
     now = now or utcnow()
     if not scene_is_genuine(policy.secret, scene):
         raise NotFound("PAIRING_NOT_FOUND")
@@ -73,8 +74,8 @@ def redeem(session: Session, actor: Actor, scene: str, policy: PairingPolicy,
         raise Conflict("PAIRING_USED")
     if pairing.expires_at <= now:
         raise Gone("PAIRING_EXPIRED")
-    attempt = session.get(Attempt, pairing.attempt_id)
-    if attempt.status != ATTEMPT_IN_PROGRESS:
+    attempt = session.get_one(Attempt, pairing.attempt_id)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
     # One phone serves one candidate per exam: it cannot photograph two people's answers.
     other = session.scalar(select(Pairing.id).where(
@@ -83,25 +84,25 @@ def redeem(session: Session, actor: Actor, scene: str, policy: PairingPolicy,
     if other is not None:
         raise Conflict("PHONE_IN_USE")
     pairing.phone_id, pairing.redeemed_at = actor.user_id, now
-    if pairing.purpose == PURPOSE_SECOND_CAMERA:
+    if pairing.purpose == PairingPurpose.SECOND_CAMERA:
         pairing.last_snapshot_at = now  # the grace period starts now
     session.commit()
     if publisher is not None:
-        publisher.publish(pairing.attempt_id, events.PAIRED,
+        publisher.publish(pairing.attempt_id, EventType.PAIRED,
                           {"pairing_id": pairing.id, "n": pairing.position, "purpose": pairing.purpose})
     return pairing
 
 
 def _phone_pairing(session: Session, actor: Actor, pairing_id: int, purpose: str) -> tuple[Pairing, Attempt]:
     """This phone's pairing, for an attempt still open: upload rights last until it ends."""
-    actor.require_role(ROLE_PHONE)
+    actor.require_role(Role.PHONE)
     pairing = session.get(Pairing, pairing_id)
     if pairing is None or pairing.phone_id != actor.user_id:
         raise NotFound("PAIRING_NOT_FOUND")
     if pairing.purpose != purpose:
         raise Conflict("PAIRING_WRONG_PURPOSE", purpose=pairing.purpose)
-    attempt = session.get(Attempt, pairing.attempt_id)
-    if attempt.status != ATTEMPT_IN_PROGRESS:
+    attempt = session.get_one(Attempt, pairing.attempt_id)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
     return pairing, attempt
 

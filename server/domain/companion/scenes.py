@@ -12,17 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from threading import Lock
+from typing import Any, cast
 
 from psycopg.rows import namedtuple_row
-from sqlalchemy import and_, bindparam, exists, insert, or_, select, true
-from sqlalchemy.engine import Connection
+from sqlalchemy import Table, and_, bindparam, exists, insert, or_, select, true
+from sqlalchemy.engine import Connection, Dialect
 
+from server.adapters.qr import QrRenderer, RenderedCode
 from server.adapters.wechat import WeChatError
-from server.domain.actors import ROLE_CANDIDATE, Actor
+from server.domain.actors import Actor, Role
 from server.domain.clock import utcnow
 from server.domain.companion.models import (
-    PURPOSE_ANSWER_PHOTO,
     Pairing,
+    PairingPurpose,
 )
 from server.domain.companion.wechat_errors import wechat_error
 from server.domain.errors import (
@@ -31,10 +33,10 @@ from server.domain.errors import (
     NotFound,
 )
 from server.domain.exams import (
-    ATTEMPT_IN_PROGRESS,
     PHOTO_QUESTION_TYPES,
     Attempt,
     AttemptQuestion,
+    AttemptStatus,
     Question,
 )
 
@@ -154,10 +156,11 @@ class IssuedCodes:
         if body is not None:
             self._answers_total -= len(body)
 
-_attempts = Attempt.__table__
-_pairings = Pairing.__table__
-_slots = AttemptQuestion.__table__
-_questions = Question.__table__
+# Declarative classes type __table__ as any FromClause; these are Tables.
+_attempts = cast(Table, Attempt.__table__)
+_pairings = cast(Table, Pairing.__table__)
+_slots = cast(Table, AttemptQuestion.__table__)
+_questions = cast(Table, Question.__table__)
 
 # The attempt, if it is this candidate's, open, on this computer, with question n; and n's type.
 _OPEN_SLOT = (
@@ -189,12 +192,12 @@ _new_code = (
                bindparam("n", type_=_pairings.c.position.type), bindparam("purpose", type_=_pairings.c.purpose.type),
                bindparam("now", type_=_pairings.c.created_at.type),
                bindparam("expires_at", type_=_pairings.c.expires_at.type))
-        .where(_open_slot.c.status == ATTEMPT_IN_PROGRESS,
+        .where(_open_slot.c.status == AttemptStatus.IN_PROGRESS,
                _open_slot.c.active_session.is_not_distinct_from(bindparam("session_id")),
                _open_slot.c.type.is_not(None),
                # Equalities, not IN: an IN list is re-rendered on every execution (SQLAlchemy's
                # "expanding" parameters), ~0.2 ms of a fresh code's CPU.
-               or_(bindparam("purpose") != PURPOSE_ANSWER_PHOTO,
+               or_(bindparam("purpose") != PairingPurpose.ANSWER_PHOTO,
                    *(_open_slot.c.type == kind for kind in PHOTO_QUESTION_TYPES)),
                ~exists(select(_valid_code.c.id))))
     .returning(_pairings.c.id).cte("new_code")
@@ -207,7 +210,7 @@ _ISSUE_CODE = (
 
 
 @lru_cache(maxsize=4)
-def _issue_code_sql(dialect) -> tuple[str, dict]:
+def _issue_code_sql(dialect: Dialect) -> tuple[str, dict[str, Any]]:
     """_ISSUE_CODE compiled once for `dialect` (psycopg): its SQL text and its constant
     parameters. Its bound values need no processing there (aware datetimes go as they are); the
     one datetime it reads back is made UTC by the caller."""
@@ -223,7 +226,7 @@ def issue_code(connection: Connection | Callable[[], Connection], actor: Actor, 
     `connection` may be a function that opens one: it is called only when the database is
     needed, so a re-request answered from this process's memory checks out no connection. On
     PostgreSQL a new code costs one statement (_ISSUE_CODE); elsewhere (SQLite) three."""
-    actor.require_role(ROLE_CANDIDATE)
+    actor.require_role(Role.CANDIDATE)
     now = now or utcnow()
     usable_after = now + policy.reuse_if_left
     key = (actor.session_id, actor.user_id, attempt_id, n, purpose)
@@ -238,7 +241,9 @@ def issue_code(connection: Connection | Callable[[], Connection], actor: Actor, 
         sql, defaults = _issue_code_sql(connection.dialect)
         # Straight to psycopg (a prepared statement): SQLAlchemy's per-execution work was a
         # fifth of a fresh code's CPU on the web worker.
-        cursor = connection.connection.driver_connection.cursor(row_factory=namedtuple_row)
+        driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None  # a checked-out connection holds its psycopg connection
+        cursor = driver_connection.cursor(row_factory=namedtuple_row)
         with cursor:
             row = cursor.execute(sql, defaults | {
                 "attempt_id": attempt_id, "student_id": actor.user_id, "n": n, "purpose": purpose,
@@ -249,13 +254,13 @@ def issue_code(connection: Connection | Callable[[], Connection], actor: Actor, 
                                               "n": n}).first()
     if row is None:
         raise NotFound("NOT_FOUND")
-    if row.status != ATTEMPT_IN_PROGRESS:
+    if row.status != AttemptStatus.IN_PROGRESS:
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=row.submit_reason)
     if row.active_session != actor.session_id:
         raise Conflict("ATTEMPT_MOVED")
     if row.type is None:
         raise NotFound("QUESTION_NOT_FOUND")
-    if purpose == PURPOSE_ANSWER_PHOTO and row.type not in PHOTO_QUESTION_TYPES:
+    if purpose == PairingPurpose.ANSWER_PHOTO and row.type not in PHOTO_QUESTION_TYPES:
         raise InvalidInput("QUESTION_TAKES_NO_PHOTO")
     if one_statement:
         if row.valid_id is not None:
@@ -280,7 +285,7 @@ def issue_code(connection: Connection | Callable[[], Connection], actor: Actor, 
     return code
 
 
-def render_code(renderer, scene: str):
+def render_code(renderer: QrRenderer, scene: str) -> RenderedCode:
     """The code's image; a WeChat failure (wxacode mode) is a clear 429/503 with its code."""
     try:
         return renderer.render(scene)

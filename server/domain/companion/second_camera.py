@@ -12,25 +12,28 @@ from server.domain import events, jobs, proctoring
 from server.domain.actors import Actor
 from server.domain.clock import utcnow
 from server.domain.companion.models import (
-    PURPOSE_SECOND_CAMERA,
     Pairing,
+    PairingPurpose,
 )
 from server.domain.companion.pairing import _phone_pairing
 from server.domain.companion.scenes import PairingPolicy
+from server.domain.events import EventType
 from server.domain.exams import (
-    ATTEMPT_IN_PROGRESS,
     Attempt,
+    AttemptStatus,
 )
-from server.domain.proctoring import SNAPSHOT_PHONE
+from server.domain.proctoring import SnapshotSource
 
 # --- the second camera (双机位) ---
 
 
 def second_camera_snapshot(session: Session, actor: Actor, pairing_id: int, data: bytes, storage: Storage,
-                           max_bytes: int, scheduler: jobs.JobScheduler, now: datetime | None = None):
-    pairing, attempt = _phone_pairing(session, actor, pairing_id, PURPOSE_SECOND_CAMERA)
-    snapshot = proctoring.accept_snapshot(session, attempt, data, storage, max_bytes, scheduler, SNAPSHOT_PHONE)
-    pairing = session.get(Pairing, pairing_id)
+                           max_bytes: int, scheduler: jobs.JobScheduler,
+                           now: datetime | None = None) -> proctoring.Snapshot:
+    pairing, attempt = _phone_pairing(session, actor, pairing_id, PairingPurpose.SECOND_CAMERA)
+    snapshot = proctoring.accept_snapshot(session, attempt, data, storage, max_bytes, scheduler,
+                                          SnapshotSource.PHONE)
+    pairing = session.get_one(Pairing, pairing_id)
     pairing.last_snapshot_at, pairing.lost_at = now or utcnow(), None
     session.commit()
     return snapshot
@@ -43,21 +46,24 @@ def flag_lost_second_cameras(session: Session, policy: PairingPolicy, publisher:
     now = now or utcnow()
     silent = session.scalars(
         select(Pairing).join(Attempt, Attempt.id == Pairing.attempt_id).where(
-            Pairing.purpose == PURPOSE_SECOND_CAMERA, Pairing.redeemed_at.is_not(None), Pairing.lost_at.is_(None),
-            Pairing.last_snapshot_at < now - policy.second_camera_grace, Attempt.status == ATTEMPT_IN_PROGRESS,
+            Pairing.purpose == PairingPurpose.SECOND_CAMERA, Pairing.redeemed_at.is_not(None),
+            Pairing.lost_at.is_(None),
+            Pairing.last_snapshot_at < now - policy.second_camera_grace, Attempt.status == AttemptStatus.IN_PROGRESS,
         ).with_for_update(of=Pairing, skip_locked=True)
     ).all()
     flagged = []
     for pairing in silent:
+        assert pairing.last_snapshot_at is not None  # the query compared it
+        last_snapshot_at = pairing.last_snapshot_at.isoformat()
         pairing.lost_at = now
-        attempt = session.get(Attempt, pairing.attempt_id)
-        flag = proctoring.raise_flag(session, attempt, proctoring.SECOND_CAMERA_LOST,
-                                     {"last_snapshot_at": pairing.last_snapshot_at.isoformat()}, now)
-        flagged.append((pairing, flag))
+        attempt = session.get_one(Attempt, pairing.attempt_id)
+        flag = proctoring.raise_flag(session, attempt, proctoring.FlagKind.SECOND_CAMERA_LOST,
+                                     {"last_snapshot_at": last_snapshot_at}, now)
+        flagged.append((pairing, flag, last_snapshot_at))
     session.commit()
     if publisher is not None:
-        for pairing, flag in flagged:
-            publisher.publish(pairing.attempt_id, events.SECOND_CAMERA_LOST,
-                              {"pairing_id": pairing.id, "last_snapshot_at": pairing.last_snapshot_at.isoformat()})
-            publisher.publish(pairing.attempt_id, events.FLAG_RAISED, proctoring.flag_event(flag))
-    return [pairing.id for pairing, _ in flagged]
+        for pairing, flag, last_snapshot_at in flagged:
+            publisher.publish(pairing.attempt_id, EventType.SECOND_CAMERA_LOST,
+                              {"pairing_id": pairing.id, "last_snapshot_at": last_snapshot_at})
+            publisher.publish(pairing.attempt_id, EventType.FLAG_RAISED, proctoring.flag_event(flag))
+    return [pairing.id for pairing, _, _ in flagged]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -9,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from server.adapters.storage import Storage
 from server.domain import events, jobs, photos
-from server.domain.actors import ROLE_CANDIDATE, Actor
+from server.domain.actors import Actor, Role
 from server.domain.clock import utcnow
-from server.domain.companion.models import PURPOSE_ANSWER_PHOTO
+from server.domain.companion.models import PairingPurpose
 from server.domain.companion.pairing import _phone_pairing
 from server.domain.errors import (
     Conflict,
@@ -19,14 +20,12 @@ from server.domain.errors import (
     NotFound,
     Unsupported,
 )
+from server.domain.events import EventType
 from server.domain.exams import (
-    ANSWER_PHOTO_PROCESSING,
-    ANSWER_PHOTO_READY,
-    ANSWER_PHOTO_REJECTED,
-    ANSWER_PHOTO_REMOVED,
-    ATTEMPT_IN_PROGRESS,
     AnswerPhoto,
+    AnswerPhotoStatus,
     Attempt,
+    AttemptStatus,
 )
 
 
@@ -35,13 +34,13 @@ def upload_answer_photo(session: Session, actor: Actor, pairing_id: int, upload_
                         publisher: events.EventPublisher | None) -> AnswerPhoto:
     """Store a photo for question n and queue its processing. A retry with the same upload id
     answers the first upload's photo; a refused photo is reported on the desktop too."""
-    pairing, attempt = _phone_pairing(session, actor, pairing_id, PURPOSE_ANSWER_PHOTO)
+    pairing, attempt = _phone_pairing(session, actor, pairing_id, PairingPurpose.ANSWER_PHOTO)
     existing = session.scalar(select(AnswerPhoto).where(AnswerPhoto.pairing_id == pairing.id,
                                                         AnswerPhoto.upload_id == upload_id))
     if existing is not None:
         return existing
     photo = AnswerPhoto(school_id=attempt.school_id, attempt_id=attempt.id, position=pairing.position,
-                        pairing_id=pairing.id, upload_id=upload_id, status=ANSWER_PHOTO_PROCESSING)
+                        pairing_id=pairing.id, upload_id=upload_id, status=AnswerPhotoStatus.PROCESSING)
     session.add(photo)
     try:
         session.flush()
@@ -51,23 +50,25 @@ def upload_answer_photo(session: Session, actor: Actor, pairing_id: int, upload_
     except DomainError as error:
         session.rollback()
         if publisher is not None:
-            publisher.publish(attempt.id, events.UPLOAD_REJECTED,
+            publisher.publish(attempt.id, EventType.UPLOAD_REJECTED,
                               {"n": pairing.position, "reason": error.code, "message": error.message})
         raise
     photo.photo_key = photos.photo_key(photo.original_key)
     session.commit()
     jobs.request_job(scheduler, jobs.PROCESS_ANSWER_PHOTO, photo.id, job_id=f"answer-photo-{photo.id}")
     if publisher is not None:
-        publisher.publish(attempt.id, events.UPLOAD_RECEIVED, {"n": pairing.position, "photo_id": photo.id})
+        publisher.publish(attempt.id, EventType.UPLOAD_RECEIVED, {"n": pairing.position, "photo_id": photo.id})
     return photo
 
 
 def process_answer_photo(session: Session, photo_id: int, storage: Storage, long_edge: int,
-                         publisher: events.EventPublisher | None, photo_url, now: datetime | None = None) -> AnswerPhoto:
+                         publisher: events.EventPublisher | None, photo_url: Callable[[str], str],
+                         now: datetime | None = None) -> AnswerPhoto:
     """The job: the upright, downscaled copy; then the desktop is told (photo_ready). A photo
     whose pixels turn out damaged is rejected (upload_rejected) and its original deleted."""
     photo = jobs.lock_job_row(session, AnswerPhoto, photo_id, "answer photo")
-    if photo.status == ANSWER_PHOTO_PROCESSING:
+    if photo.status == AnswerPhotoStatus.PROCESSING:
+        assert photo.photo_key is not None  # set with the original, before the row was committed
         try:
             data = photos.process_original(storage, photo.original_key, photo.photo_key, long_edge)
         except Unsupported as error:
@@ -75,13 +76,13 @@ def process_answer_photo(session: Session, photo_id: int, storage: Storage, long
             return photo
         photo.width, photo.height = photos.image_size(data)
         photo.original_key = None
-        photo.status, photo.ready_at = ANSWER_PHOTO_READY, now or utcnow()
+        photo.status, photo.ready_at = AnswerPhotoStatus.READY, now or utcnow()
         session.commit()
         if publisher is not None:
-            publisher.publish(photo.attempt_id, events.PHOTO_READY, {
+            publisher.publish(photo.attempt_id, EventType.PHOTO_READY, {
                 "photo_id": photo.id, "n": photo.position, "url": photo_url(photo.photo_key),
                 "width": photo.width, "height": photo.height})
-    elif photo.status == ANSWER_PHOTO_REJECTED and photo.original_key is not None:
+    elif photo.status == AnswerPhotoStatus.REJECTED and photo.original_key is not None:
         _drop_original(session, photo, storage)
     else:
         session.commit()
@@ -90,17 +91,18 @@ def process_answer_photo(session: Session, photo_id: int, storage: Storage, long
 
 def _reject_answer_photo(session: Session, photo: AnswerPhoto, error: Unsupported, storage: Storage,
                         publisher: events.EventPublisher | None) -> None:
-    photo.status, photo.reason = ANSWER_PHOTO_REJECTED, error.extra.get("reason")
+    photo.status, photo.reason = AnswerPhotoStatus.REJECTED, error.extra.get("reason")
     session.commit()
     if publisher is not None:
-        publisher.publish(photo.attempt_id, events.UPLOAD_REJECTED, {
+        publisher.publish(photo.attempt_id, EventType.UPLOAD_REJECTED, {
             "n": photo.position, "photo_id": photo.id, "reason": error.code, "message": error.message})
     _drop_original(session, photo, storage)
 
 
 def _drop_original(session: Session, photo: AnswerPhoto, storage: Storage) -> None:
     """Delete a rejected photo's original (a rerun after a failed delete finishes it)."""
-    storage.delete(photo.original_key)
+    if photo.original_key is not None:
+        storage.delete(photo.original_key)
     photo.original_key = None
     session.commit()
 
@@ -108,20 +110,20 @@ def _drop_original(session: Session, photo: AnswerPhoto, storage: Storage) -> No
 def remove_answer_photo(session: Session, actor: Actor, attempt_id: int, photo_id: int,
                         now: datetime | None = None) -> AnswerPhoto:
     """The candidate removes a photo from the desktop while the attempt is open."""
-    actor.require_role(ROLE_CANDIDATE)
+    actor.require_role(Role.CANDIDATE)
     photo = session.get(AnswerPhoto, photo_id)
     attempt = session.get(Attempt, attempt_id)
     if photo is None or attempt is None or photo.attempt_id != attempt.id or attempt.student_id != actor.user_id:
         raise NotFound("NOT_FOUND")
-    if attempt.status != ATTEMPT_IN_PROGRESS:
+    if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
     if attempt.active_session != actor.session_id:
         raise Conflict("ATTEMPT_MOVED")
-    photo.status, photo.removed_at = ANSWER_PHOTO_REMOVED, now or utcnow()
+    photo.status, photo.removed_at = AnswerPhotoStatus.REMOVED, now or utcnow()
     session.commit()
     return photo
 
 
 # Answer photos whose processing Redis may have lost (the sweep re-queues them).
 WAITING_ANSWER_PHOTOS = jobs.WaitingRows(jobs.PROCESS_ANSWER_PHOTO, "answer-photo", AnswerPhoto,
-                                         AnswerPhoto.status == ANSWER_PHOTO_PROCESSING)
+                                         AnswerPhoto.status == AnswerPhotoStatus.PROCESSING)

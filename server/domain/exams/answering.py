@@ -16,23 +16,25 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from threading import Lock
+from typing import Any, Generic, Protocol, TypeVar, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from server.domain.actors import ROLE_CANDIDATE, Actor
+from server.domain.actors import Actor, Role
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, NotFound
 from server.domain.exams.models import (
-    ANSWER_PHOTO_PROCESSING,
-    ANSWER_PHOTO_READY,
-    ATTEMPT_IN_PROGRESS,
     AnswerPhoto,
+    AnswerPhotoStatus,
     Attempt,
     AttemptQuestion,
+    AttemptStatus,
     Question,
+    QuestionType,
 )
 from server.domain.exams.scoring import check_answer
 
@@ -40,17 +42,18 @@ from server.domain.exams.scoring import check_answer
 # (FAQ 10) is measured in minutes, one write per candidate per interval is plenty.
 TOUCH_EVERY = timedelta(seconds=10)
 
-_attempts = Attempt.__table__
-_slots = AttemptQuestion.__table__
-_questions = Question.__table__
-_photos_table = AnswerPhoto.__table__
+# Declarative classes type __table__ as any FromClause; these are Tables.
+_attempts = cast(Table, Attempt.__table__)
+_slots = cast(Table, AttemptQuestion.__table__)
+_questions = cast(Table, Question.__table__)
+_photos_table = cast(Table, AnswerPhoto.__table__)
 # Questions answered (also) with photos from the phone; only these read the photos table.
-PHOTO_QUESTION_TYPES = ("photo", "essay")
+PHOTO_QUESTION_TYPES = (QuestionType.PHOTO, QuestionType.ESSAY)
 
 _OPEN_ATTEMPT = (
     select(_attempts.c.id)
     .where(_attempts.c.id == bindparam("open_attempt_id"), _attempts.c.student_id == bindparam("student_id"),
-           _attempts.c.status == ATTEMPT_IN_PROGRESS, _attempts.c.active_session == bindparam("session_id"),
+           _attempts.c.status == AttemptStatus.IN_PROGRESS, _attempts.c.active_session == bindparam("session_id"),
            _attempts.c.deadline > bindparam("now", type_=_attempts.c.deadline.type))
     .with_for_update(key_share=True)
 )
@@ -89,32 +92,36 @@ _PHOTOS = (
     select(_photos_table.c.id, _photos_table.c.status, _photos_table.c.photo_key, _photos_table.c.width,
            _photos_table.c.height, _photos_table.c.created_at)
     .where(_photos_table.c.attempt_id == bindparam("attempt_id"), _photos_table.c.position == bindparam("n"),
-           _photos_table.c.status.in_((ANSWER_PHOTO_PROCESSING, ANSWER_PHOTO_READY)))
+           _photos_table.c.status.in_((AnswerPhotoStatus.PROCESSING, AnswerPhotoStatus.READY)))
     .order_by(_photos_table.c.id)
 )
 _QUESTION = select(_questions.c.type, _questions.c.stem, _questions.c.options, _questions.c.answer).where(
     _questions.c.id == bindparam("question_id"))
 
 
-class ImmutableCache:
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class ImmutableCache(Generic[K, V]):
     """A bounded per-process cache for rows that never change once written."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._items: OrderedDict = OrderedDict()
+        self._items: OrderedDict[K, V] = OrderedDict()
         self._lock = Lock()
 
-    def put(self, key: Hashable, value) -> None:
+    def put(self, key: K, value: V) -> None:
         with self._lock:
             self._items[key] = value
             if len(self._items) > self._size:
                 self._items.popitem(last=False)
 
-    def peek(self, key: Hashable):
+    def peek(self, key: K) -> V | None:
         with self._lock:
             return self._items.get(key)
 
-    def get(self, key: Hashable, load: Callable[[], object | None]):
+    def get(self, key: K, load: Callable[[], V]) -> V:
         value = self.peek(key)
         if value is None:
             value = load()
@@ -127,7 +134,7 @@ class ImmutableCache:
 class QuestionContent:
     """What a candidate may see of a question, plus what checking an answer needs."""
 
-    type: str
+    type: QuestionType
     stem: str
     options: list
     blanks: int | None
@@ -141,13 +148,13 @@ class Slot:
 
 
 # Bank questions have no edit operation; a drawn paper's slots never move.
-_question_cache = ImmutableCache(50_000)
-_slot_cache = ImmutableCache(500_000)
+_question_cache: ImmutableCache[int, QuestionContent] = ImmutableCache(50_000)
+_slot_cache: ImmutableCache[tuple[int, int], Slot] = ImmutableCache(500_000)
 _touched: dict[int, float] = {}
 
 
-def _content(qtype: str, stem: str, options: list | None, key) -> QuestionContent:
-    blanks = len(key) if qtype == "fill" and isinstance(key, list) else None
+def _content(qtype: QuestionType, stem: str, options: list[Any] | None, key: object) -> QuestionContent:
+    blanks = len(key) if qtype == QuestionType.FILL and isinstance(key, list) else None
     return QuestionContent(qtype, stem, options or [], blanks)
 
 
@@ -168,7 +175,7 @@ def remember_paper(connection: Connection, attempt_id: int) -> None:
     """Cache an attempt's whole paper in this process: done when the attempt starts or
     resumes here, so the exam-start burst of first saves finds it warm."""
     for row in connection.execute(_PAPER, {"attempt_id": attempt_id}):
-        _question_cache.get(row.question_id, lambda row=row: _content(row.type, row.stem, row.options, row.answer))
+        _question_cache.get(row.question_id, partial(_content, row.type, row.stem, row.options, row.answer))
         _slot_cache.put((attempt_id, row.position), Slot(row.id, row.question_id, float(row.points)))
 
 
@@ -202,11 +209,12 @@ def get_question(connection: Connection, actor: Actor, attempt_id: int, position
     """Safe to repeat (FAQ 15): the same question at the same place, with the saved answer.
 
     `connection` is in autocommit mode (make_engine(autocommit=True))."""
-    actor.require_role(ROLE_CANDIDATE)
+    actor.require_role(Role.CANDIDATE)
     now = now or utcnow()
     slot = _slot(connection, attempt_id, position)
-    row = connection.execute(_SLOT_ANSWER, {"attempt_id": attempt_id, "slot_id": slot.id if slot else None}).first()
-    _check_answering(row, actor, now)
+    row = _check_answering(
+        connection.execute(_SLOT_ANSWER, {"attempt_id": attempt_id, "slot_id": slot.id if slot else None}).first(),
+        actor, now)
     if slot is None:
         raise NotFound("QUESTION_NOT_FOUND")
     content = _question(connection, slot.question_id)
@@ -215,12 +223,12 @@ def get_question(connection: Connection, actor: Actor, attempt_id: int, position
     return QuestionView(position, content, slot.points, row.answer, row.saved_seq, photos)
 
 
-def save_answer(connection: Connection, actor: Actor, attempt_id: int, position: int, answer, client_seq: int,
-                now: datetime | None = None) -> int:
+def save_answer(connection: Connection, actor: Actor, attempt_id: int, position: int, answer: object,
+                client_seq: int, now: datetime | None = None) -> int:
     """Idempotent autosave: a later client_seq wins; an older or repeated one is acknowledged
     and changes nothing. Returns the stored seq, durable before this returns (`connection`
     is in autocommit mode)."""
-    actor.require_role(ROLE_CANDIDATE)
+    actor.require_role(Role.CANDIDATE)
     now = now or utcnow()
     slot = _slot(connection, attempt_id, position)
     if slot is None:
@@ -234,9 +242,9 @@ def save_answer(connection: Connection, actor: Actor, attempt_id: int, position:
     }).first()
     if saved is None:
         # Nothing written: say why, or acknowledge an older or repeated seq.
-        row = connection.execute(_SLOT_ANSWER, {"attempt_id": attempt_id, "slot_id": slot.id}).first()
-        _check_answering(row, actor, now)
-        saved_seq = row.saved_seq
+        row = _check_answering(
+            connection.execute(_SLOT_ANSWER, {"attempt_id": attempt_id, "slot_id": slot.id}).first(), actor, now)
+        saved_seq: int = row.saved_seq
     else:
         saved_seq = saved.saved_seq
     _touch(connection, attempt_id, now)
@@ -245,27 +253,47 @@ def save_answer(connection: Connection, actor: Actor, attempt_id: int, position:
 
 def heartbeat(session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
     """Keeps the attempt alive (FAQ 10) and tells the client its deadline."""
-    actor.require_role(ROLE_CANDIDATE)
+    actor.require_role(Role.CANDIDATE)
     now = now or utcnow()
-    attempt = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update(key_share=True))
-    _check_answering(attempt, actor, now)
+    attempt = _check_answering(
+        session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update(key_share=True)), actor, now)
     attempt.last_seen_at = now
     session.commit()
     return attempt
 
 
-def _check_answering(row, actor: Actor, now: datetime) -> None:
-    """Own attempt, still open, on this computer, before the deadline."""
+class _AnsweringState(Protocol):
+    """An attempt row, or a row that selected these columns of one."""
+
+    @property
+    def student_id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def active_session(self) -> str: ...
+    @property
+    def deadline(self) -> datetime: ...
+    @property
+    def submit_reason(self) -> str | None: ...
+
+
+State = TypeVar("State", bound=_AnsweringState)
+
+
+def _check_answering(row: State | None, actor: Actor, now: datetime) -> State:
+    """`row` when it is the candidate's own attempt, still open, on this computer, before the
+    deadline."""
     if row is None or row.student_id != actor.user_id:
         raise NotFound("NOT_FOUND")  # another candidate's attempt looks like none at all
-    if row.status != ATTEMPT_IN_PROGRESS:
+    if row.status != AttemptStatus.IN_PROGRESS:
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=row.submit_reason)
     if row.active_session != actor.session_id:
         raise Conflict("ATTEMPT_MOVED")
     if now >= row.deadline:
         raise Conflict("DEADLINE_PASSED", deadline=row.deadline.isoformat())
+    return row
 
 
-def _photos(connection: Connection, attempt_id: int, position: int) -> tuple[dict, ...]:
+def _photos(connection: Connection, attempt_id: int, position: int) -> tuple[dict[str, Any], ...]:
     """Question n's photos in upload order (removed ones left out)."""
     return tuple(row._asdict() for row in connection.execute(_PHOTOS, {"attempt_id": attempt_id, "n": position}))

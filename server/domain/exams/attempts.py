@@ -16,24 +16,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.domain import jobs
-from server.domain.actors import ROLE_CANDIDATE, Actor, get_visible
+from server.domain.actors import Actor, Role, get_visible
 from server.domain.catalogue import Exam, deadline_of
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, Forbidden, NotFound
 from server.domain.exams.answering import remember_paper
 from server.domain.exams.entry import my_exam
 from server.domain.exams.models import (
-    ATTEMPT_IN_PROGRESS,
-    ATTEMPT_SUBMITTED,
-    RESULT_GRADING,
     Attempt,
     AttemptQuestion,
+    AttemptStatus,
+    ResultStatus,
+    SubmitReason,
 )
 from server.domain.exams.papers import draw_paper
-
-SUBMIT_BY_CANDIDATE = "candidate"
-SUBMIT_AT_DEADLINE = "deadline"
-SUBMIT_AFTER_SILENCE = "silence"
 
 
 class EntryGate(Protocol):
@@ -63,12 +59,12 @@ class StartedAttempt:
 def start_or_resume(session: Session, actor: Actor, exam_id: int, policy: AttemptPolicy,
                     scheduler: jobs.JobScheduler, now: datetime | None = None) -> StartedAttempt:
     """One attempt per candidate per exam; a second computer resumes it and takes it over."""
-    actor.require_role(ROLE_CANDIDATE)
+    actor.require_role(Role.CANDIDATE)
     now = now or utcnow()
     entry = my_exam(session, actor, exam_id, now)  # NOT_FOUND / NOT_ENROLLED
     existing = _find_attempt(session, entry.exam.id, actor.user_id)
     if existing is not None:
-        if existing.status == ATTEMPT_IN_PROGRESS and existing.active_session != actor.session_id:
+        if existing.status == AttemptStatus.IN_PROGRESS and existing.active_session != actor.session_id:
             # Another computer takes the attempt over: the person must be checked there too.
             policy.entry_gate.require(session, entry.exam, actor.user_id, now)
         return StartedAttempt(_resume(session, actor, existing, policy, scheduler, now), resumed=True)
@@ -78,7 +74,7 @@ def start_or_resume(session: Session, actor: Actor, exam_id: int, policy: Attemp
     paper = draw_paper(session, entry.exam)  # PAPER_RULE_MISSING (FAQ 14)
     attempt = Attempt(
         exam_id=entry.exam.id, student_id=actor.user_id, school_id=entry.exam.school_id,
-        status=ATTEMPT_IN_PROGRESS, started_at=now, last_seen_at=now,
+        status=AttemptStatus.IN_PROGRESS, started_at=now, last_seen_at=now,
         deadline=deadline_of(entry.exam, now), active_session=actor.session_id,
         question_count=len(paper),
     )
@@ -94,6 +90,8 @@ def start_or_resume(session: Session, actor: Actor, exam_id: int, policy: Attemp
         # A double click or two computers at once: the other request created it first.
         session.rollback()
         existing = _find_attempt(session, entry.exam.id, actor.user_id)
+        if existing is None:  # another constraint failed: not a race
+            raise
         return StartedAttempt(_resume(session, actor, existing, policy, scheduler, now), resumed=True)
     _schedule_auto_submit(scheduler, attempt, policy)
     remember_paper(session.connection(), attempt.id)
@@ -103,14 +101,14 @@ def start_or_resume(session: Session, actor: Actor, exam_id: int, policy: Attemp
 
 def _resume(session: Session, actor: Actor, attempt: Attempt, policy: AttemptPolicy,
             scheduler: jobs.JobScheduler, now: datetime) -> Attempt:
-    attempt = lock_attempt(session, attempt.id)
-    expired = _expiry_reason(attempt, policy, now) if attempt.status == ATTEMPT_IN_PROGRESS else None
+    attempt = relock_attempt(session, attempt)
+    expired = _expiry_reason(attempt, policy, now) if attempt.status == AttemptStatus.IN_PROGRESS else None
     if expired:
         # Came back too late (FAQ 10): what was saved is submitted and graded.
         _submit_locked(session, attempt, expired, now)
         session.commit()
         jobs.request_job(scheduler, jobs.GRADE_ATTEMPT, attempt.id, job_id=grade_job_id(attempt.id))
-    if attempt.status != ATTEMPT_IN_PROGRESS:
+    if attempt.status != AttemptStatus.IN_PROGRESS:
         session.commit()
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
     if attempt.active_session != actor.session_id:
@@ -152,7 +150,7 @@ def grade_job_id(attempt_id: int) -> str:
 
 def _own_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
     """A candidate's own attempt; anybody else's is reported missing."""
-    actor.require_role(ROLE_CANDIDATE)
+    actor.require_role(Role.CANDIDATE)
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.student_id != actor.user_id:
         raise NotFound("NOT_FOUND")
@@ -166,6 +164,14 @@ def lock_attempt(session: Session, attempt_id: int) -> Attempt | None:
     )
 
 
+def relock_attempt(session: Session, attempt: Attempt) -> Attempt:
+    """lock_attempt for an attempt already read (attempts are never deleted)."""
+    locked = lock_attempt(session, attempt.id)
+    if locked is None:
+        raise LookupError(f"attempt {attempt.id} does not exist")
+    return locked
+
+
 # --- submitting ---
 
 
@@ -174,35 +180,35 @@ def submit(session: Session, actor: Actor, attempt_id: int, scheduler: jobs.JobS
     """Answers at once; grading runs as a job. Submitting again is harmless (FAQ 16 retries)."""
     now = now or utcnow()
     attempt = _own_attempt(session, actor, attempt_id)
-    attempt = lock_attempt(session, attempt.id)
-    if attempt.status == ATTEMPT_IN_PROGRESS:
+    attempt = relock_attempt(session, attempt)
+    if attempt.status == AttemptStatus.IN_PROGRESS:
         if attempt.active_session != actor.session_id:
             raise Conflict("ATTEMPT_MOVED")
-        reason = SUBMIT_AT_DEADLINE if now >= attempt.deadline else SUBMIT_BY_CANDIDATE
+        reason = SubmitReason.AT_DEADLINE if now >= attempt.deadline else SubmitReason.BY_CANDIDATE
         _submit_locked(session, attempt, reason, now)
     session.commit()
-    if attempt.result_status == RESULT_GRADING:
+    if attempt.result_status == ResultStatus.GRADING:
         jobs.request_job(scheduler, jobs.GRADE_ATTEMPT, attempt.id, job_id=grade_job_id(attempt.id))
     return attempt
 
 
-def _submit_locked(session: Session, attempt: Attempt, reason: str, now: datetime) -> None:
-    attempt.status = ATTEMPT_SUBMITTED
-    attempt.result_status = RESULT_GRADING
+def _submit_locked(session: Session, attempt: Attempt, reason: SubmitReason, now: datetime) -> None:
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.result_status = ResultStatus.GRADING
     attempt.submitted_at = now
     attempt.submit_reason = reason
 
 
-def _expiry_reason(attempt: Attempt, policy: AttemptPolicy, now: datetime) -> str | None:
+def _expiry_reason(attempt: Attempt, policy: AttemptPolicy, now: datetime) -> SubmitReason | None:
     if now >= attempt.deadline:
-        return SUBMIT_AT_DEADLINE
+        return SubmitReason.AT_DEADLINE
     if now - attempt.last_seen_at >= policy.silence:
-        return SUBMIT_AFTER_SILENCE
+        return SubmitReason.AFTER_SILENCE
     return None
 
 
 def auto_submit_if_due(session: Session, attempt_id: int, policy: AttemptPolicy,
-                       now: datetime | None = None) -> str | None:
+                       now: datetime | None = None) -> SubmitReason | None:
     """Submit with what was saved when the deadline passed or the candidate fell silent.
 
     Returns the reason when this call submitted it; None when it was not due or already done.
@@ -211,7 +217,7 @@ def auto_submit_if_due(session: Session, attempt_id: int, policy: AttemptPolicy,
     attempt = lock_attempt(session, attempt_id)
     if attempt is None:
         raise LookupError(f"attempt {attempt_id} does not exist")
-    reason = _expiry_reason(attempt, policy, now) if attempt.status == ATTEMPT_IN_PROGRESS else None
+    reason = _expiry_reason(attempt, policy, now) if attempt.status == AttemptStatus.IN_PROGRESS else None
     if reason:
         _submit_locked(session, attempt, reason, now)
     session.commit()
@@ -221,7 +227,7 @@ def auto_submit_if_due(session: Session, attempt_id: int, policy: AttemptPolicy,
 def next_check(session: Session, attempt_id: int, policy: AttemptPolicy) -> datetime | None:
     """When to look at the attempt again; None once it is no longer open."""
     attempt = session.get(Attempt, attempt_id, populate_existing=True)
-    if attempt is None or attempt.status != ATTEMPT_IN_PROGRESS:
+    if attempt is None or attempt.status != AttemptStatus.IN_PROGRESS:
         return None
     return check_time(attempt, policy)
 
@@ -230,7 +236,7 @@ def due_for_auto_submit(session: Session, policy: AttemptPolicy, now: datetime |
     now = now or utcnow()
     return list(session.scalars(
         select(Attempt.id).where(
-            Attempt.status == ATTEMPT_IN_PROGRESS,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
             (Attempt.deadline <= now) | (Attempt.last_seen_at <= now - policy.silence),
         ).order_by(Attempt.id)
     ))
@@ -239,7 +245,7 @@ def due_for_auto_submit(session: Session, policy: AttemptPolicy, now: datetime |
 def stuck_in_grading(session: Session, older_than: timedelta, now: datetime | None = None) -> list[int]:
     now = now or utcnow()
     return list(session.scalars(
-        select(Attempt.id).where(Attempt.result_status == RESULT_GRADING,
+        select(Attempt.id).where(Attempt.result_status == ResultStatus.GRADING,
                                  Attempt.submitted_at <= now - older_than).order_by(Attempt.id)
     ))
 

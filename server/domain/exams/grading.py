@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from server.domain.actors import Actor, get_visible
@@ -19,13 +19,12 @@ from server.domain.clock import utcnow
 from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.exams.attempts import lock_attempt
 from server.domain.exams.models import (
-    ATTEMPT_SUBMITTED,
     OBJECTIVE_TYPES,
-    RESULT_GRADING,
-    RESULT_PUBLISHED,
     Attempt,
     AttemptQuestion,
+    AttemptStatus,
     Question,
+    ResultStatus,
 )
 from server.domain.exams.scoring import objective_points
 
@@ -42,9 +41,9 @@ def grade_attempt(session: Session, attempt_id: int, settle: SettleResult,
     attempt = lock_attempt(session, attempt_id)
     if attempt is None:
         raise LookupError(f"attempt {attempt_id} does not exist")
-    if attempt.status != ATTEMPT_SUBMITTED:
+    if attempt.status != AttemptStatus.SUBMITTED:
         raise RuntimeError(f"attempt {attempt_id} is not submitted; nothing to grade")
-    if attempt.result_status != RESULT_GRADING or attempt.graded_at is not None:
+    if attempt.result_status != ResultStatus.GRADING or attempt.graded_at is not None:
         settle(session, attempt.id)
         session.commit()
         return False
@@ -77,7 +76,7 @@ def _subjective_total(session: Session, attempt_id: int) -> Decimal | None:
     ))
     if any(mark is None for mark in marks):
         return None
-    return sum((Decimal(mark) for mark in marks), ZERO)
+    return sum((Decimal(mark) for mark in marks if mark is not None), ZERO)
 
 
 def mark_answer(session: Session, actor: Actor, attempt_id: int, position: int, score: Decimal,
@@ -85,7 +84,7 @@ def mark_answer(session: Session, actor: Actor, attempt_id: int, position: int, 
     """A teacher marks an essay or photo answer; the subjective total follows."""
     actor.require_staff()
     attempt = get_visible(session, actor, Attempt, attempt_id)
-    if attempt.status != ATTEMPT_SUBMITTED:
+    if attempt.status != AttemptStatus.SUBMITTED:
         raise Conflict("NOT_SUBMITTED")
     row = session.execute(
         select(AttemptQuestion, Question.type).join(Question, Question.id == AttemptQuestion.question_id)
@@ -113,7 +112,7 @@ def mark_answer(session: Session, actor: Actor, attempt_id: int, position: int, 
 @dataclass(frozen=True)
 class Result:
     attempt: Attempt
-    status: str
+    status: ResultStatus
     objective_score: Decimal | None
     subjective_score: Decimal | None
     total_score: Decimal | None
@@ -122,18 +121,18 @@ class Result:
 
 
 RESULT_MESSAGES = {
-    "in_progress": "考试进行中",
-    "grading": "成绩计算中，请稍后查询：可以返回待考列表，稍后再通过“客观分”按键查看成绩",
-    "pending_review": "待审核：考试过程中系统监测到疑似光线不足、摄像头被遮挡、其他人员入镜或非本人考试等情况，"
-                      "需要学校在监考待审中审核后，成绩才会公布",
-    "published": "成绩已公布",
-    "rejected": "经学校审核，本次考试成绩无效，如有疑问请与学校老师联系",
+    ResultStatus.IN_PROGRESS: "考试进行中",
+    ResultStatus.GRADING: "成绩计算中，请稍后查询：可以返回待考列表，稍后再通过“客观分”按键查看成绩",
+    ResultStatus.PENDING_REVIEW: "待审核：考试过程中系统监测到疑似光线不足、摄像头被遮挡、其他人员入镜或非本人考试等情况，"
+                                 "需要学校在监考待审中审核后，成绩才会公布",
+    ResultStatus.PUBLISHED: "成绩已公布",
+    ResultStatus.REJECTED: "经学校审核，本次考试成绩无效，如有疑问请与学校老师联系",
 }
 
 
 def get_result(session: Session, actor: Actor, attempt_id: int) -> Result:
     attempt = get_visible(session, actor, Attempt, attempt_id)
-    published = attempt.result_status == RESULT_PUBLISHED
+    published = attempt.result_status == ResultStatus.PUBLISHED
     # Staff see the score under review; a candidate sees it only once it is published.
     show = published or not actor.is_candidate
     objective = attempt.objective_score if show else None
@@ -144,7 +143,7 @@ def get_result(session: Session, actor: Actor, attempt_id: int) -> Result:
                   RESULT_MESSAGES[attempt.result_status])
 
 
-def attempts_of_exam(actor: Actor, exam_id: int):
+def attempts_of_exam(actor: Actor, exam_id: int) -> Select[Attempt]:
     actor.require_staff()
     query = (select(Attempt).options(joinedload(Attempt.student))
              .where(Attempt.exam_id == exam_id).order_by(Attempt.id))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -17,23 +19,55 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.domain.catalogue import Exam
 from server.domain.clock import utcnow
-from server.domain.database import Base, UTCDateTime
+from server.domain.database import Base, StringEnum, UTCDateTime
 from server.domain.identity import User
-from server.domain.photos import PHOTO_PROCESSING
 
 # --- question bank, paper rules and attempts (FAQ 10, 14, 15, 16, 17) ---
 
-QUESTION_TYPES = ("single", "multiple", "judge", "fill", "essay", "photo")
-OBJECTIVE_TYPES = ("single", "multiple", "judge", "fill")
 
-ATTEMPT_IN_PROGRESS = "in_progress"
-ATTEMPT_SUBMITTED = "submitted"
+class QuestionType(StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    JUDGE = "judge"
+    FILL = "fill"
+    ESSAY = "essay"
+    PHOTO = "photo"
 
-RESULT_IN_PROGRESS = "in_progress"
-RESULT_GRADING = "grading"
-RESULT_PENDING_REVIEW = "pending_review"
-RESULT_PUBLISHED = "published"
-RESULT_REJECTED = "rejected"
+
+# Scored by the grading job; the others (essay, photo) are marked by a teacher.
+OBJECTIVE_TYPES = frozenset({
+    QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.JUDGE, QuestionType.FILL,
+})
+
+
+class AttemptStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class ResultStatus(StrEnum):
+    """What a candidate's result shows (FAQ 17, 18); grading.RESULT_MESSAGES says it in words."""
+
+    IN_PROGRESS = "in_progress"
+    GRADING = "grading"
+    PENDING_REVIEW = "pending_review"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+
+
+class SubmitReason(StrEnum):
+    """Who or what submitted an attempt."""
+
+    BY_CANDIDATE = "candidate"
+    AT_DEADLINE = "deadline"
+    AFTER_SILENCE = "silence"  # FAQ 10: no sign of life for ATTEMPT_SILENCE_SECONDS
+
+
+class ReviewDecision(StrEnum):
+    """FAQ 18: a teacher's decision on a flagged attempt (proctoring's review)."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
 
 
 class Question(Base):
@@ -48,11 +82,11 @@ class Question(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
     # The teacher's own id for the question (import files); re-imports match on it.
     external_id: Mapped[str | None] = mapped_column(String(64))
-    type: Mapped[str] = mapped_column(String(16))
+    type: Mapped[QuestionType] = mapped_column(StringEnum(QuestionType, 16))
     stem: Mapped[str] = mapped_column(String(20000))
     options: Mapped[list] = mapped_column(JSON, default=list)
     answer: Mapped[object] = mapped_column(JSON, nullable=True)
-    score: Mapped[float] = mapped_column(Numeric(6, 2))
+    score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -69,8 +103,9 @@ class Attempt(Base):
     exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=ATTEMPT_IN_PROGRESS)
-    result_status: Mapped[str] = mapped_column(String(16), default=RESULT_IN_PROGRESS)
+    status: Mapped[AttemptStatus] = mapped_column(StringEnum(AttemptStatus, 16), default=AttemptStatus.IN_PROGRESS)
+    result_status: Mapped[ResultStatus] = mapped_column(StringEnum(ResultStatus, 16),
+                                                        default=ResultStatus.IN_PROGRESS)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -79,14 +114,13 @@ class Attempt(Base):
     resume_count: Mapped[int] = mapped_column(Integer, default=0)
     question_count: Mapped[int] = mapped_column(Integer)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    submit_reason: Mapped[str | None] = mapped_column(String(16))
-    objective_score: Mapped[float | None] = mapped_column(Numeric(8, 2))
-    subjective_score: Mapped[float | None] = mapped_column(Numeric(8, 2))
+    submit_reason: Mapped[SubmitReason | None] = mapped_column(StringEnum(SubmitReason, 16))
+    objective_score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    subjective_score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Incremented only by the grading transition itself: proves a score was computed once.
     grading_runs: Mapped[int] = mapped_column(Integer, default=0)
-    # FAQ 18: a teacher's decision on a flagged attempt ("approve" or "reject").
-    review_decision: Mapped[str | None] = mapped_column(String(16))
+    review_decision: Mapped[ReviewDecision | None] = mapped_column(StringEnum(ReviewDecision, 16))
     review_note: Mapped[str | None] = mapped_column(String(500))
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -105,20 +139,22 @@ class AttemptQuestion(Base):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
-    points: Mapped[float] = mapped_column(Numeric(6, 2))
+    points: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     answer: Mapped[object] = mapped_column(JSON, nullable=True)
     saved_seq: Mapped[int] = mapped_column(Integer, default=0)
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    awarded: Mapped[float | None] = mapped_column(Numeric(6, 2))
+    awarded: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     marked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     question: Mapped[Question] = relationship()
 
-ANSWER_PHOTO_PROCESSING = PHOTO_PROCESSING
-ANSWER_PHOTO_READY = "ready"
-ANSWER_PHOTO_REJECTED = "rejected"
-ANSWER_PHOTO_REMOVED = "removed"
+
+class AnswerPhotoStatus(StrEnum):
+    PROCESSING = "processing"  # until its job made the stored copy
+    READY = "ready"
+    REJECTED = "rejected"
+    REMOVED = "removed"
 
 
 class AnswerPhoto(Base):
@@ -137,7 +173,8 @@ class AnswerPhoto(Base):
     pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id", ondelete="CASCADE"))
     # The client's id for this upload: a retry of the same upload finds this row.
     upload_id: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default=ANSWER_PHOTO_PROCESSING)
+    status: Mapped[AnswerPhotoStatus] = mapped_column(StringEnum(AnswerPhotoStatus, 16),
+                                                      default=AnswerPhotoStatus.PROCESSING)
     reason: Mapped[str | None] = mapped_column(String(32))
     original_key: Mapped[str | None] = mapped_column(String(512))
     photo_key: Mapped[str | None] = mapped_column(String(512))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from server.domain.actors import Actor
 from server.domain.catalogue import Exam, PaperRule, get_exam
 from server.domain.errors import Conflict, InvalidInput
-from server.domain.exams.models import QUESTION_TYPES, Question
+from server.domain.exams.models import Question, QuestionType
 from server.domain.exams.question_bank import TYPE_NAMES, count_by_type
 
 MAX_PAPER_QUESTIONS = 500
@@ -21,7 +21,7 @@ MAX_PAPER_QUESTIONS = 500
 
 @dataclass(frozen=True)
 class Section:
-    type: str
+    type: QuestionType
     count: int
     score: Decimal
 
@@ -29,9 +29,10 @@ class Section:
 def parse_sections(raw_sections: list[dict]) -> list[Section]:
     sections = []
     for index, raw in enumerate(raw_sections):
-        if raw.get("type") not in QUESTION_TYPES:
+        if raw.get("type") not in tuple(QuestionType):
             raise InvalidInput("VALIDATION_ERROR", errors={f"sections.{index}.type": ["题型不正确"]})
-        sections.append(Section(raw["type"], int(raw["count"]), Decimal(str(raw["score"])).quantize(Decimal("0.01"))))
+        sections.append(Section(QuestionType(raw["type"]), int(raw["count"]),
+                                Decimal(str(raw["score"])).quantize(Decimal("0.01"))))
     if not sections:
         raise InvalidInput("VALIDATION_ERROR", errors={"sections": ["至少需要一个大题"]})
     if sum(section.count for section in sections) > MAX_PAPER_QUESTIONS:
@@ -41,7 +42,7 @@ def parse_sections(raw_sections: list[dict]) -> list[Section]:
 
 def shortages(sections: list[Section], available: dict[str, int]) -> list[str]:
     """Chinese sentences, one per question type the bank cannot supply."""
-    needed = Counter()
+    needed: Counter[QuestionType] = Counter()
     for section in sections:
         needed[section.type] += section.count
     return [
@@ -100,7 +101,7 @@ def draw_paper(session: Session, exam: Exam, rng: random.Random | None = None) -
     missing = shortages(sections, {qtype: len(ids) for qtype, ids in pools.items()})
     if missing:
         raise Conflict("PAPER_RULE_MISSING", shortages=missing)
-    paper = []
+    paper: list[tuple[int, Decimal]] = []
     for section in sections:
         drawn, pools[section.type] = pools[section.type][: section.count], pools[section.type][section.count:]
         paper.extend((question_id, section.score) for question_id in drawn)

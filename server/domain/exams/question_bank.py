@@ -6,23 +6,32 @@ import io
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from server.domain.actors import Actor
 from server.domain.catalogue import Course, get_course
 from server.domain.errors import InvalidInput
-from server.domain.exams.models import QUESTION_TYPES, Question
+from server.domain.exams.models import Question, QuestionType
 from server.domain.import_report import ImportReport, RowError
 
 MAX_STEM = 20000
 MAX_OPTIONS = 12
 JUDGE_OPTIONS = [{"key": "T", "text": "正确"}, {"key": "F", "text": "错误"}]
-TYPE_NAMES = {"single": "单选题", "multiple": "多选题", "judge": "判断题", "fill": "填空题",
-              "essay": "简答题", "photo": "拍照题"}
+TYPE_NAMES = {QuestionType.SINGLE: "单选题", QuestionType.MULTIPLE: "多选题", QuestionType.JUDGE: "判断题",
+              QuestionType.FILL: "填空题", QuestionType.ESSAY: "简答题", QuestionType.PHOTO: "拍照题"}
 # Import files may name types in Chinese.
-TYPE_ALIASES = {**{name: key for key, name in TYPE_NAMES.items()}, **{key: key for key in QUESTION_TYPES}}
+TYPE_ALIASES = {
+    **{name: qtype for qtype, name in TYPE_NAMES.items()},
+    **{qtype.value: qtype for qtype in QuestionType},
+}
+
+
+# An answer key as stored: single an option key, multiple option keys, judge true/false, fill
+# the accepted alternatives of each blank, essay/photo an optional reference text.
+AnswerKey = str | bool | list[str] | list[list[str]] | None
 
 
 class BadQuestion(ValueError):
@@ -35,15 +44,15 @@ class BadQuestion(ValueError):
 
 @dataclass(frozen=True)
 class QuestionDraft:
-    type: str
+    type: QuestionType
     stem: str
-    options: list
-    answer: object
+    options: list[dict[str, str]]
+    answer: AnswerKey
     score: Decimal
     external_id: str | None = None
 
 
-def validate_question(raw: dict) -> QuestionDraft:
+def validate_question(raw: dict[str, Any]) -> QuestionDraft:
     """Check one question's shape for its type; raises BadQuestion."""
     if _contains_nul(raw):
         raise BadQuestion("题目内容不能包含空字符", "stem")
@@ -63,7 +72,7 @@ def validate_question(raw: dict) -> QuestionDraft:
     return QuestionDraft(qtype, stem, options, answer, score, external_id)
 
 
-def _contains_nul(value) -> bool:
+def _contains_nul(value: object) -> bool:
     """The database cannot store NUL in text; imported files may carry it."""
     if isinstance(value, str):
         return "\x00" in value
@@ -74,7 +83,7 @@ def _contains_nul(value) -> bool:
     return False
 
 
-def _score(value) -> Decimal:
+def _score(value: object) -> Decimal:
     try:
         score = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -84,16 +93,16 @@ def _score(value) -> Decimal:
     return score.quantize(Decimal("0.01"))
 
 
-def _options(value, qtype: str) -> list:
-    if qtype == "judge":
+def _options(value: object, qtype: QuestionType) -> list[dict[str, str]]:
+    if qtype == QuestionType.JUDGE:
         return JUDGE_OPTIONS
-    if qtype not in ("single", "multiple"):
+    if qtype not in (QuestionType.SINGLE, QuestionType.MULTIPLE):
         return []
     if isinstance(value, dict):
         value = [{"key": key, "text": text} for key, text in value.items()]
     if not isinstance(value, list) or not 2 <= len(value) <= MAX_OPTIONS:
         raise BadQuestion(f"选择题需要2到{MAX_OPTIONS}个选项", "options")
-    options = []
+    options: list[dict[str, str]] = []
     for item in value:
         if not isinstance(item, dict) or not str(item.get("key") or "").strip() or not str(item.get("text") or "").strip():
             raise BadQuestion("每个选项需要 key 和 text", "options")
@@ -103,32 +112,34 @@ def _options(value, qtype: str) -> list:
     return options
 
 
-def _answer(value, qtype: str, options: list):
+def _answer(value: object, qtype: QuestionType, options: list[dict[str, str]]) -> AnswerKey:
     keys = {option["key"] for option in options}
-    if qtype == "single":
+    if qtype == QuestionType.SINGLE:
         key = str(value or "").strip().upper()
         if key not in keys:
             raise BadQuestion("单选题答案必须是一个选项标识", "answer")
         return key
-    if qtype == "multiple":
+    if qtype == QuestionType.MULTIPLE:
         if isinstance(value, str):
             value = [part for part in value.replace(",", "").replace("，", "").replace(" ", "")]
-        chosen = sorted({str(key).strip().upper() for key in value or []})
+        # Anything but a list (a number) is no answer, as an empty one is.
+        given = value if isinstance(value, (list, dict)) else []
+        chosen = sorted({str(key).strip().upper() for key in given})
         if not chosen or not set(chosen) <= keys:
             raise BadQuestion("多选题答案必须是选项标识的列表", "answer")
         return chosen
-    if qtype == "judge":
+    if qtype == QuestionType.JUDGE:
         if isinstance(value, str):
             value = {"T": True, "TRUE": True, "对": True, "正确": True, "√": True,
                      "F": False, "FALSE": False, "错": False, "错误": False, "×": False}.get(value.strip().upper())
         if not isinstance(value, bool):
             raise BadQuestion("判断题答案必须是 true 或 false", "answer")
         return value
-    if qtype == "fill":
+    if qtype == QuestionType.FILL:
         if isinstance(value, str):
             value = [blank for blank in value.split("|")]
-        blanks = []
-        for blank in value or []:
+        blanks: list[list[str]] = []
+        for blank in value if isinstance(value, (list, dict)) else []:  # a number is no answer
             alternatives = blank if isinstance(blank, list) else str(blank).split("/")
             alternatives = [str(text).strip() for text in alternatives if str(text).strip()]
             if not alternatives:
@@ -144,7 +155,7 @@ def _answer(value, qtype: str, options: list):
 # --- teacher operations ---
 
 
-def add_question(session: Session, actor: Actor, course_id: int, raw: dict) -> Question:
+def add_question(session: Session, actor: Actor, course_id: int, raw: dict[str, Any]) -> Question:
     course = get_course(session, actor, course_id)
     try:
         draft = validate_question(raw)
@@ -156,7 +167,8 @@ def add_question(session: Session, actor: Actor, course_id: int, raw: dict) -> Q
     return question
 
 
-def question_query(session: Session, actor: Actor, course_id: int, qtype: str | None = None):
+def question_query(session: Session, actor: Actor, course_id: int,
+                   qtype: QuestionType | None = None) -> Select[Question]:
     course = get_course(session, actor, course_id)
     query = select(Question).where(Question.course_id == course.id).order_by(Question.id)
     if qtype:
@@ -218,7 +230,7 @@ _XLSX_HEADERS = {"type": ("题型", "type"), "stem": ("题干", "stem"), "option
                  "answer": ("答案", "answer"), "score": ("分值", "score"), "external_id": ("编号", "external_id")}
 
 
-def _read_question_rows(data: bytes, filename: str, max_rows: int) -> list[tuple[int, dict]]:
+def _read_question_rows(data: bytes, filename: str, max_rows: int) -> list[tuple[int, dict[str, Any]]]:
     if data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
         rows = _xlsx_question_rows(data)
     else:
@@ -238,7 +250,7 @@ def _read_question_rows(data: bytes, filename: str, max_rows: int) -> list[tuple
     return rows
 
 
-def _xlsx_question_rows(data: bytes) -> list[tuple[int, dict]]:
+def _xlsx_question_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     from openpyxl import load_workbook
 
     try:
@@ -258,13 +270,14 @@ def _xlsx_question_rows(data: bytes) -> list[tuple[int, dict]]:
     for line, values in enumerate(table[1:], start=2):
         if not any(str(value or "").strip() for value in values):
             continue
-        raw = {key: values[index] if index < len(values) else None for key, index in columns.items()}
+        raw: dict[str, Any] = {key: values[index] if index < len(values) else None
+                               for key, index in columns.items()}
         raw["options"] = _xlsx_options(raw.get("options"))
         rows.append((line, raw))
     return rows
 
 
-def _xlsx_options(cell) -> list:
+def _xlsx_options(cell: object) -> list[dict[str, str]]:
     """`A.北京|B.上海` or one option per line."""
     text = str(cell or "").strip()
     parts = [part.strip() for part in text.replace("\n", "|").split("|") if part.strip()]

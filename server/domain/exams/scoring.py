@@ -5,33 +5,39 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from server.domain.errors import InvalidInput
+from server.domain.exams.models import QuestionType
 
 MAX_TEXT = 20000
 MAX_BLANK = 1000
 
+# An answer in canonical form: an option key, option keys, true/false, blanks, or a text.
+Answer = str | bool | list[str] | None
 
-def check_answer(qtype: str, options: list, answer, blanks: int = 1):
+
+def check_answer(qtype: QuestionType, options: list[dict[str, str]], answer: object,
+                 blanks: int = 1) -> Answer:
     """The answer in canonical form, or INVALID_ANSWER naming what is wrong. None clears it."""
     if answer is None:
         return None
     keys = {option["key"] for option in options}
-    if qtype == "single":
+    if qtype == QuestionType.SINGLE:
         if isinstance(answer, str) and answer.strip().upper() in keys:
             return answer.strip().upper()
         raise _invalid("单选题请选择一个选项")
-    if qtype == "multiple":
+    if qtype == QuestionType.MULTIPLE:
         if isinstance(answer, list) and all(isinstance(k, str) for k in answer):
             chosen = sorted({k.strip().upper() for k in answer})
             if set(chosen) <= keys:
                 return chosen
         raise _invalid("多选题请选择选项列表")
-    if qtype == "judge":
+    if qtype == QuestionType.JUDGE:
         if isinstance(answer, bool):
             return answer
         raise _invalid("判断题请回答 true 或 false")
-    if qtype == "fill":
+    if qtype == QuestionType.FILL:
         if isinstance(answer, str):
             answer = [answer]
         if (isinstance(answer, list) and len(answer) <= max(blanks, 1)
@@ -53,16 +59,17 @@ def normalize_text(text: str) -> str:
     return re.sub(r"\s+", " ", folded)
 
 
-def objective_points(qtype: str, key, answer, points: Decimal) -> Decimal:
-    """Points earned on an objective question; fill-in blanks earn their share each."""
+def objective_points(qtype: QuestionType, key: Any, answer: Any, points: Decimal) -> Decimal:
+    """Points earned on an objective question; fill-in blanks earn their share each. `key` and
+    `answer` are as stored (JSON): validated when the question and the answer were saved."""
     points = Decimal(points)
     if answer is None:
         return Decimal("0.00")
-    if qtype in ("single", "judge"):
+    if qtype in (QuestionType.SINGLE, QuestionType.JUDGE):
         return points if answer == key else Decimal("0.00")
-    if qtype == "multiple":
+    if qtype == QuestionType.MULTIPLE:
         return points if sorted(answer) == sorted(key) else Decimal("0.00")
-    if qtype == "fill":
+    if qtype == QuestionType.FILL:
         blanks = key or []
         given = answer if isinstance(answer, list) else [answer]
         right = sum(

@@ -25,14 +25,29 @@ from server.domain.faces.checks import (
     run_face_check,
 )
 from server.domain.faces.engine import FaceAnalyser, FacePolicy, embedding_vector, similarity
-from server.domain.faces.models import BasePhoto, FaceCheck
+from server.domain.faces.models import (
+    BasePhoto,
+    BasePhotoSource,
+    BasePhotoStatus,
+    FaceCheck,
+    FaceCheckReason,
+    FaceCheckStatus,
+    QualityReason,
+    RequestStatus,
+)
 
 __all__ = [
     "BasePhoto",
+    "BasePhotoSource",
+    "BasePhotoStatus",
     "FaceAnalyser",
     "FaceCheck",
     "FaceCheckGate",
+    "FaceCheckReason",
+    "FaceCheckStatus",
     "FacePolicy",
+    "QualityReason",
+    "RequestStatus",
     "WAITING_BASE_PHOTOS",
     "WAITING_FACE_CHECKS",
     "ZipLimits",

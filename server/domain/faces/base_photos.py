@@ -13,12 +13,12 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from server.adapters.storage import Storage
 from server.domain import jobs, photos
-from server.domain.actors import ROLE_CANDIDATE, Actor, get_visible
+from server.domain.actors import Actor, Role, get_visible
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, DomainError, InvalidInput, NotFound, TooLarge
 from server.domain.faces.engine import (
@@ -29,15 +29,11 @@ from server.domain.faces.engine import (
     similarity,
 )
 from server.domain.faces.models import (
-    BASE_PHOTO_ACTIVE,
-    BASE_PHOTO_PROCESSING,
-    BASE_PHOTO_REPLACED,
-    BASE_PHOTO_UNUSABLE,
-    REQUEST_APPROVED,
-    REQUEST_PENDING,
-    REQUEST_REJECTED,
     BasePhoto,
     BasePhotoRequest,
+    BasePhotoSource,
+    BasePhotoStatus,
+    RequestStatus,
 )
 from server.domain.identity import User, get_student
 
@@ -52,10 +48,10 @@ def current_base_photo(session: Session, student_id: int) -> BasePhoto | None:
     before the exam: a face check processes it rather than failing with no_base_photo)."""
     rows = session.scalars(
         select(BasePhoto).where(BasePhoto.student_id == student_id,
-                                BasePhoto.status.in_((BASE_PHOTO_ACTIVE, BASE_PHOTO_PROCESSING)))
+                                BasePhoto.status.in_((BasePhotoStatus.ACTIVE, BasePhotoStatus.PROCESSING)))
         .order_by(BasePhoto.id.desc())
     ).all()
-    active = [row for row in rows if row.status == BASE_PHOTO_ACTIVE]
+    active = [row for row in rows if row.status == BasePhotoStatus.ACTIVE]
     return active[0] if active else (rows[0] if rows else None)
 
 
@@ -67,7 +63,7 @@ def usable_base_photo(session: Session, student_id: int, storage: Storage, engin
         if base is None:
             return None
         process_base_photo(session, base, storage, engine, policy)
-        if base.status == BASE_PHOTO_ACTIVE and base.embedding is not None:
+        if base.status == BasePhotoStatus.ACTIVE and base.embedding is not None:
             return base
     return None
 
@@ -75,13 +71,14 @@ def usable_base_photo(session: Session, student_id: int, storage: Storage, engin
 def process_base_photo(session: Session, base: BasePhoto, storage: Storage, engine: FaceAnalyser,
                        policy: FacePolicy, now: datetime | None = None) -> None:
     """Make the copy and the embedding once; a usable photo becomes the active one."""
-    if base.status != BASE_PHOTO_PROCESSING:
+    if base.status != BasePhotoStatus.PROCESSING:
         return
+    assert base.photo_key is not None  # set with the original, before the row was committed
     data = photos.process_original(storage, base.original_key, base.photo_key, policy.long_edge)
     base.original_key = None
     analysis = engine.analyse(data)
     if analysis.embedding is None:
-        base.status, base.reason = BASE_PHOTO_UNUSABLE, analysis.reason
+        base.status, base.reason = BasePhotoStatus.UNUSABLE, analysis.reason
     else:
         base.embedding = embedding_bytes(analysis.embedding)
         _activate(session, base, now or utcnow())
@@ -91,19 +88,19 @@ def process_base_photo(session: Session, base: BasePhoto, storage: Storage, engi
 def _activate(session: Session, base: BasePhoto, now: datetime) -> None:
     # Only a newer photo replaces the active one: a slow job must not undo a later upload.
     active = session.scalars(select(BasePhoto).where(
-        BasePhoto.student_id == base.student_id, BasePhoto.status == BASE_PHOTO_ACTIVE,
+        BasePhoto.student_id == base.student_id, BasePhoto.status == BasePhotoStatus.ACTIVE,
         BasePhoto.id != base.id)).all()
     if any(other.id > base.id for other in active):
-        base.status, base.replaced_at, base.embedding = BASE_PHOTO_REPLACED, now, None
+        base.status, base.replaced_at, base.embedding = BasePhotoStatus.REPLACED, now, None
         return
     for other in active:
         # Kept as a picture for audit; its embedding (biometric data) is no longer needed.
-        other.status, other.replaced_at, other.embedding = BASE_PHOTO_REPLACED, now, None
-    base.status, base.activated_at = BASE_PHOTO_ACTIVE, now
+        other.status, other.replaced_at, other.embedding = BasePhotoStatus.REPLACED, now, None
+    base.status, base.activated_at = BasePhotoStatus.ACTIVE, now
 
 
 def prepare_base_photo(session: Session, base_photo_id: int, storage: Storage, engine: FaceAnalyser,
-                       policy: FacePolicy) -> str:
+                       policy: FacePolicy) -> BasePhotoStatus:
     """The job: process one uploaded base photo; returns its status. Idempotent."""
     base = jobs.lock_job_row(session, BasePhoto, base_photo_id, "base photo")
     process_base_photo(session, base, storage, engine, policy)
@@ -117,7 +114,7 @@ def prepare_base_photo(session: Session, base_photo_id: int, storage: Storage, e
 def _new_base_photo(session: Session, student: User, data: bytes, storage: Storage, max_bytes: int,
                     uploaded_by: int) -> BasePhoto:
     base = BasePhoto(school_id=student.school_id, student_id=student.id, uploaded_by=uploaded_by,
-                     status=BASE_PHOTO_PROCESSING)
+                     status=BasePhotoStatus.PROCESSING)
     session.add(base)
     session.flush()
     base.original_key = photos.store_original(storage, data, max_bytes, f"base-photos/{student.id}/{base.id}")
@@ -153,7 +150,7 @@ def base_photo_state(session: Session, actor: Actor, student_id: int) -> BasePho
         get_student(session, actor, student_id)
     rows = session.scalars(select(BasePhoto).where(BasePhoto.student_id == student_id)
                            .order_by(BasePhoto.id.desc())).all()
-    active = next((row for row in rows if row.status == BASE_PHOTO_ACTIVE), None)
+    active = next((row for row in rows if row.status == BasePhotoStatus.ACTIVE), None)
     return BasePhotoState(student_id, active, rows[0] if rows else None)
 
 
@@ -214,7 +211,8 @@ def import_base_photo_zip(session: Session, actor: Actor, archive: bytes, storag
     return report
 
 
-def _import_member(session, bundle, info, students, storage, limits, actor, queued) -> ZipFileResult:
+def _import_member(session: Session, bundle: zipfile.ZipFile, info: zipfile.ZipInfo, students: dict[str, User],
+                   storage: Storage, limits: ZipLimits, actor: Actor, queued: list[int]) -> ZipFileResult:
     student_no = _student_no(info.filename)
     result = ZipFileResult(file=info.filename, student_no=student_no, status="error")
     student = students.get(student_no.upper())
@@ -254,7 +252,7 @@ def _students_by_number(session: Session, school_id: int, numbers: list[str]) ->
     wanted = {number.upper() for number in numbers if number}
     if not wanted:
         return {}
-    rows = session.scalars(select(User).where(User.school_id == school_id, User.role == ROLE_CANDIDATE))
+    rows = session.scalars(select(User).where(User.school_id == school_id, User.role == Role.CANDIDATE))
     return {row.student_no.upper(): row for row in rows if row.student_no and row.student_no.upper() in wanted}
 
 
@@ -264,8 +262,8 @@ def _students_by_number(session: Session, school_id: int, numbers: list[str]) ->
 def create_request(session: Session, actor: Actor, data: bytes, storage: Storage, max_bytes: int,
                    scheduler: jobs.JobScheduler) -> BasePhotoRequest:
     """A student's new ID photo; scored by a job, decided by a teacher."""
-    actor.require_role(ROLE_CANDIDATE)
-    request = BasePhotoRequest(school_id=actor.school_id, student_id=actor.user_id, status=REQUEST_PENDING)
+    actor.require_role(Role.CANDIDATE)
+    request = BasePhotoRequest(school_id=actor.school_id, student_id=actor.user_id, status=RequestStatus.PENDING)
     session.add(request)
     session.flush()
     try:
@@ -286,14 +284,16 @@ def score_request(session: Session, request_id: int, storage: Storage, engine: F
     if request.scored_at is not None:
         session.commit()
         return request
+    assert request.photo_key is not None  # set with the original, before the row was committed
     data = photos.process_original(storage, request.original_key, request.photo_key, policy.long_edge)
     request.original_key = None
     analysis = engine.analyse(data)
     request.quality_reason = analysis.reason
-    if analysis.embedding is not None and request.status == REQUEST_PENDING:
+    if analysis.embedding is not None and request.status == RequestStatus.PENDING:
         request.embedding = embedding_bytes(analysis.embedding)
         base = usable_base_photo(session, request.student_id, storage, engine, policy)
         if base is not None:
+            assert base.embedding is not None  # usable_base_photo returns one with its embedding
             request.compared_base_photo_id = base.id
             request.score = similarity(analysis.embedding, embedding_vector(base.embedding))
     request.scored_at = now or utcnow()
@@ -301,7 +301,7 @@ def score_request(session: Session, request_id: int, storage: Storage, engine: F
     return request
 
 
-def request_query(actor: Actor, status: str | None):
+def request_query(actor: Actor, status: RequestStatus | None) -> Select[BasePhotoRequest]:
     actor.require_staff()
     query = (select(BasePhotoRequest).options(joinedload(BasePhotoRequest.student))
              .order_by(BasePhotoRequest.id))
@@ -313,7 +313,7 @@ def request_query(actor: Actor, status: str | None):
 
 
 def my_requests(session: Session, actor: Actor) -> list[BasePhotoRequest]:
-    actor.require_role(ROLE_CANDIDATE)
+    actor.require_role(Role.CANDIDATE)
     return list(session.scalars(select(BasePhotoRequest).where(BasePhotoRequest.student_id == actor.user_id)
                                 .order_by(BasePhotoRequest.id.desc()).limit(50)))
 
@@ -328,9 +328,12 @@ def decide_request(session: Session, actor: Actor, request_id: int, approve: boo
     reject (the base photo stays); both record who and when."""
     actor.require_staff()
     request = get_request(session, actor, request_id)
-    request = session.scalar(select(BasePhotoRequest).where(BasePhotoRequest.id == request.id)
-                             .with_for_update().execution_options(populate_existing=True))
-    if request.status != REQUEST_PENDING:
+    locked = session.scalar(select(BasePhotoRequest).where(BasePhotoRequest.id == request.id)
+                            .with_for_update().execution_options(populate_existing=True))
+    if locked is None:  # deleted with its student meanwhile
+        raise NotFound("NOT_FOUND")
+    request = locked
+    if request.status != RequestStatus.PENDING:
         raise Conflict("REQUEST_DECIDED", status=request.status)
     now = now or utcnow()
     if approve:
@@ -338,14 +341,14 @@ def decide_request(session: Session, actor: Actor, request_id: int, approve: boo
             raise Conflict("REQUEST_NOT_READY")
         if request.embedding is None:
             raise Conflict("BASE_PHOTO_UNUSABLE", reason=request.quality_reason)
-        base = BasePhoto(school_id=request.school_id, student_id=request.student_id, source="request",
+        base = BasePhoto(school_id=request.school_id, student_id=request.student_id, source=BasePhotoSource.REQUEST,
                          uploaded_by=actor.user_id, photo_key=request.photo_key, embedding=request.embedding,
-                         status=BASE_PHOTO_PROCESSING)
+                         status=BasePhotoStatus.PROCESSING)
         session.add(base)
         session.flush()
         _activate(session, base, now)
         request.base_photo_id = base.id
-    request.status = REQUEST_APPROVED if approve else REQUEST_REJECTED
+    request.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
     request.embedding = None  # biometric data stays only where it is used: on the base photo
     request.decided_by, request.decided_at, request.decision_note = actor.user_id, now, note
     session.commit()
@@ -355,7 +358,7 @@ def decide_request(session: Session, actor: Actor, request_id: int, approve: boo
 # Base photos and replacement requests whose job Redis may have lost (the sweep re-queues them).
 WAITING_BASE_PHOTOS = (
     jobs.WaitingRows(jobs.PREPARE_BASE_PHOTO, "base-photo", BasePhoto,
-                     BasePhoto.status == BASE_PHOTO_PROCESSING),
+                     BasePhoto.status == BasePhotoStatus.PROCESSING),
     jobs.WaitingRows(jobs.SCORE_BASE_PHOTO_REQUEST, "photo-request", BasePhotoRequest,
                      BasePhotoRequest.scored_at.is_(None)),
 )

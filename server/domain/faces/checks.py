@@ -15,44 +15,41 @@ from sqlalchemy.orm import Session
 
 from server.adapters.storage import Storage
 from server.domain import events, jobs, photos
-from server.domain.actors import ROLE_CANDIDATE, Actor, get_visible
+from server.domain.actors import Actor, Role, get_visible
 from server.domain.catalogue import Exam
 from server.domain.clock import utcnow
 from server.domain.errors import Forbidden
+from server.domain.events import EventType
 from server.domain.exams import Attempt, my_exam
 from server.domain.faces import base_photos
 from server.domain.faces.engine import FaceAnalyser, FacePolicy, embedding_vector, similarity
 from server.domain.faces.models import (
-    FACE_CHECK_FAILED,
-    FACE_CHECK_PASSED,
-    FACE_CHECK_QUEUED,
     FaceCheck,
+    FaceCheckReason,
+    FaceCheckStatus,
 )
 
-NO_BASE_PHOTO = "no_base_photo"
-MISMATCH = "mismatch"
-
 # What the candidate is told for each outcome, in the FAQ's words, and the FAQ entry.
-REASON_MESSAGES: dict[str, tuple[str, int]] = {
-    "no_face": ("没有检测到人脸：请确定电脑有摄像头，并且摄像头是可用的状态，正对摄像头后重试", 6),
-    "multiple_faces": ("画面中有多张人脸：识别时镜头前只能有考生本人", 7),
-    "too_dark": ("光线不足：请参照识别时的提示，进行坐姿、光线的调整后重试", 7),
-    "blurry": ("照片模糊：请保持不动，进行坐姿、光线的调整后重试", 7),
-    "face_too_small": ("人脸太小：请靠近摄像头，进行坐姿的调整后重试", 7),
-    MISMATCH: ("识别失败：请确定考生与底片为同一人，参照识别时的提示，进行坐姿、光线的调整；"
-               "如还不能识别请与老师联系，在确认本人的情况下，申请更新底片", 7),
-    NO_BASE_PHOTO: ("没有底照：请与学校老师联系，请老师更新上传学生相片", 8),
-    "unsupported": ("抓拍照片保存失败：请确认网络情况，退出后再进入重试", 9),
+REASON_MESSAGES: dict[FaceCheckReason, tuple[str, int]] = {
+    FaceCheckReason.NO_FACE: ("没有检测到人脸：请确定电脑有摄像头，并且摄像头是可用的状态，正对摄像头后重试", 6),
+    FaceCheckReason.MULTIPLE_FACES: ("画面中有多张人脸：识别时镜头前只能有考生本人", 7),
+    FaceCheckReason.TOO_DARK: ("光线不足：请参照识别时的提示，进行坐姿、光线的调整后重试", 7),
+    FaceCheckReason.BLURRY: ("照片模糊：请保持不动，进行坐姿、光线的调整后重试", 7),
+    FaceCheckReason.FACE_TOO_SMALL: ("人脸太小：请靠近摄像头，进行坐姿的调整后重试", 7),
+    FaceCheckReason.MISMATCH: ("识别失败：请确定考生与底片为同一人，参照识别时的提示，进行坐姿、光线的调整；"
+                               "如还不能识别请与老师联系，在确认本人的情况下，申请更新底片", 7),
+    FaceCheckReason.NO_BASE_PHOTO: ("没有底照：请与学校老师联系，请老师更新上传学生相片", 8),
+    FaceCheckReason.UNSUPPORTED: ("抓拍照片保存失败：请确认网络情况，退出后再进入重试", 9),
 }
 PASSED_MESSAGE = "人脸识别通过"
 
 
-def message_for(status: str, reason: str | None) -> tuple[str | None, int | None]:
-    if status == FACE_CHECK_PASSED:
+def message_for(status: FaceCheckStatus, reason: FaceCheckReason | None) -> tuple[str | None, int | None]:
+    if status == FaceCheckStatus.PASSED:
         return PASSED_MESSAGE, None
     if reason is None:
         return None, None
-    return REASON_MESSAGES.get(reason, REASON_MESSAGES["unsupported"])
+    return REASON_MESSAGES.get(reason, REASON_MESSAGES[FaceCheckReason.UNSUPPORTED])
 
 
 # --- the request ---
@@ -62,12 +59,13 @@ def request_face_check(session: Session, actor: Actor, exam_id: int, capture: by
                        max_bytes: int, scheduler: jobs.JobScheduler) -> FaceCheck:
     """Store the capture and queue the check; without any base photo it fails at once (FAQ 8)
     and the capture is not kept."""
-    actor.require_role(ROLE_CANDIDATE)
+    actor.require_role(Role.CANDIDATE)
     entry = my_exam(session, actor, exam_id)  # NOT_FOUND / NOT_ENROLLED
     check = FaceCheck(school_id=entry.exam.school_id, exam_id=entry.exam.id, student_id=actor.user_id)
     if base_photos.current_base_photo(session, actor.user_id) is None:
         photos.inspect_upload(capture, max_bytes)  # bad input is still a clear 413/415
-        check.status, check.reason, check.completed_at = FACE_CHECK_FAILED, NO_BASE_PHOTO, utcnow()
+        check.status, check.reason = FaceCheckStatus.FAILED, FaceCheckReason.NO_BASE_PHOTO
+        check.completed_at = utcnow()
         session.add(check)
         session.commit()
         return check
@@ -93,35 +91,38 @@ def run_face_check(session: Session, check_id: int, storage: Storage, engine: Fa
                    now: datetime | None = None) -> FaceCheck:
     """Decide a queued check; a check already decided is returned as it is (idempotent)."""
     check = jobs.lock_job_row(session, FaceCheck, check_id, "face check")
-    if check.status != FACE_CHECK_QUEUED:
+    if check.status != FaceCheckStatus.QUEUED:
         session.commit()
         return check
+    assert check.photo_key is not None  # set with the original, before the row was committed
     capture = photos.process_original(storage, check.original_key, check.photo_key, policy.long_edge)
     check.original_key = None
     base = base_photos.usable_base_photo(session, check.student_id, storage, engine, policy)
     if base is None:
-        check.status, check.reason = FACE_CHECK_FAILED, NO_BASE_PHOTO
+        check.status, check.reason = FaceCheckStatus.FAILED, FaceCheckReason.NO_BASE_PHOTO
     else:
         check.base_photo_id = base.id
         analysis = engine.analyse(capture)
         if analysis.embedding is None:
-            check.status, check.reason = FACE_CHECK_FAILED, analysis.reason
+            assert analysis.reason is not None  # a frame without an embedding says why
+            check.status, check.reason = FaceCheckStatus.FAILED, FaceCheckReason(analysis.reason)
         else:
+            assert base.embedding is not None  # usable_base_photo returns one with its embedding
             check.score = similarity(analysis.embedding, embedding_vector(base.embedding))
             passed = check.score >= policy.threshold
-            check.status = FACE_CHECK_PASSED if passed else FACE_CHECK_FAILED
-            check.reason = None if passed else MISMATCH
+            check.status = FaceCheckStatus.PASSED if passed else FaceCheckStatus.FAILED
+            check.reason = None if passed else FaceCheckReason.MISMATCH
     check.completed_at = now or utcnow()
     session.commit()
     if publisher is not None:
         attempt_id = session.scalar(select(Attempt.id).where(Attempt.exam_id == check.exam_id,
                                                              Attempt.student_id == check.student_id))
         if attempt_id is not None:
-            publisher.publish(attempt_id, events.FACE_CHECK, face_check_event(check))
+            publisher.publish(attempt_id, EventType.FACE_CHECK, face_check_event(check))
     return check
 
 
-def face_check_event(check: FaceCheck) -> dict:
+def face_check_event(check: FaceCheck) -> dict[str, object]:
     message, faq = message_for(check.status, check.reason)
     return {"id": check.id, "status": check.status, "reason": check.reason, "score": check.score,
             "message": message, "faq": faq}
@@ -139,7 +140,7 @@ class FaceCheckGate:
             return
         passed = session.scalar(select(FaceCheck.id).where(
             FaceCheck.exam_id == exam.id, FaceCheck.student_id == student_id,
-            FaceCheck.status == FACE_CHECK_PASSED,
+            FaceCheck.status == FaceCheckStatus.PASSED,
             FaceCheck.completed_at >= now - self.valid_for,
         ).limit(1))
         if passed is None:
@@ -148,4 +149,4 @@ class FaceCheckGate:
 
 # Face checks whose job Redis may have lost (the sweep re-queues them).
 WAITING_FACE_CHECKS = jobs.WaitingRows(jobs.RUN_FACE_CHECK, "face-check", FaceCheck,
-                                       FaceCheck.status == FACE_CHECK_QUEUED)
+                                       FaceCheck.status == FaceCheckStatus.QUEUED)

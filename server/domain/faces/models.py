@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Float,
@@ -13,23 +14,50 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.adapters.faces import QualityReason
 from server.domain.clock import utcnow
-from server.domain.database import Base, UTCDateTime
+from server.domain.database import Base, StringEnum, UTCDateTime
 from server.domain.identity import User
-from server.domain.photos import PHOTO_PROCESSING
 
-BASE_PHOTO_PROCESSING = PHOTO_PROCESSING
-BASE_PHOTO_ACTIVE = "active"  # the one the face checks compare against
-BASE_PHOTO_UNUSABLE = "unusable"  # no single clear face in it; the previous one stays active
-BASE_PHOTO_REPLACED = "replaced"  # kept for audit
 
-FACE_CHECK_QUEUED = "queued"
-FACE_CHECK_PASSED = "passed"
-FACE_CHECK_FAILED = "failed"
+class BasePhotoStatus(StrEnum):
+    PROCESSING = "processing"  # until its job made the stored copy and the embedding
+    ACTIVE = "active"  # the one the face checks compare against
+    UNUSABLE = "unusable"  # no single clear face in it; the previous one stays active
+    REPLACED = "replaced"  # kept for audit
 
-REQUEST_PENDING = "pending"
-REQUEST_APPROVED = "approved"
-REQUEST_REJECTED = "rejected"
+
+class BasePhotoSource(StrEnum):
+    TEACHER = "teacher"  # uploaded by a teacher, one by one or in a zip
+    REQUEST = "request"  # a student's replacement request, approved
+
+
+class RequestStatus(StrEnum):
+    """A replacement request's decision."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class FaceCheckStatus(StrEnum):
+    QUEUED = "queued"
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+class FaceCheckReason(StrEnum):
+    """Why a face check failed: the engine refused the capture, or the faces differ, or there
+    is nothing to compare with."""
+
+    UNSUPPORTED = QualityReason.UNSUPPORTED
+    TOO_DARK = QualityReason.TOO_DARK
+    NO_FACE = QualityReason.NO_FACE
+    MULTIPLE_FACES = QualityReason.MULTIPLE_FACES
+    FACE_TOO_SMALL = QualityReason.FACE_TOO_SMALL
+    BLURRY = QualityReason.BLURRY
+    MISMATCH = "mismatch"
+    NO_BASE_PHOTO = "no_base_photo"
 
 
 class BasePhoto(Base):
@@ -41,14 +69,17 @@ class BasePhoto(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default=BASE_PHOTO_PROCESSING)
-    reason: Mapped[str | None] = mapped_column(String(32))  # why it is unusable
+    status: Mapped[BasePhotoStatus] = mapped_column(StringEnum(BasePhotoStatus, 16),
+                                                    default=BasePhotoStatus.PROCESSING)
+    # Why it is unusable.
+    reason: Mapped[QualityReason | None] = mapped_column(StringEnum(QualityReason, 32))
     original_key: Mapped[str | None] = mapped_column(String(512))  # until processed
     photo_key: Mapped[str | None] = mapped_column(String(512))
     # float32 unit vector (2 KB); only base photos keep one, captures never do.
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    source: Mapped[str] = mapped_column(String(16), default="teacher")  # teacher | request
+    source: Mapped[BasePhotoSource] = mapped_column(StringEnum(BasePhotoSource, 16),
+                                                    default=BasePhotoSource.TEACHER)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -63,12 +94,12 @@ class BasePhotoRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=REQUEST_PENDING)
+    status: Mapped[RequestStatus] = mapped_column(StringEnum(RequestStatus, 16), default=RequestStatus.PENDING)
     original_key: Mapped[str | None] = mapped_column(String(512))
     photo_key: Mapped[str | None] = mapped_column(String(512))
     # Scored by a job against the base photo active then; null until scored or without one.
     score: Mapped[float | None] = mapped_column(Float)
-    quality_reason: Mapped[str | None] = mapped_column(String(32))
+    quality_reason: Mapped[QualityReason | None] = mapped_column(StringEnum(QualityReason, 32))
     compared_base_photo_id: Mapped[int | None] = mapped_column(ForeignKey("base_photos.id"))
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -92,8 +123,9 @@ class FaceCheck(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"))
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default=FACE_CHECK_QUEUED)
-    reason: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[FaceCheckStatus] = mapped_column(StringEnum(FaceCheckStatus, 16),
+                                                    default=FaceCheckStatus.QUEUED)
+    reason: Mapped[FaceCheckReason | None] = mapped_column(StringEnum(FaceCheckReason, 32))
     score: Mapped[float | None] = mapped_column(Float)
     base_photo_id: Mapped[int | None] = mapped_column(ForeignKey("base_photos.id"))
     original_key: Mapped[str | None] = mapped_column(String(512))

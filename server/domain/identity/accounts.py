@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from server.domain.actors import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_TEACHER, Actor
+from server.domain.actors import Actor, Role
 from server.domain.clock import utcnow
 from server.domain.database import commit_or_conflict
 from server.domain.errors import InvalidInput, NotFound, RateLimited, Unauthenticated
@@ -60,7 +60,7 @@ def find_login_matches(session: Session, username: str) -> list[User]:
     query = select(User).where(
         or_(
             User.username == username.strip().lower(),
-            (User.role == ROLE_CANDIDATE) & ((User.student_no == name) | (User.id_number == name)),
+            (User.role == Role.CANDIDATE) & ((User.student_no == name) | (User.id_number == name)),
         )
     )
     return list(session.scalars(query.order_by(User.id)))
@@ -140,7 +140,7 @@ def change_password(
 
 
 def create_school(session: Session, actor: Actor, name: str) -> School:
-    actor.require_role(ROLE_ADMIN)
+    actor.require_role(Role.ADMIN)
     school = School(name=name.strip())
     session.add(school)
     commit_or_conflict(session, "SCHOOL_EXISTS")
@@ -174,7 +174,7 @@ def create_staff(
 ) -> User:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput("WEAK_PASSWORD", errors={"password": ["密码至少8位"]})
-    if role == ROLE_TEACHER:
+    if role == Role.TEACHER:
         if school_id is None:
             raise InvalidInput("VALIDATION_ERROR", errors={"school_id": ["教师必须属于一所学校"]})
         get_school(session, school_id)
@@ -194,16 +194,16 @@ def create_teacher(
     session: Session, passwords: Passwords, actor: Actor, *, username: str, password: str,
     school_id: int, name: str = "",
 ) -> User:
-    actor.require_role(ROLE_ADMIN)
+    actor.require_role(Role.ADMIN)
     return create_staff(
-        session, passwords, role=ROLE_TEACHER, username=username, password=password,
+        session, passwords, role=Role.TEACHER, username=username, password=password,
         school_id=school_id, name=name,
     )
 
 
 def list_teachers(session: Session, actor: Actor) -> list[User]:
     actor.require_staff()
-    query = select(User).where(User.role == ROLE_TEACHER).order_by(User.id)
+    query = select(User).where(User.role == Role.TEACHER).order_by(User.id)
     if not actor.is_admin:
         query = query.where(User.school_id == actor.school_id)
     return list(session.scalars(query))
@@ -222,7 +222,7 @@ def new_student(school_id: int, student_no: str, id_number: str, name: str) -> U
     except BadIdNumber as exc:
         raise InvalidInput("INVALID_ID_NUMBER", errors={"id_number": [str(exc)]}) from exc
     return User(
-        role=ROLE_CANDIDATE,
+        role=Role.CANDIDATE,
         school_id=school_id,
         student_no=number,
         id_number=normalized_id,
@@ -246,15 +246,15 @@ def create_student(
 def get_student(session: Session, actor: Actor, student_id: int) -> User:
     actor.require_staff()
     student = session.get(User, student_id)
-    if student is None or student.role != ROLE_CANDIDATE:
+    if student is None or student.role != Role.CANDIDATE:
         raise NotFound("NOT_FOUND")
     actor.ensure_school(student.school_id)
     return student
 
 
-def student_query(actor: Actor, search: str | None = None):
+def student_query(actor: Actor, search: str | None = None) -> Select[User]:
     actor.require_staff()
-    query = select(User).where(User.role == ROLE_CANDIDATE).order_by(User.id)
+    query = select(User).where(User.role == Role.CANDIDATE).order_by(User.id)
     if not actor.is_admin:
         query = query.where(User.school_id == actor.school_id)
     if search:
@@ -274,7 +274,7 @@ def reset_password(session: Session, actor: Actor, student_id: int) -> User:
     return student
 
 
-def integrity_event_query(actor: Actor, code: str | None = None):
+def integrity_event_query(actor: Actor, code: str | None = None) -> Select[IntegrityEvent]:
     actor.require_staff()
     query = select(IntegrityEvent).order_by(IntegrityEvent.id.desc())
     if not actor.is_admin:

@@ -13,9 +13,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.domain.actors import ROLE_CANDIDATE
+from server.domain.actors import Role
 from server.domain.clock import utcnow
-from server.domain.database import Base, UTCDateTime
+from server.domain.database import Base, StringEnum, UTCDateTime
 
 
 class School(Base):
@@ -38,7 +38,7 @@ class User(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(StringEnum(Role, 16))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     username: Mapped[str | None] = mapped_column(String(64), unique=True)
     student_no: Mapped[str | None] = mapped_column(String(32))
@@ -54,7 +54,7 @@ class User(Base):
 
     @property
     def uses_default_password(self) -> bool:
-        return self.role == ROLE_CANDIDATE and self.password_hash is None
+        return self.role == Role.CANDIDATE and self.password_hash is None
 
 
 class IntegrityEvent(Base):

@@ -9,7 +9,7 @@ from threading import Lock
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from server.domain.actors import Actor
+from server.domain.actors import Actor, Role
 from server.domain.errors import Unauthenticated
 
 
@@ -53,7 +53,7 @@ class TokenService:
         except BadSignature as exc:
             raise Unauthenticated("TOKEN_INVALID") from exc
         try:
-            actor = Actor(user_id=int(payload["u"]), role=str(payload["r"]), school_id=payload["s"],
+            actor = Actor(user_id=int(payload["u"]), role=Role(payload["r"]), school_id=payload["s"],
                           session_id=str(payload.get("j") or ""))
         except (KeyError, TypeError, ValueError) as exc:
             raise Unauthenticated("TOKEN_INVALID") from exc

@@ -10,7 +10,6 @@ from server.domain.photos.images import (
     warm_up,
 )
 from server.domain.photos.store import (
-    PHOTO_PROCESSING,
     image_size,
     is_photo_key,
     photo_key,
@@ -20,7 +19,6 @@ from server.domain.photos.store import (
 
 __all__ = [
     "MAX_PIXELS",
-    "PHOTO_PROCESSING",
     "downscale_jpeg",
     "image_size",
     "inspect_upload",

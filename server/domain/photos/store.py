@@ -75,7 +75,3 @@ def process_original(storage: Storage, original_key: str | None, output_key: str
     if original_key is not None:
         storage.delete(original_key)
     return data
-
-
-# A photo's row waits in this status until its job made the stored copy (base and answer photos).
-PHOTO_PROCESSING = "processing"

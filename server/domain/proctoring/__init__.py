@@ -4,15 +4,18 @@
 from server.domain.proctoring.flags import (
     CLIENT_EVENT_FLAGS,
     FLAG_LABELS,
-    SECOND_CAMERA_LOST,
     flag_event,
     raise_flag,
     report_client_event,
 )
-from server.domain.proctoring.models import SNAPSHOT_PHONE, ProctorFlag, Snapshot
+from server.domain.proctoring.models import (
+    FlagKind,
+    ProctorFlag,
+    Snapshot,
+    SnapshotSource,
+    SnapshotStatus,
+)
 from server.domain.proctoring.reviews import (
-    DECISION_APPROVE,
-    DECISION_REJECT,
     review_attempt,
     review_query,
     settle_result,
@@ -26,13 +29,12 @@ from server.domain.proctoring.snapshots import (
 
 __all__ = [
     "CLIENT_EVENT_FLAGS",
-    "DECISION_APPROVE",
-    "DECISION_REJECT",
     "FLAG_LABELS",
+    "FlagKind",
     "ProctorFlag",
-    "SECOND_CAMERA_LOST",
-    "SNAPSHOT_PHONE",
     "Snapshot",
+    "SnapshotSource",
+    "SnapshotStatus",
     "WAITING_SNAPSHOTS",
     "accept_snapshot",
     "analyse_snapshot",

@@ -6,56 +6,49 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from server.domain.actors import ROLE_CANDIDATE, Actor
+from server.domain.actors import Actor, Role
 from server.domain.clock import utcnow
 from server.domain.errors import InvalidInput, NotFound
 from server.domain.exams import (
-    ATTEMPT_IN_PROGRESS,
     Attempt,
+    AttemptStatus,
 )
 from server.domain.identity import IntegrityEvent
 from server.domain.proctoring.models import (
+    FlagKind,
     ProctorFlag,
 )
 from server.domain.proctoring.reviews import settle_result
 
-# Flag kinds, with what the teacher reads in the review queue.
-LOW_LIGHT = "low_light"
-CAMERA_BLOCKED = "camera_blocked"
-NO_FACE = "no_face"
-ANOTHER_PERSON = "another_person"
-NOT_CANDIDATE = "not_candidate"
-SECOND_CAMERA_LOST = "second_camera_lost"
-REMOTE_CONTROL = "remote_control"
-VIRTUAL_DEVICE = "virtual_device"
+# What the teacher reads in the review queue for each flag kind.
 FLAG_LABELS = {
-    LOW_LIGHT: "光线拍摄不足",
-    CAMERA_BLOCKED: "摄像头被遮挡或黑屏",
-    NO_FACE: "画面中没有考生",
-    ANOTHER_PERSON: "其他人员入镜",
-    NOT_CANDIDATE: "疑似非本人考试",
-    SECOND_CAMERA_LOST: "第二机位（手机）中断",
-    REMOTE_CONTROL: "考试中检测到远程控制(e-01)",
-    VIRTUAL_DEVICE: "考试中检测到虚拟设备(e-02)",
+    FlagKind.LOW_LIGHT: "光线拍摄不足",
+    FlagKind.CAMERA_BLOCKED: "摄像头被遮挡或黑屏",
+    FlagKind.NO_FACE: "画面中没有考生",
+    FlagKind.ANOTHER_PERSON: "其他人员入镜",
+    FlagKind.NOT_CANDIDATE: "疑似非本人考试",
+    FlagKind.SECOND_CAMERA_LOST: "第二机位（手机）中断",
+    FlagKind.REMOTE_CONTROL: "考试中检测到远程控制(e-01)",
+    FlagKind.VIRTUAL_DEVICE: "考试中检测到虚拟设备(e-02)",
 }
 
 # What the desktop client may report during an attempt, and the flag each one raises.
 CLIENT_EVENT_FLAGS = {
-    "e-01": REMOTE_CONTROL,
-    "e-02": VIRTUAL_DEVICE,
-    "camera_black": CAMERA_BLOCKED,
-    "camera_missing": CAMERA_BLOCKED,
+    "e-01": FlagKind.REMOTE_CONTROL,
+    "e-02": FlagKind.VIRTUAL_DEVICE,
+    "camera_black": FlagKind.CAMERA_BLOCKED,
+    "camera_missing": FlagKind.CAMERA_BLOCKED,
     "focus_lost": None,
     "fullscreen_exit": None,
 }
 
 
-def flag_event(flag: ProctorFlag) -> dict:
+def flag_event(flag: ProctorFlag) -> dict[str, object]:
     return {"id": flag.id, "kind": flag.kind, "label": FLAG_LABELS.get(flag.kind, flag.kind),
             "created_at": flag.created_at.isoformat()}
 
 
-def raise_flag(session: Session, attempt: Attempt, kind: str, detail: dict | None = None,
+def raise_flag(session: Session, attempt: Attempt, kind: FlagKind, detail: dict | None = None,
                now: datetime | None = None) -> ProctorFlag:
     """A flag without a photo (client reports, a silent second camera); the caller commits."""
     flag = ProctorFlag(school_id=attempt.school_id, attempt_id=attempt.id, kind=kind,
@@ -71,7 +64,7 @@ def raise_flag(session: Session, attempt: Attempt, kind: str, detail: dict | Non
 
 def report_client_event(session: Session, actor: Actor, attempt_id: int, code: str, detail: dict,
                         client_address: str | None) -> tuple[IntegrityEvent, ProctorFlag | None]:
-    actor.require_role(ROLE_CANDIDATE)
+    actor.require_role(Role.CANDIDATE)
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.student_id != actor.user_id:
         raise NotFound("NOT_FOUND")
@@ -82,7 +75,7 @@ def report_client_event(session: Session, actor: Actor, attempt_id: int, code: s
     session.add(event)
     flag = None
     kind = CLIENT_EVENT_FLAGS[code]
-    if kind is not None and attempt.status == ATTEMPT_IN_PROGRESS:
+    if kind is not None and attempt.status == AttemptStatus.IN_PROGRESS:
         flag = raise_flag(session, attempt, kind, {"reported_by": "client", "code": code})
     session.commit()
     return event, flag

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -13,14 +14,31 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.domain.clock import utcnow
-from server.domain.database import Base, UTCDateTime
+from server.domain.database import Base, StringEnum, UTCDateTime
 from server.domain.exams import Attempt
 
-SNAPSHOT_QUEUED = "queued"
-SNAPSHOT_ANALYSED = "analysed"
 
-SNAPSHOT_DESKTOP = "desktop"
-SNAPSHOT_PHONE = "phone"
+class SnapshotStatus(StrEnum):
+    QUEUED = "queued"
+    ANALYSED = "analysed"
+
+
+class SnapshotSource(StrEnum):
+    DESKTOP = "desktop"  # the exam computer's webcam
+    PHONE = "phone"  # the paired phone as a second camera
+
+
+class FlagKind(StrEnum):
+    """What a flag is about; proctoring.FLAG_LABELS says it in words for the teacher."""
+
+    LOW_LIGHT = "low_light"
+    CAMERA_BLOCKED = "camera_blocked"
+    NO_FACE = "no_face"
+    ANOTHER_PERSON = "another_person"
+    NOT_CANDIDATE = "not_candidate"
+    SECOND_CAMERA_LOST = "second_camera_lost"
+    REMOTE_CONTROL = "remote_control"
+    VIRTUAL_DEVICE = "virtual_device"
 
 
 class Snapshot(Base):
@@ -32,8 +50,8 @@ class Snapshot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
-    source: Mapped[str] = mapped_column(String(16), default=SNAPSHOT_DESKTOP)
-    status: Mapped[str] = mapped_column(String(16), default=SNAPSHOT_QUEUED)
+    source: Mapped[SnapshotSource] = mapped_column(StringEnum(SnapshotSource, 16), default=SnapshotSource.DESKTOP)
+    status: Mapped[SnapshotStatus] = mapped_column(StringEnum(SnapshotStatus, 16), default=SnapshotStatus.QUEUED)
     original_key: Mapped[str | None] = mapped_column(String(512))
     # Kept only when the frame raised a flag (it is the evidence); otherwise deleted.
     photo_key: Mapped[str | None] = mapped_column(String(512))
@@ -50,7 +68,7 @@ class ProctorFlag(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[FlagKind] = mapped_column(StringEnum(FlagKind, 32))
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id", ondelete="SET NULL"))
     evidence_key: Mapped[str | None] = mapped_column(String(512))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)

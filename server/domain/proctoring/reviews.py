@@ -4,35 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from server.domain.actors import Actor, get_visible
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict
 from server.domain.exams import (
-    ATTEMPT_SUBMITTED,
-    RESULT_GRADING,
-    RESULT_PENDING_REVIEW,
-    RESULT_PUBLISHED,
-    RESULT_REJECTED,
     Attempt,
+    AttemptStatus,
+    ResultStatus,
+    ReviewDecision,
     lock_attempt,
+    relock_attempt,
 )
 from server.domain.proctoring.models import (
-    SNAPSHOT_QUEUED,
     ProctorFlag,
     Snapshot,
+    SnapshotStatus,
 )
-
-DECISION_APPROVE = "approve"
-DECISION_REJECT = "reject"
-
 
 # --- results and review ---
 
 
-def settle_result(session: Session, attempt_id: int) -> str | None:
+def settle_result(session: Session, attempt_id: int) -> ResultStatus | None:
     """Move a graded attempt's result to what the proctoring evidence allows; the caller commits.
 
     grading while snapshots are still being analysed; then the teacher's decision if there is
@@ -43,30 +38,33 @@ def settle_result(session: Session, attempt_id: int) -> str | None:
     before grading committed would leave the result in grading for good).
     """
     attempt = lock_attempt(session, attempt_id)
-    if attempt is None or attempt.status != ATTEMPT_SUBMITTED or attempt.graded_at is None:
+    if attempt is None or attempt.status != AttemptStatus.SUBMITTED or attempt.graded_at is None:
         return None
-    if attempt.review_decision == DECISION_APPROVE:
-        status = RESULT_PUBLISHED
-    elif attempt.review_decision == DECISION_REJECT:
-        status = RESULT_REJECTED
+    if attempt.review_decision == ReviewDecision.APPROVE:
+        status = ResultStatus.PUBLISHED
+    elif attempt.review_decision == ReviewDecision.REJECT:
+        status = ResultStatus.REJECTED
     elif session.scalar(select(exists().where(Snapshot.attempt_id == attempt.id,
-                                              Snapshot.status == SNAPSHOT_QUEUED))):
-        status = RESULT_GRADING
+                                              Snapshot.status == SnapshotStatus.QUEUED))):
+        status = ResultStatus.GRADING
     elif session.scalar(select(exists().where(ProctorFlag.attempt_id == attempt.id))):
-        status = RESULT_PENDING_REVIEW
+        status = ResultStatus.PENDING_REVIEW
     else:
-        status = RESULT_PUBLISHED
+        status = ResultStatus.PUBLISHED
     attempt.result_status = status
     return status
 
 
-def review_query(actor: Actor, status: str | None):
+def review_query(actor: Actor, status: str | None) -> Select[Attempt]:
     """Flagged attempts of the teacher's school: `pending` ones wait for a decision."""
     actor.require_staff()
-    query = (select(Attempt).options(selectinload(Attempt.flags), joinedload(Attempt.student))
+    # Attempt.flags is mapped by proctoring.models after the class, so exams need not import
+    # proctoring; mypy sees only the class body.
+    flags = Attempt.flags  # type: ignore[attr-defined]
+    query = (select(Attempt).options(selectinload(flags), joinedload(Attempt.student))
              .where(exists().where(ProctorFlag.attempt_id == Attempt.id)).order_by(Attempt.id))
     if status == "pending":
-        query = query.where(Attempt.result_status == RESULT_PENDING_REVIEW)
+        query = query.where(Attempt.result_status == ResultStatus.PENDING_REVIEW)
     elif status == "decided":
         query = query.where(Attempt.review_decision.is_not(None))
     if not actor.is_admin:
@@ -74,13 +72,13 @@ def review_query(actor: Actor, status: str | None):
     return query
 
 
-def review_attempt(session: Session, actor: Actor, attempt_id: int, decision: str, note: str | None,
+def review_attempt(session: Session, actor: Actor, attempt_id: int, decision: ReviewDecision, note: str | None,
                    now: datetime | None = None) -> Attempt:
     """Approve (the score is published) or reject (the result is void) a flagged attempt."""
     actor.require_staff()
     attempt = get_visible(session, actor, Attempt, attempt_id)
-    attempt = lock_attempt(session, attempt.id)
-    if attempt.result_status != RESULT_PENDING_REVIEW:
+    attempt = relock_attempt(session, attempt)
+    if attempt.result_status != ResultStatus.PENDING_REVIEW:
         session.rollback()
         raise Conflict("REVIEW_NOT_PENDING", result_status=attempt.result_status)
     attempt.review_decision = decision

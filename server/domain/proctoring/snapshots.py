@@ -10,33 +10,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
+from server.adapters.faces import FaceAnalysis
 from server.adapters.storage import Storage
 from server.domain import events, faces, jobs, photos
-from server.domain.actors import ROLE_CANDIDATE, Actor
+from server.domain.actors import Actor, Role
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, NotFound
+from server.domain.events import EventType
 from server.domain.exams import (
-    ATTEMPT_IN_PROGRESS,
     Attempt,
-    lock_attempt,
+    AttemptStatus,
+    relock_attempt,
 )
-from server.domain.faces import FaceAnalyser, FacePolicy, embedding_vector, similarity
-from server.domain.proctoring.flags import (
-    ANOTHER_PERSON,
-    CAMERA_BLOCKED,
-    LOW_LIGHT,
-    NO_FACE,
-    NOT_CANDIDATE,
-    flag_event,
+from server.domain.faces import (
+    FaceAnalyser,
+    FacePolicy,
+    QualityReason,
+    embedding_vector,
+    similarity,
 )
+from server.domain.proctoring.flags import flag_event
 from server.domain.proctoring.models import (
-    SNAPSHOT_ANALYSED,
-    SNAPSHOT_DESKTOP,
-    SNAPSHOT_QUEUED,
+    FlagKind,
     ProctorFlag,
     Snapshot,
+    SnapshotSource,
+    SnapshotStatus,
 )
 from server.domain.proctoring.reviews import settle_result
 
@@ -50,11 +53,11 @@ BLACK_FRAME_LUMINANCE = 12.0
 
 def _answering_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
     """The candidate's own attempt, open, on this computer."""
-    actor.require_role(ROLE_CANDIDATE)
+    actor.require_role(Role.CANDIDATE)
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.student_id != actor.user_id:
         raise NotFound("NOT_FOUND")
-    if attempt.status != ATTEMPT_IN_PROGRESS:
+    if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
     if attempt.active_session != actor.session_id:
         raise Conflict("ATTEMPT_MOVED")
@@ -62,11 +65,11 @@ def _answering_attempt(session: Session, actor: Actor, attempt_id: int) -> Attem
 
 
 def accept_snapshot(session: Session, attempt: Attempt, data: bytes, storage: Storage, max_bytes: int,
-                    scheduler: jobs.JobScheduler, source: str) -> Snapshot:
+                    scheduler: jobs.JobScheduler, source: SnapshotSource) -> Snapshot:
     """Store the frame and queue its analysis. The attempt row is locked so a concurrent submit
     either sees this snapshot queued (and waits for it) or refuses it."""
-    attempt = lock_attempt(session, attempt.id)
-    if attempt.status != ATTEMPT_IN_PROGRESS:
+    attempt = relock_attempt(session, attempt)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
         session.rollback()
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
     snapshot = Snapshot(school_id=attempt.school_id, attempt_id=attempt.id, source=source)
@@ -86,31 +89,32 @@ def accept_snapshot(session: Session, attempt: Attempt, data: bytes, storage: St
 def desktop_snapshot(session: Session, actor: Actor, attempt_id: int, data: bytes, storage: Storage,
                      max_bytes: int, scheduler: jobs.JobScheduler) -> Snapshot:
     attempt = _answering_attempt(session, actor, attempt_id)
-    return accept_snapshot(session, attempt, data, storage, max_bytes, scheduler, SNAPSHOT_DESKTOP)
+    return accept_snapshot(session, attempt, data, storage, max_bytes, scheduler, SnapshotSource.DESKTOP)
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str | None  # the flag to raise, or None
-    detail: dict
+    kind: FlagKind | None  # the flag to raise, or None
+    detail: dict[str, object]
 
 
-def judge_frame(analysis, base_embedding, threshold: float) -> Finding:
+def judge_frame(analysis: FaceAnalysis, base_embedding: NDArray[np.float32] | None,
+                threshold: float) -> Finding:
     """What a proctoring frame shows, from the face engine's analysis of it."""
-    detail = {"reason": analysis.reason, "faces": analysis.faces,
+    detail: dict[str, object] = {"reason": analysis.reason, "faces": analysis.faces,
               "luminance": None if analysis.luminance is None else round(float(analysis.luminance), 1)}
-    if analysis.reason == "too_dark":
+    if analysis.reason == QualityReason.TOO_DARK:
         dark = analysis.luminance is not None and analysis.luminance < BLACK_FRAME_LUMINANCE
-        return Finding(CAMERA_BLOCKED if dark else LOW_LIGHT, detail)
-    if analysis.reason == "no_face":
-        return Finding(NO_FACE, detail)
-    if analysis.reason == "multiple_faces":
-        return Finding(ANOTHER_PERSON, detail)
+        return Finding(FlagKind.CAMERA_BLOCKED if dark else FlagKind.LOW_LIGHT, detail)
+    if analysis.reason == QualityReason.NO_FACE:
+        return Finding(FlagKind.NO_FACE, detail)
+    if analysis.reason == QualityReason.MULTIPLE_FACES:
+        return Finding(FlagKind.ANOTHER_PERSON, detail)
     if analysis.embedding is None or base_embedding is None:
         return Finding(None, detail)  # blurry or small: not evidence of anything
     score = similarity(analysis.embedding, base_embedding)
     detail["score"] = round(score, 4)
-    return Finding(NOT_CANDIDATE if score < threshold else None, detail)
+    return Finding(FlagKind.NOT_CANDIDATE if score < threshold else None, detail)
 
 
 def analyse_snapshot(session: Session, snapshot_id: int, storage: Storage, engine: FaceAnalyser,
@@ -119,18 +123,21 @@ def analyse_snapshot(session: Session, snapshot_id: int, storage: Storage, engin
     """The job: flag what the frame shows, keep it only as evidence, settle the result."""
     now = now or utcnow()
     snapshot = jobs.lock_job_row(session, Snapshot, snapshot_id, "snapshot")
-    if snapshot.status != SNAPSHOT_QUEUED:
+    if snapshot.status != SnapshotStatus.QUEUED:
         session.commit()
         return snapshot
-    attempt = session.get(Attempt, snapshot.attempt_id)
-    output_key = photos.photo_key(snapshot.original_key) if snapshot.original_key else None
+    attempt = session.get_one(Attempt, snapshot.attempt_id)
+    assert snapshot.original_key is not None  # stored before the snapshot was committed queued
+    output_key = photos.photo_key(snapshot.original_key)
     frame = photos.process_original(storage, snapshot.original_key, output_key, policy.long_edge)
     snapshot.original_key = None
     analysis = engine.analyse(frame)
     base_embedding = None
     if analysis.embedding is not None:
         base = faces.usable_base_photo(session, attempt.student_id, storage, engine, policy)
-        base_embedding = embedding_vector(base.embedding) if base is not None else None
+        if base is not None:
+            assert base.embedding is not None  # usable_base_photo returns one with its embedding
+            base_embedding = embedding_vector(base.embedding)
     finding = judge_frame(analysis, base_embedding, policy.threshold)
     flag = None
     if finding.kind is not None:
@@ -142,15 +149,15 @@ def analyse_snapshot(session: Session, snapshot_id: int, storage: Storage, engin
     else:
         storage.delete(output_key)  # an unremarkable frame is not kept (biometric data)
     snapshot.findings = finding.detail
-    snapshot.status, snapshot.analysed_at = SNAPSHOT_ANALYSED, now
+    snapshot.status, snapshot.analysed_at = SnapshotStatus.ANALYSED, now
     session.flush()
     settle_result(session, attempt.id)
     session.commit()
     if flag is not None and publisher is not None:
-        publisher.publish(attempt.id, events.FLAG_RAISED, flag_event(flag))
+        publisher.publish(attempt.id, EventType.FLAG_RAISED, flag_event(flag))
     return snapshot
 
 
 # Snapshots whose analysis Redis may have lost: each holds its attempt's result in grading.
 WAITING_SNAPSHOTS = jobs.WaitingRows(jobs.ANALYSE_SNAPSHOT, "snapshot", Snapshot,
-                                     Snapshot.status == SNAPSHOT_QUEUED)
+                                     Snapshot.status == SnapshotStatus.QUEUED)
