@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = context.settings()
     connection = Redis.from_url(settings.REDIS_URL)
+    worker_class: type[SimpleWorker | Worker]
     if args.media:
         from server.adapters import faces
 

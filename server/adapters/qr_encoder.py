@@ -132,7 +132,7 @@ def _function_patterns(version: int) -> tuple[np.ndarray, np.ndarray]:
         dark[:6, n - 11:n - 8], dark[n - 11:n - 8, :6] = block, block.T
         reserved[:6, n - 11:n - 8] = reserved[n - 11:n - 8, :6] = True
     # Two-column zigzag from the bottom right, alternately up and down; column 6 is skipped.
-    order = []
+    order: list[int] = []
     for pair, right in enumerate(range(n - 1, 0, -2)):
         right -= right <= 6
         for row in (range(n - 1, -1, -1) if pair % 2 == 0 else range(n)):

@@ -82,8 +82,9 @@ def handle_http_exception(error: HTTPException):
     response.status_code = status
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value
-    if status == 405 and getattr(error, "valid_methods", None):
-        response.headers["Allow"] = ", ".join(error.valid_methods)
+    valid_methods = getattr(error, "valid_methods", None)  # MethodNotAllowed's
+    if status == 405 and valid_methods:
+        response.headers["Allow"] = ", ".join(valid_methods)
     return response
 
 

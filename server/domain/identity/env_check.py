@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from server.domain.errors import Forbidden
 
@@ -15,10 +16,10 @@ class EnvCheck:
     codes: tuple[str, ...] = ()
     remote_tools: tuple[str, ...] = ()
     client_version: str | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_payload(cls, payload: dict | None) -> "EnvCheck":
+    def from_payload(cls, payload: dict[str, Any] | None) -> "EnvCheck":
         payload = payload or {}
         return cls(
             codes=tuple(str(code).strip() for code in payload.get("codes") or () if str(code).strip()),
@@ -28,7 +29,7 @@ class EnvCheck:
             client_version=payload.get("client_version") or None,
         )
 
-    def as_detail(self) -> dict:
+    def as_detail(self) -> dict[str, object]:
         return {
             "codes": list(self.codes),
             "remote_tools": list(self.remote_tools),

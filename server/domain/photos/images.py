@@ -86,6 +86,7 @@ def inspect_upload(data: bytes, max_bytes: int, max_pixels: int = MAX_PIXELS, *,
     if len(data) > max_bytes:
         raise TooLarge("UPLOAD_TOO_LARGE", size=len(data), max_bytes=max_bytes)
     with _open(data, max_pixels) as image:
+        assert image.format is not None  # _open opens the one format it sniffed
         info = ImageInfo(image.format, image.width, image.height, MIME_TYPES[image.format])
         if not decode:
             if not _container_is_complete(info.format, data):
