@@ -33,6 +33,10 @@ def test_each_type_is_checked_when_added(client, course):
           "answer": "C", "score": 1}, "answer"),
         ({"type": "judge", "stem": "x", "answer": "maybe", "score": 1}, "answer"),
         ({"type": "fill", "stem": "x", "answer": [], "score": 1}, "answer"),
+        # A number is no list of keys or blanks (it was a TypeError: 500).
+        ({"type": "multiple", "stem": "x", "options": [{"key": "A", "text": "1"}, {"key": "B", "text": "2"}],
+          "answer": 5, "score": 1}, "answer"),
+        ({"type": "fill", "stem": "x", "answer": 3, "score": 1}, "answer"),
     ]:
         response = client.post(url, headers=teacher.headers, json=bad)
         assert response.status_code == 422, bad
