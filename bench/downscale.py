@@ -40,8 +40,11 @@ VARIANTS = ("ours", "pyvips", "naive")
 
 def make_photos(folder: Path) -> dict[str, Path]:
     """Generated in a subprocess, so this process stays small for the children it starts."""
-    subprocess.run([sys.executable, "-m", "bench.downscale", "--make-photos", str(folder)],
-                   cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "bench.downscale", "--make-photos", str(folder)],
+        cwd=ROOT,
+        check=True,
+    )
     return {name: folder / f"{name}.jpg" for name in SIZES}
 
 
@@ -62,15 +65,17 @@ def variant_function(name: str):
 
         pyvips.cache_set_max(0)  # no help from repeating the same call
         return lambda data: pyvips.Image.thumbnail_buffer(data, LONG_EDGE).write_to_buffer(
-            f".jpg[Q={QUALITY},strip]")
+            f".jpg[Q={QUALITY},strip]"
+        )
     if name == "naive":
         from PIL import Image, ImageOps
 
         def naive(data: bytes) -> bytes:
             image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
             scale = LONG_EDGE / max(image.size)
-            image = image.resize((round(image.width * scale), round(image.height * scale)),
-                                 Image.Resampling.LANCZOS)
+            image = image.resize(
+                (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+            )
             out = io.BytesIO()
             image.save(out, "JPEG", quality=QUALITY)
             return out.getvalue()
@@ -93,8 +98,17 @@ def child(name: str, path: str, repeat: int) -> None:
     from PIL import Image
 
     size = Image.open(io.BytesIO(output)).size
-    print(json.dumps({"wall_ms": statistics.median(walls) * 1000, "cpu_ms": statistics.median(cpus) * 1000,
-                      "peak_mb": peak_rss_mb(), "output": size, "bytes": len(output)}))
+    print(
+        json.dumps(
+            {
+                "wall_ms": statistics.median(walls) * 1000,
+                "cpu_ms": statistics.median(cpus) * 1000,
+                "peak_mb": peak_rss_mb(),
+                "output": size,
+                "bytes": len(output),
+            }
+        )
+    )
 
 
 def peak_rss_mb() -> float:
@@ -110,8 +124,22 @@ def peak_rss_mb() -> float:
 
 
 def run_child(name: str, path: Path, repeat: int) -> dict:
-    result = subprocess.run([sys.executable, "-m", "bench.downscale", "--child", name, str(path),
-                             "--repeat", str(repeat)], cwd=ROOT, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.downscale",
+            "--child",
+            name,
+            str(path),
+            "--repeat",
+            str(repeat),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -131,9 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     with tempfile.TemporaryDirectory(prefix="examcloud-bench-") as folder:
         photos = make_photos(Path(folder))
-        print(f"downscale to {LONG_EDGE} px, JPEG Q{QUALITY}, median of {args.repeat} after a warm-up")
-        print(f"{'photo':<14}{'variant':<8}{'wall ms':>9}{'cpu ms':>9}{'peak MB':>9}"
-              f"{'wall/vips':>11}{'cpu/vips':>10}  output")
+        print(
+            f"downscale to {LONG_EDGE} px, JPEG Q{QUALITY}, median of {args.repeat} after a warm-up"
+        )
+        print(
+            f"{'photo':<14}{'variant':<8}{'wall ms':>9}{'cpu ms':>9}{'peak MB':>9}"
+            f"{'wall/vips':>11}{'cpu/vips':>10}  output"
+        )
         for size_name, path in photos.items():
             width, height, orientation = SIZES[size_name]
             label = f"{size_name} o{orientation}"
@@ -141,14 +173,22 @@ def main(argv: list[str] | None = None) -> int:
             anchor = results["pyvips"]
             for name in VARIANTS:
                 r = results[name]
-                print(f"{label:<14}{name:<8}{r['wall_ms']:>9.1f}{r['cpu_ms']:>9.1f}{r['peak_mb']:>9.1f}"
-                      f"{r['wall_ms'] / anchor['wall_ms']:>10.2f}x{r['cpu_ms'] / anchor['cpu_ms']:>9.2f}x"
-                      f"  {r['output'][0]}x{r['output'][1]}")
+                print(
+                    f"{label:<14}{name:<8}{r['wall_ms']:>9.1f}{r['cpu_ms']:>9.1f}{r['peak_mb']:>9.1f}"
+                    f"{r['wall_ms'] / anchor['wall_ms']:>10.2f}x{r['cpu_ms'] / anchor['cpu_ms']:>9.2f}x"
+                    f"  {r['output'][0]}x{r['output'][1]}"
+                )
             ours = results["ours"]
             checks = [
-                (f"{size_name} wall <= {WALL_BAR}x pyvips", ours["wall_ms"] <= WALL_BAR * anchor["wall_ms"]),
+                (
+                    f"{size_name} wall <= {WALL_BAR}x pyvips",
+                    ours["wall_ms"] <= WALL_BAR * anchor["wall_ms"],
+                ),
                 (f"{size_name} cpu <= pyvips", ours["cpu_ms"] <= anchor["cpu_ms"]),
-                (f"{size_name} output matches pyvips' size", tuple(ours["output"]) == tuple(anchor["output"])),
+                (
+                    f"{size_name} output matches pyvips' size",
+                    tuple(ours["output"]) == tuple(anchor["output"]),
+                ),
             ]
             if size_name == "48MP":
                 checks.append((f"48MP peak < {PEAK_BAR_MB:.0f} MB", ours["peak_mb"] < PEAK_BAR_MB))

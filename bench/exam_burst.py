@@ -40,8 +40,9 @@ def seed(database_url: str, candidates: int) -> tuple[int, list[tuple[str, str]]
     return seed_exam(database_url, candidates, SAMPLE_BANK, SAMPLE_RULE)
 
 
-def seed_exam(database_url: str, candidates: int, bank: list[dict], rule: list[dict],
-              prefix: str = "B") -> tuple[int, list[tuple[str, str]]]:
+def seed_exam(
+    database_url: str, candidates: int, bank: list[dict], rule: list[dict], prefix: str = "B"
+) -> tuple[int, list[tuple[str, str]]]:
     """A school, N enrolled candidates (student numbers `<prefix>00000`...), an open exam without
     a face check whose course bank is `bank` and paper rule `rule`; (exam id, logins)."""
     from server.domain import catalogue, exams
@@ -56,17 +57,33 @@ def seed_exam(database_url: str, candidates: int, bank: list[dict], rule: list[d
     school = School(name="压测学校")
     session.add(school)
     session.commit()
-    students = [User(role=Role.CANDIDATE, school_id=school.id, student_no=f"{prefix}{n:05d}",
-                     id_number=valid_id(n, birth=f"2004{1 + n // 1000 % 12:02d}01"), name="考生")
-                for n in range(candidates)]
+    students = [
+        User(
+            role=Role.CANDIDATE,
+            school_id=school.id,
+            student_no=f"{prefix}{n:05d}",
+            id_number=valid_id(n, birth=f"2004{1 + n // 1000 % 12:02d}01"),
+            name="考生",
+        )
+        for n in range(candidates)
+    ]
     session.add_all(students)
     session.commit()
     batch = catalogue.create_batch(session, admin, "压测批", school.id)
     course = catalogue.create_course(session, admin, "BENCH", "压测课程", school.id)
     now = utcnow()
-    exam = catalogue.create_exam(session, admin, catalogue.ExamDraft(
-        batch_id=batch.id, course_id=course.id, starts_at=now - timedelta(minutes=5),
-        ends_at=now + timedelta(hours=2), duration_minutes=120, face_check_required=False))
+    exam = catalogue.create_exam(
+        session,
+        admin,
+        catalogue.ExamDraft(
+            batch_id=batch.id,
+            course_id=course.id,
+            starts_at=now - timedelta(minutes=5),
+            ends_at=now + timedelta(hours=2),
+            duration_minutes=120,
+            face_check_required=False,
+        ),
+    )
     catalogue.enrol(session, admin, exam.id, [s.id for s in students])
     for raw in bank:
         exams.add_question(session, admin, course.id, raw)
@@ -87,34 +104,69 @@ class Recorder:
 
     def report_timeline(self, start: float, seconds: int, step: int = 5) -> None:
         for window in range(0, seconds + 1, step):
-            values = sorted(latency for due, latency in self.timeline if window <= due - start < window + step)
+            values = sorted(
+                latency for due, latency in self.timeline if window <= due - start < window + step
+            )
             if values:
-                print(f"    t={window:3d}-{window + step:<3d}s  p50 {statistics.median(values) * 1000:7.1f} ms  "
-                      f"p99 {values[int(len(values) * 0.99)] * 1000:7.1f} ms")
+                print(
+                    f"    t={window:3d}-{window + step:<3d}s  p50 {statistics.median(values) * 1000:7.1f} ms  "
+                    f"p99 {values[int(len(values) * 0.99)] * 1000:7.1f} ms"
+                )
 
     def report(self, name: str) -> tuple[float, float]:
         values = sorted(self.latencies[name])
         p50 = statistics.median(values) * 1000
         p99 = values[min(len(values) - 1, int(len(values) * 0.99))] * 1000
-        print(f"  {name:5s}: {len(values):6d} requests  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
-              f"errors {self.errors[name]}")
+        print(
+            f"  {name:5s}: {len(values):6d} requests  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
+            f"errors {self.errors[name]}"
+        )
         return p50, p99
 
 
-async def candidate(pool: Pool, token: str, attempt_id: int, start: float, seconds: int, rng: random.Random,
-                    recorder: Recorder) -> None:
+async def candidate(
+    pool: Pool,
+    token: str,
+    attempt_id: int,
+    start: float,
+    seconds: int,
+    rng: random.Random,
+    recorder: Recorder,
+) -> None:
     # Candidates are not in lockstep: each has its own phase for saves and for fetches.
     save_offset, fetch_offset = rng.random(), rng.random() * 5
     tasks = []
     for tick in range(seconds):
         n = rng.randint(1, 5)
-        tasks.append(asyncio.create_task(timed(
-            pool, recorder, "save", start + save_offset + tick, "PUT", f"/api/v1/attempts/{attempt_id}/answers/{n}",
-            {"answer": ANSWERS[n], "client_seq": tick + 1}, token)))
+        tasks.append(
+            asyncio.create_task(
+                timed(
+                    pool,
+                    recorder,
+                    "save",
+                    start + save_offset + tick,
+                    "PUT",
+                    f"/api/v1/attempts/{attempt_id}/answers/{n}",
+                    {"answer": ANSWERS[n], "client_seq": tick + 1},
+                    token,
+                )
+            )
+        )
     for tick in range(0, seconds, 5):
-        tasks.append(asyncio.create_task(timed(
-            pool, recorder, "fetch", start + fetch_offset + tick, "GET",
-            f"/api/v1/attempts/{attempt_id}/questions/{rng.randint(1, 5)}", None, token)))
+        tasks.append(
+            asyncio.create_task(
+                timed(
+                    pool,
+                    recorder,
+                    "fetch",
+                    start + fetch_offset + tick,
+                    "GET",
+                    f"/api/v1/attempts/{attempt_id}/questions/{rng.randint(1, 5)}",
+                    None,
+                    token,
+                )
+            )
+        )
     await asyncio.gather(*tasks)
 
 
@@ -135,21 +187,37 @@ async def timed(pool, recorder, name, due, method, path, body, token):
 async def open_loop(port: int, exam_id: int, credentials, seconds: int) -> Recorder:
     pools = [Pool("127.0.0.1", port) for _ in credentials]
     started = time.perf_counter()
-    sessions = await asyncio.gather(*(login_and_start(pool, exam_id, user, password)
-                                      for pool, (user, password) in zip(pools, credentials)))
-    print(f"  {len(credentials)} candidates logged in and started in {time.perf_counter() - started:.1f} s")
+    sessions = await asyncio.gather(
+        *(
+            login_and_start(pool, exam_id, user, password)
+            for pool, (user, password) in zip(pools, credentials)
+        )
+    )
+    print(
+        f"  {len(credentials)} candidates logged in and started in {time.perf_counter() - started:.1f} s"
+    )
     recorder = Recorder()
     loop = asyncio.get_running_loop()
     start = loop.time() + 1.0
     rng = random.Random(7)
-    await asyncio.gather(*(candidate(pool, token, attempt_id, start, seconds, random.Random(rng.random()), recorder)
-                           for pool, (token, attempt_id) in zip(pools, sessions)))
+    await asyncio.gather(
+        *(
+            candidate(
+                pool, token, attempt_id, start, seconds, random.Random(rng.random()), recorder
+            )
+            for pool, (token, attempt_id) in zip(pools, sessions)
+        )
+    )
     recorder.start = start
     return recorder
 
 
-async def login_and_start(pool: Pool, exam_id: int, username: str, password: str) -> tuple[str, int]:
-    status, body = await pool.request("POST", "/api/v1/auth/login", {"username": username, "password": password})
+async def login_and_start(
+    pool: Pool, exam_id: int, username: str, password: str
+) -> tuple[str, int]:
+    status, body = await pool.request(
+        "POST", "/api/v1/auth/login", {"username": username, "password": password}
+    )
     assert status == 200, body
     token = body["access_token"]
     status, body = await pool.request("POST", f"/api/v1/exams/{exam_id}/attempts", None, token)
@@ -177,15 +245,23 @@ async def saturate(port: int, make_request, concurrency: int, seconds: float) ->
     return done / (time.perf_counter() - started)
 
 
-async def throughput(port: int, exam_id: int, credentials, seconds: float, concurrency: int) -> tuple[float, float]:
-    sessions = [await login_and_start(Pool("127.0.0.1", port), exam_id, user, password)
-                for user, password in credentials[:concurrency]]
+async def throughput(
+    port: int, exam_id: int, credentials, seconds: float, concurrency: int
+) -> tuple[float, float]:
+    sessions = [
+        await login_and_start(Pool("127.0.0.1", port), exam_id, user, password)
+        for user, password in credentials[:concurrency]
+    ]
     base_seq = 1_000_000  # above anything the open-loop phase used
 
     def save_request(index: int, counter: int):
         token, attempt_id = sessions[index]
-        return "PUT", f"/api/v1/attempts/{attempt_id}/answers/3", {"answer": counter % 2 == 0,
-                                                                    "client_seq": base_seq + counter}, token
+        return (
+            "PUT",
+            f"/api/v1/attempts/{attempt_id}/answers/3",
+            {"answer": counter % 2 == 0, "client_seq": base_seq + counter},
+            token,
+        )
 
     health = await saturate(port, lambda i, c: ("GET", "/healthz"), concurrency, seconds)
     saves = await saturate(port, save_request, concurrency, seconds)
@@ -193,7 +269,9 @@ async def throughput(port: int, exam_id: int, credentials, seconds: float, concu
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--candidates", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--saturate-seconds", type=float, default=10.0)
@@ -211,16 +289,34 @@ def main() -> int:
         upgrade(database_url)
         exam_id, credentials = seed(database_url, args.candidates)
         port = free_port()
-        env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORT=str(port),
-                   SECRET_KEY="bench-secret-key-0123456789-0123456789", WEB_CONCURRENCY=str(args.workers),
-                   LOGIN_ADDRESS_LIMIT="100000 per minute")
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "infra/gunicorn.conf.py",
-                                   "server.app:create_app()"], cwd=ROOT, env=env,
-                                  stderr=subprocess.DEVNULL)
+        env = dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            REDIS_URL=redis_url,
+            PORT=str(port),
+            SECRET_KEY="bench-secret-key-0123456789-0123456789",
+            WEB_CONCURRENCY=str(args.workers),
+            LOGIN_ADDRESS_LIMIT="100000 per minute",
+        )
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "infra/gunicorn.conf.py",
+                "server.app:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.DEVNULL,
+        )
         stack.callback(stop_process, server)
         wait_for_port(port, timeout=60, process=server)
-        print(f"exam burst: {args.candidates} candidates, {args.seconds} s, gunicorn {args.workers} gevent "
-              f"workers, PostgreSQL, {os.cpu_count()} cores")
+        print(
+            f"exam burst: {args.candidates} candidates, {args.seconds} s, gunicorn {args.workers} gevent "
+            f"workers, PostgreSQL, {os.cpu_count()} cores"
+        )
         print("(1) open loop: a save every second and a fetch every 5 seconds per candidate")
         # The load generator's own GC pauses would show up as server latency: none while measuring.
         gc.collect()
@@ -234,13 +330,17 @@ def main() -> int:
             recorder.report_timeline(recorder.start, args.seconds)
         errors = sum(recorder.errors.values())
         print(f"(2) saturated, {args.concurrency} connections, {args.saturate_seconds:.0f} s each")
-        health, saves = asyncio.run(throughput(port, exam_id, credentials, args.saturate_seconds, args.concurrency))
+        health, saves = asyncio.run(
+            throughput(port, exam_id, credentials, args.saturate_seconds, args.concurrency)
+        )
         ratio = saves / health
         print(f"  /healthz {health:8.0f} req/s (anchor)")
         print(f"  autosave {saves:8.0f} req/s   ratio {ratio:.2f}")
         passed = max(save_p99, fetch_p99) < P99_BAR_MS and errors == 0 and ratio >= RATIO_BAR
-        print(f"bars: p99 < {P99_BAR_MS:.0f} ms with 0 errors, autosave/healthz >= {RATIO_BAR}: "
-              f"{'PASS' if passed else 'FAIL'}")
+        print(
+            f"bars: p99 < {P99_BAR_MS:.0f} ms with 0 errors, autosave/healthz >= {RATIO_BAR}: "
+            f"{'PASS' if passed else 'FAIL'}"
+        )
         return 0 if passed else 1
 
 

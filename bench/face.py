@@ -95,7 +95,8 @@ def build(variant: str):
     for name in (faces.DETECTOR_FILE, faces.RECOGNISER_FILE):
         (folder / name).symlink_to(faces.default_model_dir() / name)
     app = FaceAnalysis(
-        name=str(folder), providers=["CPUExecutionProvider"],
+        name=str(folder),
+        providers=["CPUExecutionProvider"],
         sess_options=faces.session_options(),
     )
     app.prepare(ctx_id=-1, det_size=(640, 640) if variant == "anchor640" else None)
@@ -145,8 +146,20 @@ def main() -> None:
     figures = {}
     for variant in VARIANTS:
         output = subprocess.run(
-            [sys.executable, "-m", "bench.face", "--variant", variant, "--repeat", str(args.repeat)],
-            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "bench.face",
+                "--variant",
+                variant,
+                "--repeat",
+                str(args.repeat),
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         figures[variant] = json.loads(output.strip().splitlines()[-1])
 

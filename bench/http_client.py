@@ -16,8 +16,11 @@ class Connection:
     async def request(self, method: str, path: str, body: object = None, token: str | None = None):
         """(status, parsed JSON or None); reconnects once if the server closed the connection."""
         payload = b"" if body is None else json.dumps(body).encode()
-        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                f"Content-Length: {len(payload)}"]
+        head = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            f"Content-Length: {len(payload)}",
+        ]
         if body is not None:
             head.append("Content-Type: application/json")
         if token:

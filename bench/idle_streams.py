@@ -100,10 +100,32 @@ def _gunicorn(redis_url: str, n: int, keepalive: float):
     port = free_port()
     env = dict(os.environ, REDIS_URL=redis_url, SSE_KEEPALIVE=str(keepalive))
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "bench.sse_app:create_app()", "-k", "gevent", "-w", "1",
-         "--worker-connections", str(n + 1000), "--backlog", "4096", "--bind", f"127.0.0.1:{port}",
-         "--timeout", "120", "--graceful-timeout", "5", "--no-control-socket", "--log-level", "warning"],
-        cwd=ROOT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.sse_app:create_app()",
+            "-k",
+            "gevent",
+            "-w",
+            "1",
+            "--worker-connections",
+            str(n + 1000),
+            "--backlog",
+            "4096",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "5",
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         wait_for_port(port, process=process)
         yield port
@@ -111,8 +133,12 @@ def _gunicorn(redis_url: str, n: int, keepalive: float):
         stop_process(process, timeout=20)
 
 
-def measure_idle_streams(n: int = 5000, keepalive: float = 15.0, redis_url: str | None = None,
-                         settle: float | None = None) -> dict:
+def measure_idle_streams(
+    n: int = 5000,
+    keepalive: float = 15.0,
+    redis_url: str | None = None,
+    settle: float | None = None,
+) -> dict:
     """Open n idle streams on one worker, publish one event; the figures as a dict."""
     import gevent
     import gevent.event
@@ -197,13 +223,17 @@ def measure_idle_streams(n: int = 5000, keepalive: float = 15.0, redis_url: str 
         # The everyday case: one stream of another attempt, events one at a time.
         probe_latencies = []
         probe = socket.create_connection(("127.0.0.1", port), timeout=30)
-        probe.sendall(request.replace(f"/events/{ATTEMPT} ".encode(), f"/events/{PROBE_ATTEMPT} ".encode()))
+        probe.sendall(
+            request.replace(f"/events/{ATTEMPT} ".encode(), f"/events/{PROBE_ATTEMPT} ".encode())
+        )
         buffer = b""
         while b"retry: 3000\n\n" not in buffer:
             buffer += probe.recv(4096)
         for k in range(PROBE_EVENTS):
             started = time.perf_counter()
-            EventLog(raw, types=EventType).publish(PROBE_ATTEMPT, EventType.UPLOAD_RECEIVED, {"n": k})
+            EventLog(raw, types=EventType).publish(
+                PROBE_ATTEMPT, EventType.UPLOAD_RECEIVED, {"n": k}
+            )
             buffer = b""
             while b"event: " not in buffer:
                 buffer = buffer[-16:] + probe.recv(4096)
@@ -213,7 +243,9 @@ def measure_idle_streams(n: int = 5000, keepalive: float = 15.0, redis_url: str 
 
         cpu_before = _cpu_seconds(worker)
         published_at[0] = time.perf_counter()
-        EventLog(raw, types=EventType).publish(ATTEMPT, EventType.PHOTO_READY, {"url": "/api/v1/files/bench.jpg"})
+        EventLog(raw, types=EventType).publish(
+            ATTEMPT, EventType.PHOTO_READY, {"url": "/api/v1/files/bench.jpg"}
+        )
         deadline = time.perf_counter() + 60
         while len(arrivals) < held and time.perf_counter() < deadline and not failures:
             gevent.sleep(0.05)
@@ -236,30 +268,46 @@ def measure_idle_streams(n: int = 5000, keepalive: float = 15.0, redis_url: str 
 
     latencies = sorted(arrivals.values())
     return {
-        "streams": n, "held": held, "failures": len(failures), "first_failure": failures[:1],
+        "streams": n,
+        "held": held,
+        "failures": len(failures),
+        "first_failure": failures[:1],
         "open_seconds": open_seconds,
         "first_bytes_p50_ms": _percentile(first_bytes, 0.5) * 1000,
         "first_bytes_p95_ms": _percentile(first_bytes, 0.95) * 1000,
-        "subscribers": stats["subscribers"], "hub_connections": stats["hub_connections"],
-        "rss_anchor_mb": rss_anchor, "rss_idle_mb": rss_idle, "rss_after_mb": rss_after,
-        "rss_peak_mb": rss_peak, "per_stream_kb": (rss_idle - rss_anchor) * 1024 / max(held, 1),
-        "idle_cpu_percent": idle_cpu * 100, "pubsub_clients": pubsub_clients,
-        "redis_clients": redis_clients, "redis_clients_after_fanout": redis_clients_peak,
-        "received": len(arrivals), "fanout_worker_cpu_ms": fanout_cpu * 1000,
+        "subscribers": stats["subscribers"],
+        "hub_connections": stats["hub_connections"],
+        "rss_anchor_mb": rss_anchor,
+        "rss_idle_mb": rss_idle,
+        "rss_after_mb": rss_after,
+        "rss_peak_mb": rss_peak,
+        "per_stream_kb": (rss_idle - rss_anchor) * 1024 / max(held, 1),
+        "idle_cpu_percent": idle_cpu * 100,
+        "pubsub_clients": pubsub_clients,
+        "redis_clients": redis_clients,
+        "redis_clients_after_fanout": redis_clients_peak,
+        "received": len(arrivals),
+        "fanout_worker_cpu_ms": fanout_cpu * 1000,
         "probe_p50_ms": _percentile(probe_latencies, 0.5) * 1000,
         "probe_max_ms": max(probe_latencies) * 1000,
         "latency_p50_ms": _percentile(latencies, 0.5) * 1000,
         "latency_p95_ms": _percentile(latencies, 0.95) * 1000,
         "latency_max_ms": (latencies[-1] if latencies else float("nan")) * 1000,
-        "subscribers_after_hangup": subscribers_left, "cleanup_seconds": cleanup_seconds,
+        "subscribers_after_hangup": subscribers_left,
+        "cleanup_seconds": cleanup_seconds,
     }
 
 
 def verdict(figures: dict) -> bool:
-    return (figures["streams"] >= STREAMS_BAR and figures["held"] == figures["streams"]
-            and figures["failures"] == 0 and figures["received"] == figures["held"]
-            and max(figures["rss_idle_mb"], figures["rss_after_mb"]) < RSS_BAR_MB
-            and figures["pubsub_clients"] == 1 and figures["subscribers_after_hangup"] == 0)
+    return (
+        figures["streams"] >= STREAMS_BAR
+        and figures["held"] == figures["streams"]
+        and figures["failures"] == 0
+        and figures["received"] == figures["held"]
+        and max(figures["rss_idle_mb"], figures["rss_after_mb"]) < RSS_BAR_MB
+        and figures["pubsub_clients"] == 1
+        and figures["subscribers_after_hangup"] == 0
+    )
 
 
 def main() -> None:
@@ -268,24 +316,42 @@ def main() -> None:
     parser.add_argument("--keepalive", type=float, default=15.0)
     args = parser.parse_args()
     f = measure_idle_streams(args.streams, args.keepalive, os.environ.get("REDIS_URL"))
-    print(f"streams held        {f['held']} / {f['streams']} ({f['failures']} failures"
-          f"{': ' + f['first_failure'][0] if f['first_failure'] else ''}), opened in {f['open_seconds']:.1f} s")
-    print(f"first bytes         (500 connecting at once) p50 {f['first_bytes_p50_ms']:.1f} ms, p95 {f['first_bytes_p95_ms']:.1f} ms")
-    print(f"worker RSS          anchor {f['rss_anchor_mb']:.1f} MB, idle {f['rss_idle_mb']:.1f} MB "
-          f"({f['per_stream_kb']:.1f} KB/stream), after fan-out {f['rss_after_mb']:.1f} MB, "
-          f"peak {f['rss_peak_mb']:.1f} MB")
-    print(f"worker CPU idle     {f['idle_cpu_percent']:.1f} % of one core (keepalive every {args.keepalive:g} s)")
-    print(f"redis               {f['pubsub_clients']} pub/sub client(s), hub connections {f['hub_connections']}, "
-          f"clients {f['redis_clients']} idle / {f['redis_clients_after_fanout']} after fan-out")
-    print(f"one event           received by {f['received']} / {f['held']}: p50 {f['latency_p50_ms']:.1f} ms, "
-          f"p95 {f['latency_p95_ms']:.1f} ms, max {f['latency_max_ms']:.1f} ms "
-          f"(worker CPU {f['fanout_worker_cpu_ms']:.0f} ms)")
-    print(f"other attempt       {PROBE_EVENTS} events one by one to 1 stream beside them: "
-          f"p50 {f['probe_p50_ms']:.1f} ms, max {f['probe_max_ms']:.1f} ms")
-    print(f"after hang-up       {f['subscribers_after_hangup']} subscribers left after {f['cleanup_seconds']:.1f} s")
+    print(
+        f"streams held        {f['held']} / {f['streams']} ({f['failures']} failures"
+        f"{': ' + f['first_failure'][0] if f['first_failure'] else ''}), opened in {f['open_seconds']:.1f} s"
+    )
+    print(
+        f"first bytes         (500 connecting at once) p50 {f['first_bytes_p50_ms']:.1f} ms, p95 {f['first_bytes_p95_ms']:.1f} ms"
+    )
+    print(
+        f"worker RSS          anchor {f['rss_anchor_mb']:.1f} MB, idle {f['rss_idle_mb']:.1f} MB "
+        f"({f['per_stream_kb']:.1f} KB/stream), after fan-out {f['rss_after_mb']:.1f} MB, "
+        f"peak {f['rss_peak_mb']:.1f} MB"
+    )
+    print(
+        f"worker CPU idle     {f['idle_cpu_percent']:.1f} % of one core (keepalive every {args.keepalive:g} s)"
+    )
+    print(
+        f"redis               {f['pubsub_clients']} pub/sub client(s), hub connections {f['hub_connections']}, "
+        f"clients {f['redis_clients']} idle / {f['redis_clients_after_fanout']} after fan-out"
+    )
+    print(
+        f"one event           received by {f['received']} / {f['held']}: p50 {f['latency_p50_ms']:.1f} ms, "
+        f"p95 {f['latency_p95_ms']:.1f} ms, max {f['latency_max_ms']:.1f} ms "
+        f"(worker CPU {f['fanout_worker_cpu_ms']:.0f} ms)"
+    )
+    print(
+        f"other attempt       {PROBE_EVENTS} events one by one to 1 stream beside them: "
+        f"p50 {f['probe_p50_ms']:.1f} ms, max {f['probe_max_ms']:.1f} ms"
+    )
+    print(
+        f"after hang-up       {f['subscribers_after_hangup']} subscribers left after {f['cleanup_seconds']:.1f} s"
+    )
     ok = verdict(f)
-    print(f"{'PASS' if ok else 'FAIL'}: {STREAMS_BAR:,} streams, RSS < {RSS_BAR_MB:.0f} MB, "
-          "every stream gets the event, one Redis subscription, no subscriber left")
+    print(
+        f"{'PASS' if ok else 'FAIL'}: {STREAMS_BAR:,} streams, RSS < {RSS_BAR_MB:.0f} MB, "
+        "every stream gets the event, one Redis subscription, no subscriber left"
+    )
     sys.exit(0 if ok else 1)
 
 

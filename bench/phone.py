@@ -51,7 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.http_client import Connection, Pool
@@ -81,10 +81,22 @@ def seed(database_url: str, candidates: int, questions: int) -> tuple[int, list[
     """A school, N enrolled candidates, an open exam whose paper is `questions` essay questions."""
     from bench.exam_burst import seed_exam
 
-    bank = [{"type": "essay", "stem": f"第 {k + 1} 题：写出推导过程并拍照上传。", "answer": "要点", "score": 5}
-            for k in range(questions)]
-    return seed_exam(database_url, candidates, bank, [{"type": "essay", "count": questions, "score": 5}],
-                     prefix="P")
+    bank = [
+        {
+            "type": "essay",
+            "stem": f"第 {k + 1} 题：写出推导过程并拍照上传。",
+            "answer": "要点",
+            "score": 5,
+        }
+        for k in range(questions)
+    ]
+    return seed_exam(
+        database_url,
+        candidates,
+        bank,
+        [{"type": "essay", "count": questions, "score": 5}],
+        prefix="P",
+    )
 
 
 def count_pairings(engine) -> int:
@@ -124,7 +136,9 @@ def service_pids(database_url: str, redis_url: str) -> list[int]:
     return postmasters + [child for pid in postmasters for child in children(pid)] + redis
 
 
-async def login_all(port: int, exam_id: int, credentials, parallel: int = 16) -> list[tuple[str, int]]:
+async def login_all(
+    port: int, exam_id: int, credentials, parallel: int = 16
+) -> list[tuple[str, int]]:
     """Every candidate logs in once and starts the attempt: (token, attempt id)."""
     gate = asyncio.Semaphore(parallel)
 
@@ -132,11 +146,14 @@ async def login_all(port: int, exam_id: int, credentials, parallel: int = 16) ->
         async with gate:
             connection = Connection("127.0.0.1", port)
             try:
-                status, body = await connection.request("POST", "/api/v1/auth/login",
-                                                        {"username": username, "password": password})
+                status, body = await connection.request(
+                    "POST", "/api/v1/auth/login", {"username": username, "password": password}
+                )
                 assert status == 200, body
                 token = body["access_token"]
-                status, body = await connection.request("POST", f"/api/v1/exams/{exam_id}/attempts", None, token)
+                status, body = await connection.request(
+                    "POST", f"/api/v1/exams/{exam_id}/attempts", None, token
+                )
                 assert status == 200, body
                 return token, body["attempt_id"]
             finally:
@@ -148,8 +165,14 @@ async def login_all(port: int, exam_id: int, credentials, parallel: int = 16) ->
 # --- (1) QR endpoint throughput ---
 
 
-async def closed_loop(port: int, next_request, concurrency: int, seconds: float, on_answer=None,
-                      pids: dict[str, list[int]] | None = None) -> dict:
+async def closed_loop(
+    port: int,
+    next_request,
+    concurrency: int,
+    seconds: float,
+    on_answer=None,
+    pids: dict[str, list[int]] | None = None,
+) -> dict:
     """`concurrency` connections back to back for `seconds`; next_request(i) -> request args or
     None (that connection has no more work). Answers other than 200 are counted as errors.
     With `pids`, the CPU seconds each group of processes spent meanwhile."""
@@ -180,15 +203,31 @@ async def closed_loop(port: int, next_request, concurrency: int, seconds: float,
     await asyncio.gather(*(client(index) for index in range(concurrency)))
     elapsed = time.perf_counter() - started
     cpu = {name: cpu_seconds(group) - cpu_before[name] for name, group in pids.items()}
-    return {"rate": done / elapsed, "done": done, "errors": errors, "first_error": first_error,
-            "exhausted": exhausted, "cpu_ms": {name: used * 1000 / max(done, 1) for name, used in cpu.items()}}
+    return {
+        "rate": done / elapsed,
+        "done": done,
+        "errors": errors,
+        "first_error": first_error,
+        "exhausted": exhausted,
+        "cpu_ms": {name: used * 1000 / max(done, 1) for name, used in cpu.items()},
+    }
 
 
-async def qr_throughput(port: int, sessions: list[tuple[str, int]], questions: int, concurrency: int,
-                        seconds: float, rounds: int, warmup: float, engine, pids: dict[str, list[int]]) -> dict:
+async def qr_throughput(
+    port: int,
+    sessions: list[tuple[str, int]],
+    questions: int,
+    concurrency: int,
+    seconds: float,
+    rounds: int,
+    warmup: float,
+    engine,
+    pids: dict[str, list[int]],
+) -> dict:
     """`rounds` rounds of /healthz, re-request and fresh, `seconds` each, back to back: load
     from elsewhere on the machine drifts over a run, and interleaving lets each ratio be taken
     within one round."""
+
     def health_request(index: int):
         return "GET", "/healthz"
 
@@ -207,7 +246,12 @@ async def qr_throughput(port: int, sessions: list[tuple[str, int]], questions: i
                 if n == 1 and purpose == PairingPurpose.ANSWER_PHOTO:
                     continue
                 for token, attempt_id in mine:
-                    yield "POST", f"/api/v1/attempts/{attempt_id}/questions/{n}/qrcode", {"purpose": purpose}, token
+                    yield (
+                        "POST",
+                        f"/api/v1/attempts/{attempt_id}/questions/{n}/qrcode",
+                        {"purpose": purpose},
+                        token,
+                    )
 
     iterators = [slots(index) for index in range(concurrency)]
 
@@ -240,53 +284,96 @@ async def qr_throughput(port: int, sessions: list[tuple[str, int]], questions: i
     for name, results in runs.items():
         done = sum(result["done"] for result in results)
         figures[name] = {
-            "rates": [result["rate"] for result in results], "done": done,
+            "rates": [result["rate"] for result in results],
+            "done": done,
             "errors": sum(result["errors"] for result in results),
-            "first_error": next((result["first_error"] for result in results if result["first_error"]), None),
+            "first_error": next(
+                (result["first_error"] for result in results if result["first_error"]), None
+            ),
             "exhausted": sum(result["exhausted"] for result in results),
             "rows_added": sum(result["rows_added"] for result in results),
-            "cpu_ms": {group: sum(result["cpu_ms"][group] * result["done"] for result in results) / max(done, 1)
-                       for group in pids},
+            "cpu_ms": {
+                group: sum(result["cpu_ms"][group] * result["done"] for result in results)
+                / max(done, 1)
+                for group in pids
+            },
         }
         if name != "health":
-            figures[name]["ratios"] = [result["rate"] / health["rate"]
-                                       for result, health in zip(results, runs["health"])]
+            figures[name]["ratios"] = [
+                result["rate"] / health["rate"] for result, health in zip(results, runs["health"])
+            ]
             figures[name]["ratio"] = statistics.median(figures[name]["ratios"])
-    figures["reuse"]["same_scene"] = all(seen == {first_scenes[index]} for index, seen in scenes_seen.items() if seen)
+    figures["reuse"]["same_scene"] = all(
+        seen == {first_scenes[index]} for index, seen in scenes_seen.items() if seen
+    )
     figures["fresh"]["distinct_scenes"] = len(set(fresh_scenes))
     return figures
 
 
 def report_throughput(figures: dict, concurrency: int, seconds: float) -> bool:
     health, reuse, fresh = figures["health"], figures["reuse"], figures["fresh"]
-    print(f"(1) QR endpoint, closed loop, {concurrency} connections; {figures['rounds']} rounds of /healthz, "
-          f"re-request and fresh code, {seconds:g} s each; the ratio is each round's, the median shown")
+    print(
+        f"(1) QR endpoint, closed loop, {concurrency} connections; {figures['rounds']} rounds of /healthz, "
+        f"re-request and fresh code, {seconds:g} s each; the ratio is each round's, the median shown"
+    )
 
     def rates(part: dict) -> str:
         return " ".join(f"{rate:.0f}" for rate in part["rates"])
 
     print(f"  /healthz          req/s by round: {rates(health)}")
-    print(f"  (a) re-request    req/s by round: {rates(reuse)}   ratio {reuse['ratio']:.2f} "
-          f"({min(reuse['ratios']):.2f}-{max(reuse['ratios']):.2f})")
-    print(f"      {reuse['done']} answers, {reuse['errors']} errors, the same scene every time: {reuse['same_scene']}, "
-          f"pairing rows added {reuse['rows_added']}")
-    print(f"  (b) fresh code    req/s by round: {rates(fresh)}   ratio {fresh['ratio']:.2f} "
-          f"({min(fresh['ratios']):.2f}-{max(fresh['ratios']):.2f})")
-    print(f"      {fresh['done']} answers, {fresh['errors']} errors, {fresh['rows_added']} new pairing rows, "
-          f"{fresh['distinct_scenes']} distinct scenes"
-          + (f", {fresh['exhausted']} connections ran out of fresh slots" if fresh["exhausted"] else ""))
-    print("  CPU per answer, ms: " + "; ".join(
-        f"{name}: " + ", ".join(f"{group} {ms:.2f}" for group, ms in part["cpu_ms"].items())
-        for name, part in (("/healthz", health), ("re-request", reuse), ("fresh", fresh))))
+    print(
+        f"  (a) re-request    req/s by round: {rates(reuse)}   ratio {reuse['ratio']:.2f} "
+        f"({min(reuse['ratios']):.2f}-{max(reuse['ratios']):.2f})"
+    )
+    print(
+        f"      {reuse['done']} answers, {reuse['errors']} errors, the same scene every time: {reuse['same_scene']}, "
+        f"pairing rows added {reuse['rows_added']}"
+    )
+    print(
+        f"  (b) fresh code    req/s by round: {rates(fresh)}   ratio {fresh['ratio']:.2f} "
+        f"({min(fresh['ratios']):.2f}-{max(fresh['ratios']):.2f})"
+    )
+    print(
+        f"      {fresh['done']} answers, {fresh['errors']} errors, {fresh['rows_added']} new pairing rows, "
+        f"{fresh['distinct_scenes']} distinct scenes"
+        + (
+            f", {fresh['exhausted']} connections ran out of fresh slots"
+            if fresh["exhausted"]
+            else ""
+        )
+    )
+    print(
+        "  CPU per answer, ms: "
+        + "; ".join(
+            f"{name}: " + ", ".join(f"{group} {ms:.2f}" for group, ms in part["cpu_ms"].items())
+            for name, part in (("/healthz", health), ("re-request", reuse), ("fresh", fresh))
+        )
+    )
     for name, part in (("re-request", reuse), ("fresh", fresh)):
         if part["first_error"]:
             print(f"  first {name} error: {part['first_error']}")
-    reuse_ok = (reuse["ratio"] >= REUSE_BAR and reuse["errors"] == 0 and reuse["same_scene"]
-                and reuse["rows_added"] == 0)
-    fresh_ok = (fresh["ratio"] >= FRESH_BAR and fresh["errors"] == 0 and fresh["exhausted"] == 0
-                and fresh["rows_added"] == fresh["done"] == fresh["distinct_scenes"])
-    print(verdict_line(reuse_ok, f"re-request >= {REUSE_BAR} of /healthz, 0 errors, the same code, no new row"))
-    print(verdict_line(fresh_ok, f"fresh code >= {FRESH_BAR} of /healthz, 0 errors, one new row per answer"))
+    reuse_ok = (
+        reuse["ratio"] >= REUSE_BAR
+        and reuse["errors"] == 0
+        and reuse["same_scene"]
+        and reuse["rows_added"] == 0
+    )
+    fresh_ok = (
+        fresh["ratio"] >= FRESH_BAR
+        and fresh["errors"] == 0
+        and fresh["exhausted"] == 0
+        and fresh["rows_added"] == fresh["done"] == fresh["distinct_scenes"]
+    )
+    print(
+        verdict_line(
+            reuse_ok, f"re-request >= {REUSE_BAR} of /healthz, 0 errors, the same code, no new row"
+        )
+    )
+    print(
+        verdict_line(
+            fresh_ok, f"fresh code >= {FRESH_BAR} of /healthz, 0 errors, one new row per answer"
+        )
+    )
     return reuse_ok and fresh_ok
 
 
@@ -298,14 +385,20 @@ def render_cost() -> bool:
 
     result = measure_render()
     anchor = result["default"]["wall_ms"]
-    print(f"(2) QR render, {result['n']} distinct codes x {result['rounds']} rounds, median per code")
+    print(
+        f"(2) QR render, {result['n']} distinct codes x {result['rounds']} rounds, median per code"
+    )
     for name in VARIANTS:
         r = result[name]
-        print(f"  {name:<9} {r['wall_ms']:6.2f} ms wall  {r['cpu_ms']:6.2f} ms CPU  "
-              f"{r['wall_ms'] / anchor:5.2f}x default  {r['png_bytes']:6d} bytes")
+        print(
+            f"  {name:<9} {r['wall_ms']:6.2f} ms wall  {r['cpu_ms']:6.2f} ms CPU  "
+            f"{r['wall_ms'] / anchor:5.2f}x default  {r['png_bytes']:6d} bytes"
+        )
     passed = result["ratio_default"] <= BAR
-    print(f"  ours/default {result['ratio_default']:.2f}x (CPU {result['cpu_ratio_default']:.2f}x), "
-          f"ours/segno {result['ratio_segno']:.2f}x")
+    print(
+        f"  ours/default {result['ratio_default']:.2f}x (CPU {result['cpu_ratio_default']:.2f}x), "
+        f"ours/segno {result['ratio_segno']:.2f}x"
+    )
     print(verdict_line(passed, f"ours <= {BAR}x qrcode's default per code"))
     return passed
 
@@ -323,8 +416,12 @@ class Desktop:
 
     async def open(self, port: int, attempt_id: int, token: str) -> None:
         self.reader, self.writer = await asyncio.open_connection("127.0.0.1", port)
-        self.writer.write((f"GET /api/v1/attempts/{attempt_id}/events HTTP/1.0\r\nHost: bench\r\n"
-                           f"Accept: text/event-stream\r\nAuthorization: Bearer {token}\r\n\r\n").encode())
+        self.writer.write(
+            (
+                f"GET /api/v1/attempts/{attempt_id}/events HTTP/1.0\r\nHost: bench\r\n"
+                f"Accept: text/event-stream\r\nAuthorization: Bearer {token}\r\n\r\n"
+            ).encode()
+        )
         await self.writer.drain()
         status = await self.reader.readline()
         assert b" 200 " in status, status
@@ -338,7 +435,14 @@ class Desktop:
             line = line.rstrip(b"\r\n")
             if not line:
                 if "event" in event:
-                    self.events.append((event["event"], json.loads(event["data"]), time.perf_counter(), time.time()))
+                    self.events.append(
+                        (
+                            event["event"],
+                            json.loads(event["data"]),
+                            time.perf_counter(),
+                            time.time(),
+                        )
+                    )
                 event = {}
             elif not line.startswith(b":"):
                 name, _, value = line.decode().partition(":")
@@ -355,43 +459,72 @@ class Desktop:
             self.writer.close()
 
 
-def multipart(fields: dict[str, str], name: str, filename: str, data: bytes, mime: str) -> tuple[bytes, str]:
+def multipart(
+    fields: dict[str, str], name: str, filename: str, data: bytes, mime: str
+) -> tuple[bytes, str]:
     boundary = "----bench-phone-0123456789abcdef"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
-             for key, value in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                 f"Content-Type: {mime}\r\n\r\n".encode() + data + b"\r\n")
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        f"Content-Type: {mime}\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 async def post_raw(connection: Connection, path: str, token: str, body: bytes, content_type: str):
-    head = (f"POST {path} HTTP/1.1\r\nHost: {connection.host}:{connection.port}\r\n"
-            f"Content-Length: {len(body)}\r\nContent-Type: {content_type}\r\n"
-            f"Authorization: Bearer {token}\r\n\r\n").encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {connection.host}:{connection.port}\r\n"
+        f"Content-Length: {len(body)}\r\nContent-Type: {content_type}\r\n"
+        f"Authorization: Bearer {token}\r\n\r\n"
+    ).encode()
     if connection.writer is None:
-        connection.reader, connection.writer = await asyncio.open_connection(connection.host, connection.port)
+        connection.reader, connection.writer = await asyncio.open_connection(
+            connection.host, connection.port
+        )
     connection.writer.write(head + body)
     await connection.writer.drain()
     return await connection._read_response()
 
 
-async def upload_burst(port: int, sessions: list[tuple[str, int]], photo: bytes, timeout: float,
-                       pids: dict[str, list[int]], spread: float = 0.0) -> dict:
+async def upload_burst(
+    port: int,
+    sessions: list[tuple[str, int]],
+    photo: bytes,
+    timeout: float,
+    pids: dict[str, list[int]],
+    spread: float = 0.0,
+) -> dict:
     desktops = [Desktop() for _ in sessions]
-    await asyncio.gather(*(desktop.open(port, attempt_id, token)
-                           for desktop, (token, attempt_id) in zip(desktops, sessions)))
+    await asyncio.gather(
+        *(
+            desktop.open(port, attempt_id, token)
+            for desktop, (token, attempt_id) in zip(desktops, sessions)
+        )
+    )
 
     async def pair(index: int) -> tuple[Connection, str, int]:
         token, attempt_id = sessions[index]
         status, code = await Connection("127.0.0.1", port).request(
-            "POST", f"/api/v1/attempts/{attempt_id}/questions/1/qrcode", {"purpose": PairingPurpose.ANSWER_PHOTO}, token)
+            "POST",
+            f"/api/v1/attempts/{attempt_id}/questions/1/qrcode",
+            {"purpose": PairingPurpose.ANSWER_PHOTO},
+            token,
+        )
         assert status == 200, code
         phone = Connection("127.0.0.1", port)
-        status, login = await phone.request("POST", "/api/v1/auth/wechat", {"code": f"ok-bench-phone-{index}"})
+        status, login = await phone.request(
+            "POST", "/api/v1/auth/wechat", {"code": f"ok-bench-phone-{index}"}
+        )
         assert status == 200, login
-        status, paired = await phone.request("POST", "/api/v1/pairings", {"scene": code["scene"]},
-                                             login["access_token"])
+        status, paired = await phone.request(
+            "POST", "/api/v1/pairings", {"scene": code["scene"]}, login["access_token"]
+        )
         assert status == 200, paired
         return phone, login["access_token"], paired["pairing_id"]
 
@@ -400,8 +533,12 @@ async def upload_burst(port: int, sessions: list[tuple[str, int]], photo: bytes,
     while not all(desktop.first("paired") for desktop in desktops):  # every stream is live
         assert time.perf_counter() < deadline, "a desktop did not see its phone pair"
         await asyncio.sleep(0.02)
-    bodies = [multipart({"upload_id": f"bench-{index}"}, "file", f"IMG_{index:04d}.jpg", photo, "image/jpeg")
-              for index in range(len(phones))]
+    bodies = [
+        multipart(
+            {"upload_id": f"bench-{index}"}, "file", f"IMG_{index:04d}.jpg", photo, "image/jpeg"
+        )
+        for index in range(len(phones))
+    ]
 
     loop = asyncio.get_running_loop()
     burst_at = loop.time() + 0.5
@@ -413,7 +550,9 @@ async def upload_burst(port: int, sessions: list[tuple[str, int]], photo: bytes,
         await asyncio.sleep(max(0.0, due - loop.time()))
         record = uploads[index]
         record["start"], record["start_wall"] = time.perf_counter(), time.time()
-        status, body = await post_raw(connection, f"/api/v1/pairings/{pairing_id}/photos", token, *bodies[index])
+        status, body = await post_raw(
+            connection, f"/api/v1/pairings/{pairing_id}/photos", token, *bodies[index]
+        )
         record["accepted"], record["accepted_wall"] = time.perf_counter(), time.time()
         record["status"], record["body"] = status, body
 
@@ -422,7 +561,10 @@ async def upload_burst(port: int, sessions: list[tuple[str, int]], photo: bytes,
     refused = [record for record in uploads if record["status"] != 202]
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline and not refused:
-        if all(desktop.first("photo_ready", record["body"]["id"]) for desktop, record in zip(desktops, uploads)):
+        if all(
+            desktop.first("photo_ready", record["body"]["id"])
+            for desktop, record in zip(desktops, uploads)
+        ):
             break
         await asyncio.sleep(0.02)
     cpu_used = {name: cpu_seconds(group) - cpu_before[name] for name, group in pids.items()}
@@ -450,12 +592,14 @@ def job_times(redis_url: str, uploads: list[dict]) -> None:
     def epoch(moment: datetime | None) -> float | None:
         if moment is None:
             return None
-        return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
     for record in uploads:
         if record.get("status") != 202:
             continue
-        job = Job.fetch(f"answer-photo-{record['body']['id']}", connection=connection, serializer=JSONSerializer)
+        job = Job.fetch(
+            f"answer-photo-{record['body']['id']}", connection=connection, serializer=JSONSerializer
+        )
         record["enqueued_wall"] = epoch(job.enqueued_at)
         record["started_wall"] = epoch(job.started_at)
         record["ended_wall"] = epoch(job.ended_at)
@@ -475,20 +619,32 @@ def photo_floor(photo: bytes, repeat: int = 5) -> tuple[float, float]:
         return statistics.median(times)
 
     # The intake of an answer photo checks the container; its pixels are decoded by the job.
-    return (cost(lambda: photos.inspect_upload(photo, 25 * 1024 * 1024, decode=False)),
-            cost(lambda: photos.downscale_jpeg(photo, 1600)))
+    return (
+        cost(lambda: photos.inspect_upload(photo, 25 * 1024 * 1024, decode=False)),
+        cost(lambda: photos.downscale_jpeg(photo, 1600)),
+    )
 
 
-def report_uploads(result: dict, phones: int, media_workers: int, photo: bytes,
-                   floor: tuple[float, float], spread: float) -> bool:
+def report_uploads(
+    result: dict,
+    phones: int,
+    media_workers: int,
+    photo: bytes,
+    floor: tuple[float, float],
+    spread: float,
+) -> bool:
     uploads = result["uploads"]
     done = [record for record in uploads if "ready" in record]
     when = f"started evenly over {spread:g} s" if spread else "all sent at the same instant"
-    print(f"(3) upload to photo_ready: {phones} phones, one {len(photo) / 1e6:.1f} MB 12 MP JPEG each, {when} "
-          f"on open keep-alive connections; {media_workers} media workers, {os.cpu_count()} cores")
+    print(
+        f"(3) upload to photo_ready: {phones} phones, one {len(photo) / 1e6:.1f} MB 12 MP JPEG each, {when} "
+        f"on open keep-alive connections; {media_workers} media workers, {os.cpu_count()} cores"
+    )
     if result["refused"]:
-        print(f"  {len(result['refused'])} uploads refused, first: {result['refused'][0]['status']} "
-              f"{result['refused'][0]['body']}")
+        print(
+            f"  {len(result['refused'])} uploads refused, first: {result['refused'][0]['status']} "
+            f"{result['refused'][0]['body']}"
+        )
     if len(done) < phones:
         print(f"  only {len(done)} / {phones} desktops saw photo_ready")
     if not done:
@@ -500,8 +656,10 @@ def report_uploads(result: dict, phones: int, media_workers: int, photo: bytes,
     def row(name: str, values: list[float]) -> None:
         values = [value for value in values if value is not None]
         if values:
-            print(f"  {name:<34} min {min(values):6.2f}  p50 {statistics.median(values):6.2f}  "
-                  f"p95 {percentile(values, 0.95):6.2f}  max {max(values):6.2f} s")
+            print(
+                f"  {name:<34} min {min(values):6.2f}  p50 {statistics.median(values):6.2f}  "
+                f"p95 {percentile(values, 0.95):6.2f}  max {max(values):6.2f} s"
+            )
 
     from_202 = [record["ready"] - record["accepted"] for record in done]
     row("202 -> photo_ready (the bar)", from_202)
@@ -514,26 +672,42 @@ def report_uploads(result: dict, phones: int, media_workers: int, photo: bytes,
         row("job enqueued", [record["enqueued_wall"] - burst_wall for record in done])
         row("job started", [record["started_wall"] - burst_wall for record in done])
         row("photo_ready at the desktop", [record["ready"] - burst for record in done])
-        row("queue wait (enqueued -> started)", [record["started_wall"] - record["enqueued_wall"] for record in done])
-        row("job run (started -> ended)", [record["ended_wall"] - record["started_wall"] for record in done])
+        row(
+            "queue wait (enqueued -> started)",
+            [record["started_wall"] - record["enqueued_wall"] for record in done],
+        )
+        row(
+            "job run (started -> ended)",
+            [record["ended_wall"] - record["started_wall"] for record in done],
+        )
         firsts = {}
         for record in sorted(done, key=lambda record: record["started_wall"]):
             firsts.setdefault(record["worker"], record)
-        row("job run, each worker's first job", [record["ended_wall"] - record["started_wall"]
-                                                 for record in firsts.values()])
+        row(
+            "job run, each worker's first job",
+            [record["ended_wall"] - record["started_wall"] for record in firsts.values()],
+        )
         print(f"  jobs ran on {len(firsts)} media worker(s)")
     intake, downscale = floor
     cpu = result["cpu"]
-    print(f"  CPU during the burst: web workers {cpu['web']:.1f} s ({cpu['web'] / phones * 1000:.0f} ms/photo), "
-          f"media workers {cpu['media']:.1f} s ({cpu['media'] / phones * 1000:.0f} ms/photo), "
-          f"PostgreSQL+Redis {cpu['services']:.1f} s, load generator {cpu['bench']:.1f} s")
+    print(
+        f"  CPU during the burst: web workers {cpu['web']:.1f} s ({cpu['web'] / phones * 1000:.0f} ms/photo), "
+        f"media workers {cpu['media']:.1f} s ({cpu['media'] / phones * 1000:.0f} ms/photo), "
+        f"PostgreSQL+Redis {cpu['services']:.1f} s, load generator {cpu['bench']:.1f} s"
+    )
     floor_seconds = phones * (intake + downscale) / (os.cpu_count() or 1)
-    print(f"  one photo alone: intake check {intake * 1000:.0f} ms + downscale {downscale * 1000:.0f} ms CPU; "
-          f"{phones} photos on {os.cpu_count()} cores need at least {floor_seconds:.2f} s; the last photo_ready "
-          f"came {max(record['ready'] for record in done) - burst:.2f} s after the burst")
+    print(
+        f"  one photo alone: intake check {intake * 1000:.0f} ms + downscale {downscale * 1000:.0f} ms CPU; "
+        f"{phones} photos on {os.cpu_count()} cores need at least {floor_seconds:.2f} s; the last photo_ready "
+        f"came {max(record['ready'] for record in done) - burst:.2f} s after the burst"
+    )
     p95 = percentile(from_202, 0.95)
     passed = len(done) == phones and not result["refused"] and p95 < LATENCY_P95_BAR_S
-    print(verdict_line(passed, f"p95 from the 202 < {LATENCY_P95_BAR_S} s ({p95:.2f} s), every desktop told"))
+    print(
+        verdict_line(
+            passed, f"p95 from the 202 < {LATENCY_P95_BAR_S} s ({p95:.2f} s), every desktop told"
+        )
+    )
     return passed
 
 
@@ -544,15 +718,25 @@ def idle_streams(streams: int) -> bool:
     from bench.idle_streams import RSS_BAR_MB, STREAMS_BAR, measure_idle_streams, verdict
 
     f = measure_idle_streams(streams)
-    print(f"(4) idle event streams on one gevent worker: {f['held']} / {f['streams']} held "
-          f"({f['failures']} failures)")
-    print(f"  worker RSS anchor {f['rss_anchor_mb']:.1f} MB, idle {f['rss_idle_mb']:.1f} MB "
-          f"({f['per_stream_kb']:.1f} KB/stream), after fan-out {f['rss_after_mb']:.1f} MB, peak {f['rss_peak_mb']:.1f} MB")
-    print(f"  Redis pub/sub clients {f['pubsub_clients']}; one event to all: received by {f['received']}, "
-          f"p95 {f['latency_p95_ms']:.0f} ms; one stream beside them p50 {f['probe_p50_ms']:.1f} ms; "
-          f"subscribers left after hang-up {f['subscribers_after_hangup']}")
+    print(
+        f"(4) idle event streams on one gevent worker: {f['held']} / {f['streams']} held "
+        f"({f['failures']} failures)"
+    )
+    print(
+        f"  worker RSS anchor {f['rss_anchor_mb']:.1f} MB, idle {f['rss_idle_mb']:.1f} MB "
+        f"({f['per_stream_kb']:.1f} KB/stream), after fan-out {f['rss_after_mb']:.1f} MB, peak {f['rss_peak_mb']:.1f} MB"
+    )
+    print(
+        f"  Redis pub/sub clients {f['pubsub_clients']}; one event to all: received by {f['received']}, "
+        f"p95 {f['latency_p95_ms']:.0f} ms; one stream beside them p50 {f['probe_p50_ms']:.1f} ms; "
+        f"subscribers left after hang-up {f['subscribers_after_hangup']}"
+    )
     passed = verdict(f)
-    print(verdict_line(passed, f"{STREAMS_BAR:,} streams, RSS < {RSS_BAR_MB:.0f} MB, one Redis subscription"))
+    print(
+        verdict_line(
+            passed, f"{STREAMS_BAR:,} streams, RSS < {RSS_BAR_MB:.0f} MB, one Redis subscription"
+        )
+    )
     return passed
 
 
@@ -560,24 +744,34 @@ def idle_streams(streams: int) -> bool:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--parts", default="1234", help="which measurements, e.g. 13")
     parser.add_argument("--candidates", type=int, default=300)
     parser.add_argument("--questions", type=int, default=40, help="essay questions on the paper")
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=4.0, help="(1): seconds per variant per round")
+    parser.add_argument(
+        "--seconds", type=float, default=4.0, help="(1): seconds per variant per round"
+    )
     parser.add_argument("--rounds", type=int, default=5, help="(1): rounds of the three variants")
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn gevent workers")
     parser.add_argument("--phones", type=int, default=50)
     parser.add_argument("--media-workers", type=int, default=2)
-    parser.add_argument("--spread", type=float, default=0.0,
-                        help="start the uploads evenly over this many seconds (default: all at once)")
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=0.0,
+        help="start the uploads evenly over this many seconds (default: all at once)",
+    )
     parser.add_argument("--streams", type=int, default=5000)
     args = parser.parse_args()
     assert args.candidates >= max(args.concurrency, args.phones)
-    print(f"phone companion bench: {os.cpu_count()} cores, gunicorn {args.workers} gevent workers, "
-          f"{args.media_workers} media workers")
+    print(
+        f"phone companion bench: {os.cpu_count()} cores, gunicorn {args.workers} gevent workers, "
+        f"{args.media_workers} media workers"
+    )
     results: dict[str, bool] = {}
 
     if "2" in args.parts:  # on a quiet machine, before any server starts
@@ -607,21 +801,47 @@ def main() -> int:
             stack.callback(engine.dispose)
             port = free_port()
             # The codes encode <PUBLIC_BASE_URL>/m/<scene>: a school's address, as in bench/qr_render.py.
-            env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, SECRET_KEY=SECRET_KEY,
-                       STORAGE_LOCAL_DIR=storage, PUBLIC_BASE_URL=QR_BASE_URL,
-                       WECHAT_APPID=APPID, WECHAT_SECRET=SECRET, WECHAT_API_BASE=wechat.base_url)
-            server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "infra/gunicorn.conf.py",
-                                       "server.app:create_app()"], cwd=ROOT,
-                                      env=dict(env, PORT=str(port), WEB_CONCURRENCY=str(args.workers),
-                                               LOGIN_ADDRESS_LIMIT="100000 per minute"),
-                                      stderr=subprocess.DEVNULL)
+            env = dict(
+                os.environ,
+                DATABASE_URL=database_url,
+                REDIS_URL=redis_url,
+                SECRET_KEY=SECRET_KEY,
+                STORAGE_LOCAL_DIR=storage,
+                PUBLIC_BASE_URL=QR_BASE_URL,
+                WECHAT_APPID=APPID,
+                WECHAT_SECRET=SECRET,
+                WECHAT_API_BASE=wechat.base_url,
+            )
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-c",
+                    "infra/gunicorn.conf.py",
+                    "server.app:create_app()",
+                ],
+                cwd=ROOT,
+                env=dict(
+                    env,
+                    PORT=str(port),
+                    WEB_CONCURRENCY=str(args.workers),
+                    LOGIN_ADDRESS_LIMIT="100000 per minute",
+                ),
+                stderr=subprocess.DEVNULL,
+            )
             stack.callback(stop_process, server)
             media = []
             if "3" in args.parts:
                 log = stack.enter_context(open(Path(storage) / "media-workers.log", "wb"))
                 for _ in range(args.media_workers):
-                    process = subprocess.Popen([sys.executable, "-m", "workers.worker", "--media"], cwd=ROOT,
-                                               env=env, stdout=log, stderr=subprocess.STDOUT)
+                    process = subprocess.Popen(
+                        [sys.executable, "-m", "workers.worker", "--media"],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
                     stack.callback(stop_process, process)
                     media.append(process)
             wait_for_port(port, timeout=60, process=server)
@@ -635,13 +855,29 @@ def main() -> int:
                     assert all(process.poll() is None for process in media), "a media worker exited"
                     time.sleep(0.2)
             sessions = asyncio.run(login_all(port, exam_id, credentials))
-            print(f"  {len(sessions)} candidates logged in with attempts of {args.questions} essay questions")
+            print(
+                f"  {len(sessions)} candidates logged in with attempts of {args.questions} essay questions"
+            )
 
             if "1" in args.parts:
-                pids = {"web": children(server.pid), "db": service_pids(database_url, redis_url),
-                        "bench": [os.getpid()]}
-                figures = asyncio.run(qr_throughput(port, sessions, args.questions, args.concurrency,
-                                                    args.seconds, args.rounds, args.warmup, engine, pids))
+                pids = {
+                    "web": children(server.pid),
+                    "db": service_pids(database_url, redis_url),
+                    "bench": [os.getpid()],
+                }
+                figures = asyncio.run(
+                    qr_throughput(
+                        port,
+                        sessions,
+                        args.questions,
+                        args.concurrency,
+                        args.seconds,
+                        args.rounds,
+                        args.warmup,
+                        engine,
+                        pids,
+                    )
+                )
                 results["qr"] = report_throughput(figures, args.concurrency, args.seconds)
 
             if "3" in args.parts:
@@ -650,18 +886,29 @@ def main() -> int:
                 photo = camera_jpeg(4000, 3000, orientation=6)
                 floor = photo_floor(photo)
                 web = children(server.pid)
-                pids = {"web": web, "media": [process.pid for process in media],
-                        "services": service_pids(database_url, redis_url), "bench": [os.getpid()]}
-                burst = asyncio.run(upload_burst(port, sessions[:args.phones], photo, 120.0, pids, args.spread))
+                pids = {
+                    "web": web,
+                    "media": [process.pid for process in media],
+                    "services": service_pids(database_url, redis_url),
+                    "bench": [os.getpid()],
+                }
+                burst = asyncio.run(
+                    upload_burst(port, sessions[: args.phones], photo, 120.0, pids, args.spread)
+                )
                 job_times(redis_url, burst["uploads"])
-                results["upload"] = report_uploads(burst, args.phones, args.media_workers, photo, floor, args.spread)
+                results["upload"] = report_uploads(
+                    burst, args.phones, args.media_workers, photo, floor, args.spread
+                )
 
     if "4" in args.parts:
         results["streams"] = idle_streams(args.streams)
 
     passed = all(results.values())
-    print("bars: " + ", ".join(f"{name} {'PASS' if ok else 'FAIL'}" for name, ok in results.items())
-          + f" -> {'PASS' if passed else 'FAIL'}")
+    print(
+        "bars: "
+        + ", ".join(f"{name} {'PASS' if ok else 'FAIL'}" for name, ok in results.items())
+        + f" -> {'PASS' if passed else 'FAIL'}"
+    )
     return 0 if passed else 1
 
 

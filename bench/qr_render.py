@@ -34,8 +34,10 @@ VARIANTS = ("default", "segno", "ours", "ours-pil")
 
 
 def random_urls(n: int) -> list[str]:
-    return [f"{BASE_URL}/m/{''.join(secrets.choice(SCENE_ALPHABET) for _ in range(32))}"
-            for _ in range(n)]
+    return [
+        f"{BASE_URL}/m/{''.join(secrets.choice(SCENE_ALPHABET) for _ in range(32))}"
+        for _ in range(n)
+    ]
 
 
 def variant_function(name: str):
@@ -82,8 +84,10 @@ def time_variant(function, urls: list[str]) -> tuple[float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     for url in urls:
         function(url)
-    return ((time.perf_counter() - wall) * 1000 / len(urls),
-            (time.process_time() - cpu) * 1000 / len(urls))
+    return (
+        (time.perf_counter() - wall) * 1000 / len(urls),
+        (time.process_time() - cpu) * 1000 / len(urls),
+    )
 
 
 def measure_render(n: int = 300, rounds: int = 3) -> dict:
@@ -103,8 +107,14 @@ def measure_render(n: int = 300, rounds: int = 3) -> dict:
             walls[name].append(wall)
             cpus[name].append(cpu)
             sizes[name] = len(function(urls[0]))
-    result = {name: {"wall_ms": statistics.median(walls[name]), "cpu_ms": statistics.median(cpus[name]),
-                     "png_bytes": sizes[name]} for name in VARIANTS}
+    result = {
+        name: {
+            "wall_ms": statistics.median(walls[name]),
+            "cpu_ms": statistics.median(cpus[name]),
+            "png_bytes": sizes[name],
+        }
+        for name in VARIANTS
+    }
     result["ratio_default"] = result["ours"]["wall_ms"] / result["default"]["wall_ms"]
     result["ratio_segno"] = result["ours"]["wall_ms"] / result["segno"]["wall_ms"]
     result["cpu_ratio_default"] = result["ours"]["cpu_ms"] / result["default"]["cpu_ms"]
@@ -119,15 +129,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result = measure_render(args.n, args.rounds)
     anchor = result["default"]
-    print(f"QR PNG of {BASE_URL}/m/<32-char scene>, {args.n} distinct codes x {args.rounds} rounds, "
-          "median per code")
+    print(
+        f"QR PNG of {BASE_URL}/m/<32-char scene>, {args.n} distinct codes x {args.rounds} rounds, "
+        "median per code"
+    )
     print(f"{'variant':<10}{'wall ms':>9}{'cpu ms':>9}{'/default':>10}{'bytes':>8}")
     for name in VARIANTS:
         r = result[name]
-        print(f"{name:<10}{r['wall_ms']:>9.2f}{r['cpu_ms']:>9.2f}{r['wall_ms'] / anchor['wall_ms']:>9.2f}x"
-              f"{r['png_bytes']:>8}")
-    print(f"ours/default {result['ratio_default']:.2f}x (CPU {result['cpu_ratio_default']:.2f}x), "
-          f"ours/segno {result['ratio_segno']:.2f}x")
+        print(
+            f"{name:<10}{r['wall_ms']:>9.2f}{r['cpu_ms']:>9.2f}{r['wall_ms'] / anchor['wall_ms']:>9.2f}x"
+            f"{r['png_bytes']:>8}"
+        )
+    print(
+        f"ours/default {result['ratio_default']:.2f}x (CPU {result['cpu_ratio_default']:.2f}x), "
+        f"ours/segno {result['ratio_segno']:.2f}x"
+    )
     passed = result["ratio_default"] <= BAR
     print(f"  {'PASS' if passed else 'FAIL'}  ours <= {BAR}x qrcode's default per code")
     print("PASS" if passed else "FAIL")

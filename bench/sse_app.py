@@ -25,16 +25,33 @@ def create_app(redis_url: str | None = None, keepalive: float | None = None):
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith("/events/") and path.rsplit("/", 1)[1].isdigit():
-            start_response("200 OK", [("Content-Type", "text/event-stream"),
-                                      ("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no")])
-            return sse_stream(log, hub, int(path.rsplit("/", 1)[1]),
-                              environ.get("HTTP_LAST_EVENT_ID"), keepalive=keepalive)
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", "text/event-stream"),
+                    ("Cache-Control", "no-cache"),
+                    ("X-Accel-Buffering", "no"),
+                ],
+            )
+            return sse_stream(
+                log,
+                hub,
+                int(path.rsplit("/", 1)[1]),
+                environ.get("HTTP_LAST_EVENT_ID"),
+                keepalive=keepalive,
+            )
         if path == "/stats":
-            body = json.dumps({"pid": os.getpid(), "subscribers": hub.subscriber_count(),
-                               "hub_connected": hub.connected,
-                               "hub_connections": hub.connections_opened}).encode()
-            start_response("200 OK", [("Content-Type", "application/json"),
-                                      ("Content-Length", str(len(body)))])
+            body = json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "subscribers": hub.subscriber_count(),
+                    "hub_connected": hub.connected,
+                    "hub_connections": hub.connections_opened,
+                }
+            ).encode()
+            start_response(
+                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            )
             return [body]
         start_response("404 Not Found", [("Content-Length", "0")])
         return [b""]

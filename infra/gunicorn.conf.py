@@ -40,7 +40,9 @@ def post_worker_init(worker):
     services = worker.wsgi.extensions[EXTENSION_KEY]
     if not services.settings.is_sqlite:
         # Open the autosave pool's connections now rather than during the first burst.
-        connections = [services.autocommit_engine.connect() for _ in range(services.settings.DB_POOL_SIZE)]
+        connections = [
+            services.autocommit_engine.connect() for _ in range(services.settings.DB_POOL_SIZE)
+        ]
         for connection in connections:
             connection.close()
     # Objects made at start-up live forever: keep them out of every later GC pass.

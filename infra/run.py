@@ -42,8 +42,21 @@ def bootstrap(env: dict) -> None:
     """Migrate, create the admin, load demo data into an empty database; print the logins."""
     logins = VAR / "demo-logins.txt"
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "server.app:create_app", "exam-cloud", "bootstrap", "--demo"],
-        env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "server.app:create_app",
+            "exam-cloud",
+            "bootstrap",
+            "--demo",
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     admin = [line for line in lines if line.startswith("管理员")]
@@ -75,24 +88,47 @@ def main() -> int:
             if "REDIS_URL" not in env:
                 env["REDIS_URL"] = stack.enter_context(redis_server(free_port(), VAR / "redis"))
             bootstrap(env)
-            children.append(subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "infra/gunicorn.conf.py", "server.app:create_app()"],
-                env=env, cwd=ROOT,
-            ))
-            children.append(subprocess.Popen(
-                [sys.executable, "-m", "workers.worker", "--with-scheduler"], env=env, cwd=ROOT,
-            ))
-            children.append(subprocess.Popen(
-                [sys.executable, "-m", "workers.worker", "--media"], env=env, cwd=ROOT,
-            ))
-            children.append(subprocess.Popen([sys.executable, "-m", "workers.cron"], env=env, cwd=ROOT))
+            children.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "-c",
+                        "infra/gunicorn.conf.py",
+                        "server.app:create_app()",
+                    ],
+                    env=env,
+                    cwd=ROOT,
+                )
+            )
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "workers.worker", "--with-scheduler"],
+                    env=env,
+                    cwd=ROOT,
+                )
+            )
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "workers.worker", "--media"],
+                    env=env,
+                    cwd=ROOT,
+                )
+            )
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "workers.cron"], env=env, cwd=ROOT)
+            )
             wait_for_port(port, timeout=60, process=children[0])
-            print(f"\n考试云 Exam Cloud is running:\n"
-                  f"  Desktop exam page  {base_url}/exam/\n"
-                  f"  Teacher console    {base_url}/console/\n"
-                  f"  API docs           {base_url}/api/docs\n"
-                  f"  OpenAPI            {base_url}/api/v1/openapi.json\n"
-                  f"Press Ctrl-C to stop.", flush=True)
+            print(
+                f"\n考试云 Exam Cloud is running:\n"
+                f"  Desktop exam page  {base_url}/exam/\n"
+                f"  Teacher console    {base_url}/console/\n"
+                f"  API docs           {base_url}/api/docs\n"
+                f"  OpenAPI            {base_url}/api/v1/openapi.json\n"
+                f"Press Ctrl-C to stop.",
+                flush=True,
+            )
             while all(child.poll() is None for child in children):
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     children[0].wait(1)

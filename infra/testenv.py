@@ -33,11 +33,19 @@ def main(argv: list[str]) -> int:
         database_url = stack.enter_context(postgres_server("examcloud_test"))
         redis_url = stack.enter_context(redis_server())
         s3 = stack.enter_context(seaweed_s3())
-        env = dict(os.environ, TEST_DATABASE_URL=database_url, TEST_REDIS_URL=redis_url,
-                   TEST_S3_ENDPOINT_URL=s3["endpoint_url"], TEST_S3_ACCESS_KEY_ID=s3["access_key_id"],
-                   TEST_S3_SECRET_ACCESS_KEY=s3["secret_access_key"], TEST_S3_BUCKET=s3["bucket"])
-        print(f"test services: PostgreSQL {database_url}  Redis {redis_url}  "
-              f"S3 {s3['endpoint_url']}", flush=True)
+        env = dict(
+            os.environ,
+            TEST_DATABASE_URL=database_url,
+            TEST_REDIS_URL=redis_url,
+            TEST_S3_ENDPOINT_URL=s3["endpoint_url"],
+            TEST_S3_ACCESS_KEY_ID=s3["access_key_id"],
+            TEST_S3_SECRET_ACCESS_KEY=s3["secret_access_key"],
+            TEST_S3_BUCKET=s3["bucket"],
+        )
+        print(
+            f"test services: PostgreSQL {database_url}  Redis {redis_url}  S3 {s3['endpoint_url']}",
+            flush=True,
+        )
         try:
             return subprocess.call(argv, env=env)
         except KeyboardInterrupt:

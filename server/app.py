@@ -36,7 +36,9 @@ def create_app(settings: Settings | None = None) -> Flask:
             "info": {"description": "考试云 public API. Errors: {code, message (中文), faq}."},
         },
     )
-    cast(DefaultJSONProvider, app.json).ensure_ascii = False  # app.json is typed as the base provider
+    cast(
+        DefaultJSONProvider, app.json
+    ).ensure_ascii = False  # app.json is typed as the base provider
     # Bearer tokens only: no cookie session to sign or verify on every request.
     app.session_interface = NoCookieSession()
     # Ids in paths are database integers: a larger number is simply not found (404).
@@ -46,7 +48,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         hops = settings.PROXY_HOPS
         # Flask's documented way to add WSGI middleware; its stubs declare wsgi_app a method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     _configure_logging()
     init_services(app, settings)
 
@@ -59,7 +62,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.before_request
     def _assign_request_id():
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else secrets.token_hex(8)
+        g.request_id = (
+            incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else secrets.token_hex(8)
+        )
 
     @app.after_request
     def _echo_request_id(response):
@@ -87,4 +92,6 @@ class DatabaseIdConverter(IntegerConverter):
 
 def _configure_logging() -> None:
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )

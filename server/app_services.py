@@ -68,14 +68,21 @@ class AppServices:
         from server.adapters.wechat import make_wechat
 
         settings = self.settings
-        return make_wechat(settings.WECHAT_APPID, settings.WECHAT_SECRET, settings.WECHAT_API_BASE, self.redis)
+        return make_wechat(
+            settings.WECHAT_APPID, settings.WECHAT_SECRET, settings.WECHAT_API_BASE, self.redis
+        )
 
     @cached_property
     def qr(self) -> QrRenderer:
         settings = self.settings
-        return make_qr_renderer(settings.QR_MODE, public_base_url=settings.PUBLIC_BASE_URL, wechat=self.wechat,
-                                page=settings.WECHAT_PAGE, env_version=settings.WECHAT_ENV_VERSION,
-                                check_path=settings.WECHAT_CHECK_PATH)
+        return make_qr_renderer(
+            settings.QR_MODE,
+            public_base_url=settings.PUBLIC_BASE_URL,
+            wechat=self.wechat,
+            page=settings.WECHAT_PAGE,
+            env_version=settings.WECHAT_ENV_VERSION,
+            check_path=settings.WECHAT_CHECK_PATH,
+        )
 
     def photo_url(self, key: str | None) -> str | None:
         """A short-lived download link for a processed photo (signed or presigned)."""
@@ -90,11 +97,15 @@ def client_address() -> str:
 def init_services(app: Flask, settings: Settings) -> AppServices:
     engine = make_engine(settings.DATABASE_URL, settings.DB_POOL_SIZE)
     sessions = scoped_session(make_session_factory(engine))
-    redis_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2)
+    redis_client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2
+    )
     services = AppServices(
         settings=settings,
         engine=engine,
-        autocommit_engine=make_engine(settings.DATABASE_URL, settings.DB_POOL_SIZE, autocommit=True),
+        autocommit_engine=make_engine(
+            settings.DATABASE_URL, settings.DB_POOL_SIZE, autocommit=True
+        ),
         sessions=sessions,
         redis=redis_client,
         passwords=Passwords(settings.PASSWORD_HASH_TIME_COST, settings.PASSWORD_HASH_MEMORY_KIB),

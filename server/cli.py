@@ -38,19 +38,25 @@ def bootstrap_command(demo: bool, demo_teacher_password: str):
     settings = app_services.settings
     upgrade(settings.DATABASE_URL)
     session = app_services.sessions()
-    generated = ensure_admin(session, app_services.passwords, settings.EXAM_ADMIN_USERNAME,
-                             settings.EXAM_ADMIN_PASSWORD)
+    generated = ensure_admin(
+        session, app_services.passwords, settings.EXAM_ADMIN_USERNAME, settings.EXAM_ADMIN_PASSWORD
+    )
     if generated:
-        click.echo(f"管理员账号 admin account: {settings.EXAM_ADMIN_USERNAME} / {generated}  (shown once)")
+        click.echo(
+            f"管理员账号 admin account: {settings.EXAM_ADMIN_USERNAME} / {generated}  (shown once)"
+        )
     if demo:
         import secrets
 
-        logins = load_demo_data(session, app_services.passwords,
-                                demo_teacher_password or secrets.token_urlsafe(9))
+        logins = load_demo_data(
+            session, app_services.passwords, demo_teacher_password or secrets.token_urlsafe(9)
+        )
         if logins:
             click.echo(f"演示教师 demo teacher: {logins.teacher[0]} / {logins.teacher[1]}")
             for student_no, id_number, password in logins.students:
-                click.echo(f"演示考生 demo candidate: {student_no} (证件号 {id_number}) / {password}")
+                click.echo(
+                    f"演示考生 demo candidate: {student_no} (证件号 {id_number}) / {password}"
+                )
 
 
 @exam_cloud.command("import-students")
@@ -63,8 +69,9 @@ def import_students_command(path: Path, school_id: int):
     try:
         rows = identity.read_rows(path.read_bytes(), path.name, services().settings.IMPORT_MAX_ROWS)
         with tqdm(total=len(rows), unit="行", desc="导入学生") as bar:
-            report = identity.import_students(session, admin, rows, school_id=school_id,
-                                                    progress=bar.update)
+            report = identity.import_students(
+                session, admin, rows, school_id=school_id, progress=bar.update
+            )
     except DomainError as exc:  # unreadable file, unknown school: a message, not a traceback
         raise click.ClickException(f"{exc.message} ({exc.code})") from exc
     click.echo(f"新增 {report.created}，未变化 {report.unchanged}，错误 {len(report.errors)}")

@@ -113,15 +113,19 @@ class Settings(BaseSettings):
     CLIENT_DOWNLOAD_BASE_URL: str = "https://download.example.edu.cn/exam-client"
 
     @model_validator(mode="after")
-    def _require_secrets_in_production(self) -> "Settings":
+    def _require_secrets_in_production(self) -> Settings:
         if self.EXAM_ENV == "production":
             if len(self.SECRET_KEY) < 32:
                 raise ValueError("SECRET_KEY must be set (at least 32 characters) in production")
             if self.DATABASE_URL.startswith("sqlite"):
                 raise ValueError("DATABASE_URL must point at PostgreSQL in production")
-            if self.STORAGE_BACKEND == "s3" and not (self.S3_ACCESS_KEY_ID and self.S3_SECRET_ACCESS_KEY):
-                raise ValueError("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set in production "
-                                 "when STORAGE_BACKEND=s3")
+            if self.STORAGE_BACKEND == "s3" and not (
+                self.S3_ACCESS_KEY_ID and self.S3_SECRET_ACCESS_KEY
+            ):
+                raise ValueError(
+                    "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set in production "
+                    "when STORAGE_BACKEND=s3"
+                )
         return self
 
     @cached_property

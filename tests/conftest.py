@@ -121,11 +121,25 @@ def factory(app, client) -> Factory:
 
 def service_env(settings: Settings, **overrides) -> dict:
     """Environment for a server or worker subprocess sharing this test's settings."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("TEST_", "PYTEST_"))}
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PASSWORD_HASH_TIME_COST",
-                 "PASSWORD_HASH_MEMORY_KIB", "ATTEMPT_SILENCE_SECONDS", "SWEEP_INTERVAL_SECONDS",
-                 "GRADING_RETRY_AFTER_SECONDS", "STORAGE_BACKEND", "STORAGE_LOCAL_DIR", "PUBLIC_BASE_URL",
-                 "FACE_MATCH_THRESHOLD", "FACE_CHECK_VALID_SECONDS", "PHOTO_LONG_EDGE"):
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("TEST_", "PYTEST_"))
+    }
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "PASSWORD_HASH_TIME_COST",
+        "PASSWORD_HASH_MEMORY_KIB",
+        "ATTEMPT_SILENCE_SECONDS",
+        "SWEEP_INTERVAL_SECONDS",
+        "GRADING_RETRY_AFTER_SECONDS",
+        "STORAGE_BACKEND",
+        "STORAGE_LOCAL_DIR",
+        "PUBLIC_BASE_URL",
+        "FACE_MATCH_THRESHOLD",
+        "FACE_CHECK_VALID_SECONDS",
+        "PHOTO_LONG_EDGE",
+    ):
         env[name] = str(getattr(settings, name))
     env.update({key: str(value) for key, value in overrides.items()})
     return env
@@ -177,11 +191,14 @@ def run_media_jobs(app, settings, monkeypatch):
 
     def run(*queue_names: str) -> int:
         """Run the jobs queued now (media by default); returns how many there were."""
-        queues = [Queue(name, connection=connection, serializer=JSONSerializer)
-                  for name in queue_names or (MEDIA_QUEUE,)]
+        queues = [
+            Queue(name, connection=connection, serializer=JSONSerializer)
+            for name in queue_names or (MEDIA_QUEUE,)
+        ]
         queued = sum(queue.count for queue in queues)
         SimpleWorker(queues, connection=connection, serializer=JSONSerializer).work(
-            burst=True, logging_level="WARNING")
+            burst=True, logging_level="WARNING"
+        )
         return queued
 
     return run

@@ -53,14 +53,18 @@ def players_scores(engine: faces.FaceEngine) -> tuple[float | None, ...]:
     base = engine.analyse(YAOMING.read_bytes()).embedding
     boxes, _ = engine.detect(faces.decode(PLAYERS.read_bytes()))
     analyses = [engine.analyse(face_crop(engine, PLAYERS, index)) for index in range(len(boxes))]
-    return tuple(None if analysis.embedding is None else faces.similarity(analysis.embedding, base)
-                 for analysis in analyses)
+    return tuple(
+        None if analysis.embedding is None else faces.similarity(analysis.embedding, base)
+        for analysis in analyses
+    )
 
 
 def yao_in_players(engine: faces.FaceEngine) -> int:
     """Index of Yao Ming among players.jpg's faces: the best match for yaoming.jpg."""
     scores = players_scores(engine)
-    return max((index for index, score in enumerate(scores) if score is not None), key=lambda i: scores[i])
+    return max(
+        (index for index, score in enumerate(scores) if score is not None), key=lambda i: scores[i]
+    )
 
 
 def yao_capture(engine: faces.FaceEngine) -> bytes:

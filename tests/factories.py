@@ -64,35 +64,63 @@ class Factory:
     def teacher(self, school: School, username: str | None = None) -> User:
         with self.app.app_context():
             return identity.create_teacher(
-                self.session, self.services.passwords, self.admin(),
-                username=username or f"teacher{self._next()}", password=STAFF_PASSWORD,
+                self.session,
+                self.services.passwords,
+                self.admin(),
+                username=username or f"teacher{self._next()}",
+                password=STAFF_PASSWORD,
                 school_id=school.id,
             )
 
-    def student(self, school: School, id_number: str | None = None, student_no: str | None = None,
-                name: str = "考生") -> User:
+    def student(
+        self,
+        school: School,
+        id_number: str | None = None,
+        student_no: str | None = None,
+        name: str = "考生",
+    ) -> User:
         seq = self._next()
         with self.app.app_context():
             return identity.create_student(
-                self.session, self.admin(), student_no=student_no or f"S{seq:05d}",
-                id_number=id_number or valid_id(seq), name=name, school_id=school.id,
+                self.session,
+                self.admin(),
+                student_no=student_no or f"S{seq:05d}",
+                id_number=id_number or valid_id(seq),
+                name=name,
+                school_id=school.id,
             )
 
-    def exam(self, school: School, *, starts_in: timedelta = timedelta(minutes=-10),
-             lasts: timedelta = timedelta(hours=2), duration_minutes: int = 90,
-             students: list[User] = (), face_check_required: bool = False):
+    def exam(
+        self,
+        school: School,
+        *,
+        starts_in: timedelta = timedelta(minutes=-10),
+        lasts: timedelta = timedelta(hours=2),
+        duration_minutes: int = 90,
+        students: list[User] = (),
+        face_check_required: bool = False,
+    ):
         """An open exam. Unlike the API's default, no entry face check unless a test asks:
         most tests are about answering, and tests/api/test_face_checks.py covers the check."""
         now = utcnow()
         actor = Actor(user_id=0, role=Role.ADMIN, school_id=None)
         with self.app.app_context():
             batch = catalogue.create_batch(self.session, actor, f"批次{self._next()}", school.id)
-            course = catalogue.create_course(self.session, actor, f"C{self._next()}", "高等数学", school.id)
-            exam = catalogue.create_exam(self.session, actor, catalogue.ExamDraft(
-                batch_id=batch.id, course_id=course.id, starts_at=now + starts_in,
-                ends_at=now + starts_in + lasts, duration_minutes=duration_minutes,
-                face_check_required=face_check_required,
-            ))
+            course = catalogue.create_course(
+                self.session, actor, f"C{self._next()}", "高等数学", school.id
+            )
+            exam = catalogue.create_exam(
+                self.session,
+                actor,
+                catalogue.ExamDraft(
+                    batch_id=batch.id,
+                    course_id=course.id,
+                    starts_at=now + starts_in,
+                    ends_at=now + starts_in + lasts,
+                    duration_minutes=duration_minutes,
+                    face_check_required=face_check_required,
+                ),
+            )
             if students:
                 catalogue.enrol(self.session, actor, exam.id, [s.id for s in students])
             return exam
@@ -112,7 +140,9 @@ class Factory:
             exams.set_paper_rule(self.session, self.admin(), exam.id, sections)
 
     def login(self, username: str, password: str, **extra) -> Logged:
-        response = self.client.post("/api/v1/auth/login", json={"username": username, "password": password, **extra})
+        response = self.client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password, **extra}
+        )
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
         with self.app.app_context():
@@ -134,13 +164,31 @@ def iso(moment: datetime) -> str:
 
 # A small bank with one question of each type and known keys.
 SAMPLE_BANK = [
-    {"type": "single", "stem": "中国的首都是？", "options": [{"key": "A", "text": "上海"}, {"key": "B", "text": "北京"}],
-     "answer": "B", "score": 2},
-    {"type": "multiple", "stem": "哪些是偶数？",
-     "options": [{"key": "A", "text": "2"}, {"key": "B", "text": "3"}, {"key": "C", "text": "4"}],
-     "answer": ["A", "C"], "score": 2},
+    {
+        "type": "single",
+        "stem": "中国的首都是？",
+        "options": [{"key": "A", "text": "上海"}, {"key": "B", "text": "北京"}],
+        "answer": "B",
+        "score": 2,
+    },
+    {
+        "type": "multiple",
+        "stem": "哪些是偶数？",
+        "options": [
+            {"key": "A", "text": "2"},
+            {"key": "B", "text": "3"},
+            {"key": "C", "text": "4"},
+        ],
+        "answer": ["A", "C"],
+        "score": 2,
+    },
     {"type": "judge", "stem": "1+1=2", "answer": True, "score": 2},
-    {"type": "fill", "stem": "圆周率约等于___，水的化学式是___", "answer": [["3.14", "3.1416"], ["H2O"]], "score": 2},
+    {
+        "type": "fill",
+        "stem": "圆周率约等于___，水的化学式是___",
+        "answer": [["3.14", "3.1416"], ["H2O"]],
+        "score": 2,
+    },
     {"type": "essay", "stem": "简述考试诚信的重要性。", "answer": "参考要点：公平", "score": 10},
 ]
 SAMPLE_RULE = [
@@ -151,5 +199,10 @@ SAMPLE_RULE = [
     {"type": "essay", "count": 1, "score": 20},
 ]
 # The right answer for each type, as the candidate sends it.
-RIGHT_ANSWERS = {"single": "B", "multiple": ["C", "A"], "judge": True, "fill": [" 3.14 ", "h2o"],
-                 "essay": "诚信是考试的基础。"}
+RIGHT_ANSWERS = {
+    "single": "B",
+    "multiple": ["C", "A"],
+    "judge": True,
+    "fill": [" 3.14 ", "h2o"],
+    "essay": "诚信是考试的基础。",
+}

@@ -17,8 +17,12 @@ ORIENTATION = 0x0112
 GPS_IFD = 0x8825
 EXIF_IFD = 0x8769
 # How to store an upright picture so that EXIF orientation N turns it back (inverse of N's fix).
-_STORE_AS = {1: None, 3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90,
-             8: Image.Transpose.ROTATE_270}
+_STORE_AS = {
+    1: None,
+    3: Image.Transpose.ROTATE_180,
+    6: Image.Transpose.ROTATE_90,
+    8: Image.Transpose.ROTATE_270,
+}
 RED = (220, 20, 20)
 BLUE = (20, 20, 220)
 
@@ -37,7 +41,9 @@ def upright_scene(width: int, height: int, seed: int = 1) -> Image.Image:
     block = max(8, min(width, height) // 8)
     draw.rectangle((0, 0, block, block), fill=RED)
     draw.rectangle((width - block, 0, width, block), fill=BLUE)
-    tile = Image.frombytes("L", (256, 256), rng.randbytes(256 * 256)).point(lambda v: 128 + (v - 128) // 16)
+    tile = Image.frombytes("L", (256, 256), rng.randbytes(256 * 256)).point(
+        lambda v: 128 + (v - 128) // 16
+    )
     grain = Image.new("L", (width, height))
     for top in range(0, height, 256):
         for left in range(0, width, 256):
@@ -62,8 +68,14 @@ def camera_exif(orientation: int = 1, gps: bool = True) -> Image.Exif:
     return exif
 
 
-def camera_jpeg(width: int = 4000, height: int = 3000, orientation: int = 1, gps: bool = True,
-                quality: int = 92, seed: int = 1) -> bytes:
+def camera_jpeg(
+    width: int = 4000,
+    height: int = 3000,
+    orientation: int = 1,
+    gps: bool = True,
+    quality: int = 92,
+    seed: int = 1,
+) -> bytes:
     """A JPEG as a phone writes it: `width` x `height` stored pixels, EXIF orientation and GPS.
 
     The upright picture is (height x width) for orientations 6 and 8.
@@ -74,8 +86,9 @@ def camera_jpeg(width: int = 4000, height: int = 3000, orientation: int = 1, gps
         image = image.transpose(_STORE_AS[orientation])
     assert image.size == (width, height)
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, exif=camera_exif(orientation, gps),
-               comment=b"camera comment")
+    image.save(
+        out, "JPEG", quality=quality, exif=camera_exif(orientation, gps), comment=b"camera comment"
+    )
     return out.getvalue()
 
 

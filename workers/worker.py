@@ -39,11 +39,17 @@ class ExamWorker(Worker):
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Exam Cloud RQ worker")
     parser.add_argument("queues", nargs="*", default=list(QUEUE_NAMES))
-    parser.add_argument("--with-scheduler", action="store_true",
-                        help="also move scheduled jobs (run exactly one of these)")
+    parser.add_argument(
+        "--with-scheduler",
+        action="store_true",
+        help="also move scheduled jobs (run exactly one of these)",
+    )
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
-    parser.add_argument("--media", action="store_true",
-                        help="serve the photo/face queue in-process with the face models loaded")
+    parser.add_argument(
+        "--media",
+        action="store_true",
+        help="serve the photo/face queue in-process with the face models loaded",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = context.settings()

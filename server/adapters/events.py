@@ -117,8 +117,13 @@ class EventLog:
     log built without them only reads.
     """
 
-    def __init__(self, client: redis.Redis, types: Iterable[str] = (), maxlen: int = DEFAULT_MAXLEN,
-                 ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        types: Iterable[str] = (),
+        maxlen: int = DEFAULT_MAXLEN,
+        ttl_seconds: int = DEFAULT_TTL_SECONDS,
+    ) -> None:
         self._redis = client
         self._types = frozenset(types)
         self._maxlen = maxlen
@@ -130,7 +135,9 @@ class EventLog:
             raise ValueError(f"unknown event type: {type!r}")
         key = stream_key(attempt_id)
         fields: dict[FieldT, EncodableT] = {
-            "type": type, "data": json.dumps(data or {}, ensure_ascii=False, separators=(",", ":"))}
+            "type": type,
+            "data": json.dumps(data or {}, ensure_ascii=False, separators=(",", ":")),
+        }
         pipe = self._redis.pipeline(transaction=True)
         pipe.xadd(key, fields, maxlen=self._maxlen, approximate=True)
         pipe.expire(key, self._ttl)
@@ -148,8 +155,10 @@ class EventLog:
             return []  # nothing can follow; Redis refuses an exclusive start at the maximum
         start = "-" if after == START else f"({after}"
         # XRANGE never answers nil entries or fields (XCLAIM may); redis-py types them as optional.
-        entries = cast(list[tuple[bytes | str, dict[bytes | str, bytes | str]]],
-                       self._redis.xrange(stream_key(attempt_id), min=start, max="+", count=limit))
+        entries = cast(
+            list[tuple[bytes | str, dict[bytes | str, bytes | str]]],
+            self._redis.xrange(stream_key(attempt_id), min=start, max="+", count=limit),
+        )
         events = []
         for entry_id, raw_fields in entries:
             fields = {_text(k): _text(v) for k, v in raw_fields.items()}
@@ -163,8 +172,9 @@ class EventLog:
         return events
 
 
-def make_event_redis(url: str, max_connections: int = 32,
-                     client_name: str = "examcloud-events") -> redis.Redis:
+def make_event_redis(
+    url: str, max_connections: int = 32, client_name: str = "examcloud-events"
+) -> redis.Redis:
     """A client for EventLog/EventHub in a web process, with a bounded, blocking pool.
 
     A burst of reads (streams reconnecting, a wake after a reconnect) must not open a Redis
@@ -172,8 +182,14 @@ def make_event_redis(url: str, max_connections: int = 32,
     connections for good; the name makes it easy to find in CLIENT LIST.
     """
     pool = redis.BlockingConnectionPool.from_url(
-        url, max_connections=max_connections, timeout=20, socket_timeout=10, socket_connect_timeout=5,
-        socket_keepalive=True, client_name=client_name)
+        url,
+        max_connections=max_connections,
+        timeout=20,
+        socket_timeout=10,
+        socket_connect_timeout=5,
+        socket_keepalive=True,
+        client_name=client_name,
+    )
     return redis.Redis(connection_pool=pool)
 
 
@@ -189,8 +205,13 @@ class EventHub:
     instead of one per stream (~0.25 ms of redis-py each: 5,000 streams, over a second).
     """
 
-    def __init__(self, client: redis.Redis, poll_seconds: float = 1.0, ping_seconds: float = 30.0,
-                 max_backoff_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        poll_seconds: float = 1.0,
+        ping_seconds: float = 30.0,
+        max_backoff_seconds: float = 5.0,
+    ) -> None:
         self._redis = client
         self._poll = poll_seconds  # also how soon close() takes effect
         self._ping = ping_seconds  # a silent connection is pinged, then replaced if still silent
@@ -238,7 +259,9 @@ class EventHub:
         and after each mailbox.clear()."""
         return max(self._woken.get(_attempt(attempt_id), 0), self._woken_all)
 
-    def read_after(self, log: EventLog, attempt_id: int, after: str, limit: int, since: int) -> list[Event]:
+    def read_after(
+        self, log: EventLog, attempt_id: int, after: str, limit: int, since: int
+    ) -> list[Event]:
         """log.read_after, shared by this process's streams that ask for the same page at once.
 
         A stream may only share a read that began after the attempt's last wake (`since`):
@@ -276,8 +299,12 @@ class EventHub:
         self._read_failures += 1
         now = time.monotonic()
         if now - self._read_failure_logged >= 10:
-            logger.warning("event streams cannot read their log (%d failures, last for attempt %s): %s",
-                           self._read_failures, attempt_id, exc)
+            logger.warning(
+                "event streams cannot read their log (%d failures, last for attempt %s): %s",
+                self._read_failures,
+                attempt_id,
+                exc,
+            )
             self._read_failure_logged, self._read_failures = now, 0
 
     def subscriber_count(self, attempt_id: int | None = None) -> int:
@@ -389,9 +416,15 @@ class _SharedRead:
     error: BaseException | None = None
 
 
-def sse_stream(log: EventLog, hub: EventHub, attempt_id: int, last_event_id: str | bytes | None,
-               keepalive: float = 15.0, stop: Callable[[], bool] | None = None,
-               batch: int = 100) -> Iterator[bytes]:
+def sse_stream(
+    log: EventLog,
+    hub: EventHub,
+    attempt_id: int,
+    last_event_id: str | bytes | None,
+    keepalive: float = 15.0,
+    stop: Callable[[], bool] | None = None,
+    batch: int = 100,
+) -> Iterator[bytes]:
     """Server-Sent Events for one attempt, as bytes for a WSGI response.
 
     First a comment and ``retry:`` (so the headers and first bytes leave at once), then the

@@ -169,8 +169,7 @@ def mean_luminance(bgr: NDArray[np.uint8]) -> float:
 def laplacian_variance(bgr_crop: NDArray[np.uint8]) -> float:
     grey = bgr_crop.astype(np.float32) @ np.array([0.114, 0.587, 0.299], dtype=np.float32)
     lap = (
-        grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:]
-        - 4.0 * grey[1:-1, 1:-1]
+        grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:] - 4.0 * grey[1:-1, 1:-1]
     )
     return float(lap.var())
 
@@ -243,7 +242,9 @@ class FaceEngine:
         )
         x1, y1, x2, y2 = (float(v) for v in boxes[main, :4])
         common = _FaceFields(
-            box=(x1, y1, x2, y2), det_score=float(boxes[main, 4]), faces=1 + int(others.sum()),
+            box=(x1, y1, x2, y2),
+            det_score=float(boxes[main, 4]),
+            faces=1 + int(others.sum()),
             luminance=luminance,
         )
         if others.any():
@@ -263,7 +264,7 @@ class FaceEngine:
         """One detection and one embedding on a blank frame: allocates ORT's buffers."""
         blank = np.full((480, 640, 3), 128, dtype=np.uint8)
         self.detector.detect(blank, input_size=self.det_size)
-        self.recogniser.get_feat(blank[:self.crop_size, :self.crop_size])
+        self.recogniser.get_feat(blank[: self.crop_size, : self.crop_size])
 
 
 def engine(model_dir: str | None = None, det_size: int = DET_SIZE[0]) -> FaceEngine:
@@ -285,6 +286,13 @@ def warm_up(model_dir: str | None = None, det_size: int = DET_SIZE[0]) -> FaceEn
 
 
 __all__ = [
-    "FaceAnalysis", "FaceEngine", "FaceModelsNotFound", "QualityReason",
-    "decode", "engine", "find_models", "similarity", "warm_up",
+    "FaceAnalysis",
+    "FaceEngine",
+    "FaceModelsNotFound",
+    "QualityReason",
+    "decode",
+    "engine",
+    "find_models",
+    "similarity",
+    "warm_up",
 ]

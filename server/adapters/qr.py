@@ -70,18 +70,26 @@ def qr_matrix(data: str, version: int | None = None, mask_pattern: int = MASK_PA
     from server.adapters import qr_encoder
 
     encoded = data.encode()
-    return qr_encoder.encode(encoded, max(version or 1, min_version(len(encoded))), "M", mask_pattern)
+    return qr_encoder.encode(
+        encoded, max(version or 1, min_version(len(encoded))), "M", mask_pattern
+    )
 
 
-def render_png(data: str, *, version: int | None = None, box_size: int = BOX_SIZE,
-               border: int = BORDER, mask_pattern: int = MASK_PATTERN) -> bytes:
+def render_png(
+    data: str,
+    *,
+    version: int | None = None,
+    box_size: int = BOX_SIZE,
+    border: int = BORDER,
+    mask_pattern: int = MASK_PATTERN,
+) -> bytes:
     """A 1-bit greyscale PNG of the QR code for `data` (uncached; see cached_png)."""
     import numpy as np
 
     matrix = qr_matrix(data, version, mask_pattern)
     count = matrix.shape[0] + 2 * border
     modules = np.zeros((count, count), dtype=bool)
-    modules[border:border + matrix.shape[0], border:border + matrix.shape[0]] = matrix
+    modules[border : border + matrix.shape[0], border : border + matrix.shape[0]] = matrix
     side = count * box_size
     # Pack one pixel row per module row (white = 1), 1/box_size of the packing work of a full
     # bitmap. Its first PNG row has filter 0 (none); the box_size - 1 repeats have filter 2
@@ -92,12 +100,23 @@ def render_png(data: str, *, version: int | None = None, box_size: int = BOX_SIZ
     rows[:, 0, 1:] = packed
     rows[:, 1:, 0] = 2
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)  # 1-bit greyscale
-    return b"".join((_PNG_SIGNATURE, _chunk(b"IHDR", header),
-                     _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)), _chunk(b"IEND", b"")))
+    return b"".join(
+        (
+            _PNG_SIGNATURE,
+            _chunk(b"IHDR", header),
+            _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            _chunk(b"IEND", b""),
+        )
+    )
 
 
 def _chunk(kind: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+    return (
+        struct.pack(">I", len(payload))
+        + kind
+        + payload
+        + struct.pack(">I", zlib.crc32(kind + payload))
+    )
 
 
 # Thread-safe (functools' lock); the key is the data and the layout arguments.
@@ -132,7 +151,9 @@ class PlainQrRenderer:
 
     mode: Mode = "qrcode"
 
-    def __init__(self, public_base_url: str, *, box_size: int = BOX_SIZE, border: int = BORDER) -> None:
+    def __init__(
+        self, public_base_url: str, *, box_size: int = BOX_SIZE, border: int = BORDER
+    ) -> None:
         self.base_url = public_base_url.rstrip("/")
         self.box_size = box_size
         self.border = border
@@ -157,8 +178,13 @@ class WxaCodeRenderer:
 
     mode: Mode = "wxacode"
 
-    def __init__(self, wechat_client: WeChat, page: str, env_version: str = "release",
-                 check_path: bool = True) -> None:
+    def __init__(
+        self,
+        wechat_client: WeChat,
+        page: str,
+        env_version: str = "release",
+        check_path: bool = True,
+    ) -> None:
         if not page:
             raise ValueError("wxacode needs the mini-program page that handles the scene")
         self.wechat = wechat_client
@@ -183,9 +209,15 @@ class WxaCodeRenderer:
         return self._fetch.cache_info()
 
 
-def make_qr_renderer(mode: str, *, public_base_url: str = "", wechat: WeChat | None = None,
-                     page: str = "", env_version: str = "release",
-                     check_path: bool = True) -> QrRenderer:
+def make_qr_renderer(
+    mode: str,
+    *,
+    public_base_url: str = "",
+    wechat: WeChat | None = None,
+    page: str = "",
+    env_version: str = "release",
+    check_path: bool = True,
+) -> QrRenderer:
     """The renderer named by `mode` ("qrcode" or "wxacode")."""
     if mode == "qrcode":
         if not public_base_url:
@@ -201,6 +233,14 @@ def make_qr_renderer(mode: str, *, public_base_url: str = "", wechat: WeChat | N
 
 
 __all__ = [
-    "InvalidScene", "PlainQrRenderer", "QrRenderer", "RenderedCode", "WxaCodeRenderer",
-    "cached_png", "make_qr_renderer", "min_version", "render_png", "validate_scene",
+    "InvalidScene",
+    "PlainQrRenderer",
+    "QrRenderer",
+    "RenderedCode",
+    "WxaCodeRenderer",
+    "cached_png",
+    "make_qr_renderer",
+    "min_version",
+    "render_png",
+    "validate_scene",
 ]

@@ -11,7 +11,7 @@ dependency); tests/adapters/test_qr_encoder.py checks the matrices module for mo
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
@@ -49,7 +49,7 @@ def version_bits(version: int) -> int:
     return bch(version, VERSION_GENERATOR)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _gf_exp_log() -> tuple[list[int], list[int]]:
     """Powers and logarithms of alpha = 2 in GF(256) modulo x^8 + x^4 + x^3 + x^2 + 1."""
     exp, log = [0] * 510, [0] * 256
@@ -66,7 +66,7 @@ def _gf_mul(a: int, b: int) -> int:
     return exp[log[a] + log[b]] if a and b else 0
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rs_table(ecc_length: int) -> tuple[int, ...]:
     """For each feedback byte f: f times the generator polynomial prod(x - alpha^i), i < ecc_length,
     without its leading 1, packed big-endian into one int, so one LFSR step is an int xor."""
@@ -88,7 +88,7 @@ def _rs_ecc(block: bytes, ecc_length: int, table: tuple[int, ...]) -> bytes:
     return remainder.to_bytes(ecc_length, "big")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _blocks(version: int, ec_level: str) -> tuple[tuple[int, ...], int]:
     """(data codewords of each block, ECC codewords per block)."""
     from qrcode.base import rs_blocks
@@ -103,7 +103,7 @@ def _rings(size: int) -> np.ndarray:
     return np.maximum(abs(i - size // 2), abs(j - size // 2))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _function_patterns(version: int) -> tuple[np.ndarray, np.ndarray]:
     """(dark, data positions): finder, timing and alignment patterns and version info drawn (the
     format areas and dark module are left to the layout); the data modules' flat indices in
@@ -114,28 +114,28 @@ def _function_patterns(version: int) -> tuple[np.ndarray, np.ndarray]:
     dark, reserved = np.zeros((n, n), bool), np.zeros((n, n), bool)
     finder = np.isin(_rings(7), (0, 1, 3))
     for top, left in ((0, 0), (0, n - 7), (n - 7, 0)):
-        dark[top:top + 7, left:left + 7] = finder
+        dark[top : top + 7, left : left + 7] = finder
     # Finders with their separators, the format areas and the dark module (n - 8, 8).
-    reserved[:9, :9] = reserved[:9, n - 8:] = reserved[n - 8:, :9] = True
+    reserved[:9, :9] = reserved[:9, n - 8 :] = reserved[n - 8 :, :9] = True
     alignment = np.isin(_rings(5), (0, 2))
     centres = PATTERN_POSITION_TABLE[version - 1]
     for row in centres:
         for col in centres:
             if not reserved[row, col]:  # the three that would overlap a finder are left out
-                dark[row - 2:row + 3, col - 2:col + 3] = alignment
-                reserved[row - 2:row + 3, col - 2:col + 3] = True
+                dark[row - 2 : row + 3, col - 2 : col + 3] = alignment
+                reserved[row - 2 : row + 3, col - 2 : col + 3] = True
     # Timing patterns; alignment patterns they cross agree with them (centres are even).
-    dark[6, 8:n - 8] = dark[8:n - 8, 6] = np.arange(8, n - 8) % 2 == 0
+    dark[6, 8 : n - 8] = dark[8 : n - 8, 6] = np.arange(8, n - 8) % 2 == 0
     reserved[6, :] = reserved[:, 6] = True
     if version >= 7:  # bit k of 18 at (k // 3, n - 11 + k % 3) and its transpose
         block = np.array([version_bits(version) >> k & 1 for k in range(18)], bool).reshape(6, 3)
-        dark[:6, n - 11:n - 8], dark[n - 11:n - 8, :6] = block, block.T
-        reserved[:6, n - 11:n - 8] = reserved[n - 11:n - 8, :6] = True
+        dark[:6, n - 11 : n - 8], dark[n - 11 : n - 8, :6] = block, block.T
+        reserved[:6, n - 11 : n - 8] = reserved[n - 11 : n - 8, :6] = True
     # Two-column zigzag from the bottom right, alternately up and down; column 6 is skipped.
     order: list[int] = []
     for pair, right in enumerate(range(n - 1, 0, -2)):
         right -= right <= 6
-        for row in (range(n - 1, -1, -1) if pair % 2 == 0 else range(n)):
+        for row in range(n - 1, -1, -1) if pair % 2 == 0 else range(n):
             order.extend(row * n + col for col in (right, right - 1) if not reserved[row, col])
     return dark, np.array(order, np.intp)
 
@@ -151,7 +151,7 @@ class Layout(NamedTuple):
     order: np.ndarray  # interleaved codeword i is codeword order[i] of data blocks + ECC blocks
 
 
-@lru_cache(maxsize=None)
+@cache
 def layout(version: int, ec_level: str, mask: int) -> Layout:
     if not (isinstance(version, int) and 1 <= version <= 40):
         raise ValueError(f"invalid QR version {version!r}")
@@ -170,12 +170,22 @@ def layout(version: int, ec_level: str, mask: int) -> Layout:
     sizes, ecc_length = _blocks(version, ec_level)
     starts = np.cumsum((0,) + sizes[:-1])
     # Codeword i of every block in turn, data first (short blocks run out first), then ECC.
-    data_order = [start + i for i in range(max(sizes))
-                  for start, size in zip(starts, sizes) if i < size]
-    ecc_order = [sum(sizes) + b * ecc_length + i
-                 for i in range(ecc_length) for b in range(len(sizes))]
-    return Layout(base, positions, mask_bits, sizes, sum(sizes), ecc_length, _rs_table(ecc_length),
-                  np.array(data_order + ecc_order, np.intp))
+    data_order = [
+        start + i for i in range(max(sizes)) for start, size in zip(starts, sizes) if i < size
+    ]
+    ecc_order = [
+        sum(sizes) + b * ecc_length + i for i in range(ecc_length) for b in range(len(sizes))
+    ]
+    return Layout(
+        base,
+        positions,
+        mask_bits,
+        sizes,
+        sum(sizes),
+        ecc_length,
+        _rs_table(ecc_length),
+        np.array(data_order + ecc_order, np.intp),
+    )
 
 
 def _fits(length: int, version: int, data_codewords: int) -> bool:
@@ -183,7 +193,7 @@ def _fits(length: int, version: int, data_codewords: int) -> bool:
     return 4 + (8 if version < 10 else 16) + 8 * length <= 8 * data_codewords
 
 
-@lru_cache(maxsize=None)  # at most 4 x 2954 lengths that fit; a call per code otherwise scans
+@cache  # at most 4 x 2954 lengths that fit; a call per code otherwise scans
 def min_version(length: int, ec_level: str = "M") -> int:
     """The smallest version holding `length` bytes in byte mode at `ec_level`."""
     if ec_level not in EC_BITS:
@@ -205,14 +215,14 @@ def encode(data: bytes, version: int, ec_level: str = "M", mask: int = 2) -> np.
     # terminator, which ends it on a byte boundary. Then alternating pad bytes.
     value = (4 << count_bits | length) << 8 * length | int.from_bytes(data, "big")
     stream = (value << 4).to_bytes(length + count_bits // 8 + 1, "big")
-    stream += _PAD[:lay.data_codewords - len(stream)]
+    stream += _PAD[: lay.data_codewords - len(stream)]
     ecc, start = [], 0
     for size in lay.block_sizes:
-        ecc.append(_rs_ecc(stream[start:start + size], lay.ecc_length, lay.rs_table))
+        ecc.append(_rs_ecc(stream[start : start + size], lay.ecc_length, lay.rs_table))
         start += size
     codewords = np.frombuffer(stream + b"".join(ecc), np.uint8)[lay.order]
     bits = lay.mask_bits.copy()  # remainder bits are 0, so they keep just the mask
-    bits[:8 * len(codewords)] ^= np.unpackbits(codewords)
+    bits[: 8 * len(codewords)] ^= np.unpackbits(codewords)
     matrix = lay.base.copy()
     matrix.reshape(-1)[lay.positions] = bits.view(bool)
     return matrix

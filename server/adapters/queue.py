@@ -20,7 +20,9 @@ class JobQueue:
     def queue(self, name: str) -> Queue:
         return Queue(name, connection=self._connection, serializer=JSONSerializer)
 
-    def enqueue(self, spec, *args: int | str, job_id: str | None = None, at: datetime | None = None) -> Job:
+    def enqueue(
+        self, spec, *args: int | str, job_id: str | None = None, at: datetime | None = None
+    ) -> Job:
         """Enqueue `spec.function` (a dotted name) with ids only, now or at `at`.
 
         `spec` is a server.domain.jobs.JobSpec, never a name. A job_id makes the enqueue idempotent.
@@ -32,7 +34,8 @@ class JobQueue:
             job_id=job_id,
             job_timeout=spec.timeout,
             retry=Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals))
-            if spec.retry_intervals else None,
+            if spec.retry_intervals
+            else None,
             result_ttl=3600,
             failure_ttl=7 * 24 * 3600,
         )

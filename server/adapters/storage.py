@@ -115,7 +115,9 @@ class LocalStorage:
             expires = int(expires)
         except (InvalidKey, TypeError, ValueError):
             return False
-        return expires >= time.time() and hmac.compare_digest(self._signature(key, expires), signature)
+        return expires >= time.time() and hmac.compare_digest(
+            self._signature(key, expires), signature
+        )
 
     def _signature(self, key: str, expires: int) -> str:
         return hmac.new(self._signing_key, f"{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
@@ -124,9 +126,16 @@ class LocalStorage:
 class S3Storage:
     """Any S3-compatible service (AWS S3, MinIO, SeaweedFS, COS/OSS in S3 mode)."""
 
-    def __init__(self, bucket: str, *, endpoint_url: str | None = None, region: str = "us-east-1",
-                 access_key_id: str | None = None, secret_access_key: str | None = None,
-                 create_bucket: bool = True) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        create_bucket: bool = True,
+    ) -> None:
         self.bucket = bucket
         self.endpoint_url = endpoint_url or None
         self.region = region
@@ -153,12 +162,16 @@ class S3Storage:
             signature_version="s3v4",
             # Custom endpoints rarely have per-bucket DNS names; AWS itself takes either.
             s3={"addressing_style": "path" if self.endpoint_url else "auto"},
-            connect_timeout=5, read_timeout=60,
+            connect_timeout=5,
+            read_timeout=60,
             retries={"mode": "standard", "max_attempts": 3},
         )
         return boto3.session.Session().client(
-            "s3", endpoint_url=self.endpoint_url, region_name=self.region,
-            aws_access_key_id=self._access_key_id, aws_secret_access_key=self._secret_access_key,
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=self._access_key_id,
+            aws_secret_access_key=self._secret_access_key,
             config=config,
         )
 
@@ -179,7 +192,10 @@ class S3Storage:
             try:
                 self.client.create_bucket(Bucket=self.bucket, **options)
             except ClientError as create_error:  # another process won the race
-                if _error_code(create_error) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                if _error_code(create_error) not in (
+                    "BucketAlreadyOwnedByYou",
+                    "BucketAlreadyExists",
+                ):
                     raise
         self._bucket_ready = True
 
@@ -226,7 +242,8 @@ class S3Storage:
     def url(self, key: str, expires_in: int) -> str:
         validate_key(key)
         return self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=int(expires_in))
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=int(expires_in)
+        )
 
 
 def _error_code(error) -> str:
@@ -237,11 +254,16 @@ def make_storage(settings: Settings) -> Storage:
     """The backend named by STORAGE_BACKEND."""
     if settings.STORAGE_BACKEND == "s3":
         return S3Storage(
-            settings.S3_BUCKET, endpoint_url=settings.S3_ENDPOINT_URL, region=settings.S3_REGION,
-            access_key_id=settings.S3_ACCESS_KEY_ID, secret_access_key=settings.S3_SECRET_ACCESS_KEY,
+            settings.S3_BUCKET,
+            endpoint_url=settings.S3_ENDPOINT_URL,
+            region=settings.S3_REGION,
+            access_key_id=settings.S3_ACCESS_KEY_ID,
+            secret_access_key=settings.S3_SECRET_ACCESS_KEY,
         )
     if settings.STORAGE_BACKEND == "local":
-        return LocalStorage(settings.STORAGE_LOCAL_DIR,
-                            settings.PUBLIC_BASE_URL.rstrip("/") + LOCAL_DOWNLOAD_PATH,
-                            signing_key=settings.secret_key)
+        return LocalStorage(
+            settings.STORAGE_LOCAL_DIR,
+            settings.PUBLIC_BASE_URL.rstrip("/") + LOCAL_DOWNLOAD_PATH,
+            signing_key=settings.secret_key,
+        )
     raise ValueError(f"unknown STORAGE_BACKEND {settings.STORAGE_BACKEND!r}")

@@ -72,8 +72,13 @@ class WeChatError(Exception):
     """A WeChat call that failed; `code` is ours (WECHAT_...), `errcode` WeChat's or None."""
 
     def __init__(self, code: str, errcode: int | None = None, errmsg: str = "") -> None:
-        super().__init__(f"{code} (errcode {errcode}): {errmsg}" if errcode is not None
-                         else f"{code}: {errmsg}" if errmsg else code)
+        super().__init__(
+            f"{code} (errcode {errcode}): {errmsg}"
+            if errcode is not None
+            else f"{code}: {errmsg}"
+            if errmsg
+            else code
+        )
         self.code = code
         self.errcode = errcode
         self.errmsg = errmsg
@@ -81,7 +86,9 @@ class WeChatError(Exception):
 
 class WeChatNotConfigured(WeChatError):
     def __init__(self) -> None:
-        super().__init__("WECHAT_NOT_CONFIGURED", None, "WECHAT_APPID and WECHAT_SECRET are not set")
+        super().__init__(
+            "WECHAT_NOT_CONFIGURED", None, "WECHAT_APPID and WECHAT_SECRET are not set"
+        )
 
 
 @dataclass(frozen=True)
@@ -94,8 +101,15 @@ class Session:
 class WeChat:
     """One mini-program's server API. Nothing connects (or imports wechatpy) until first use."""
 
-    def __init__(self, appid: str | None, secret: str | None, api_base: str | None = DEFAULT_API_BASE,
-                 redis: Any = None, *, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        appid: str | None,
+        secret: str | None,
+        api_base: str | None = DEFAULT_API_BASE,
+        redis: Any = None,
+        *,
+        timeout: float = TIMEOUT_SECONDS,
+    ) -> None:
         """`redis`: a redis client or URL for the shared token; None keeps it per process."""
         if not appid or not secret:
             raise WeChatNotConfigured()
@@ -128,9 +142,19 @@ class WeChat:
         from wechatpy.session.memorystorage import MemoryStorage
         from wechatpy.session.redisstorage import RedisStorage
 
-        storage = RedisStorage(self._redis, prefix=TOKEN_PREFIX) if self._redis is not None else MemoryStorage()
-        return _client_class()(self.appid, self._secret, api_base=self.api_base, session=storage,
-                               timeout=self.timeout, fetch_token=self._refresh_token)
+        storage = (
+            RedisStorage(self._redis, prefix=TOKEN_PREFIX)
+            if self._redis is not None
+            else MemoryStorage()
+        )
+        return _client_class()(
+            self.appid,
+            self._secret,
+            api_base=self.api_base,
+            session=storage,
+            timeout=self.timeout,
+            fetch_token=self._refresh_token,
+        )
 
     # --- calls ---
 
@@ -138,31 +162,48 @@ class WeChat:
         """wx.login()'s code -> the user's openid (and unionid, session_key)."""
         if not isinstance(code, str) or not code or len(code) > MAX_CODE_LENGTH:
             raise WeChatError("WECHAT_CODE_INVALID", 40029, "invalid code")
-        params = [("appid", self.appid), ("secret", self._secret), ("js_code", code),
-                  ("grant_type", "authorization_code")]
+        params = [
+            ("appid", self.appid),
+            ("secret", self._secret),
+            ("js_code", code),
+            ("grant_type", "authorization_code"),
+        ]
         with _mapped_errors():
             # A list, not a dict: wechatpy adds an access token to dict params only.
             result = self.client.wxa._get("sns/jscode2session", params=params)
-        if not isinstance(result, dict) or not result.get("openid") or not result.get("session_key"):
+        if (
+            not isinstance(result, dict)
+            or not result.get("openid")
+            or not result.get("session_key")
+        ):
             raise WeChatError("WECHAT_ERROR", None, "jscode2session answered no openid")
         return Session(result["openid"], result.get("unionid") or None, result["session_key"])
 
-    def wxa_code_unlimited(self, scene: str, page: str, env_version: str = "release",
-                           check_path: bool = True) -> bytes:
+    def wxa_code_unlimited(
+        self, scene: str, page: str, env_version: str = "release", check_path: bool = True
+    ) -> bytes:
         """A mini-program code opening `page` with `scene`: image bytes (JPEG, or PNG)."""
         if env_version not in ENV_VERSIONS:
             raise ValueError(f"env_version must be one of {ENV_VERSIONS}")
-        data = {"scene": scene, "page": page, "env_version": env_version, "check_path": bool(check_path)}
+        data = {
+            "scene": scene,
+            "page": page,
+            "env_version": env_version,
+            "check_path": bool(check_path),
+        }
 
         def call(token: str):
             # wechatpy 1.8.18's get_wxa_code_unlimited has no env_version / check_path.
-            return self.client.wxa._post("wxa/getwxacodeunlimit", params={"access_token": token},
-                                         data=data)
+            return self.client.wxa._post(
+                "wxa/getwxacodeunlimit", params={"access_token": token}, data=data
+            )
 
         with _mapped_errors():
             result = self._with_token(call)
         if isinstance(result, dict):  # JSON without an error code: not an image
-            raise WeChatError("WECHAT_ERROR", result.get("errcode"), "getwxacodeunlimit answered no image")
+            raise WeChatError(
+                "WECHAT_ERROR", result.get("errcode"), "getwxacodeunlimit answered no image"
+            )
         image = result.content
         if not image.startswith((b"\xff\xd8", b"\x89PNG")):
             raise WeChatError("WECHAT_ERROR", None, "getwxacodeunlimit answered no image")
@@ -181,7 +222,9 @@ class WeChat:
         except WeChatClientException as error:
             if error.errcode not in TOKEN_ERRCODES:
                 raise
-            logger.info("WeChat rejected the access token (errcode %s); refreshing it", error.errcode)
+            logger.info(
+                "WeChat rejected the access token (errcode %s); refreshing it", error.errcode
+            )
         return call(self._refresh_token(stale=token))
 
     def _refresh_token(self, stale: str | None = None) -> str:
@@ -189,8 +232,11 @@ class WeChat:
         client = self.client
         lock = None
         if self._redis is not None:
-            lock = self._redis.lock(f"{TOKEN_PREFIX}:{self.appid}_access_token:lock",
-                                    timeout=3 * self.timeout, blocking_timeout=2 * self.timeout)
+            lock = self._redis.lock(
+                f"{TOKEN_PREFIX}:{self.appid}_access_token:lock",
+                timeout=3 * self.timeout,
+                blocking_timeout=2 * self.timeout,
+            )
             if not lock.acquire():
                 lock = None  # the holder is stuck: fetch anyway rather than fail
         try:
@@ -209,13 +255,20 @@ class WeChat:
 
     def _fetch_token(self) -> str:
         client = self.client
-        params = [("grant_type", "client_credential"), ("appid", self.appid), ("secret", self._secret)]
+        params = [
+            ("grant_type", "client_credential"),
+            ("appid", self.appid),
+            ("secret", self._secret),
+        ]
         result = client.get(self.api_base + "cgi-bin/token", params=params)  # list: no token added
         if not isinstance(result, dict) or not result.get("access_token"):
             raise WeChatError("WECHAT_ERROR", None, "cgi-bin/token answered no access_token")
         expires_in = int(result.get("expires_in") or 7200)
-        client.session.set(client.access_token_key, result["access_token"],
-                           max(60, expires_in - TOKEN_EARLY_SECONDS))
+        client.session.set(
+            client.access_token_key,
+            result["access_token"],
+            max(60, expires_in - TOKEN_EARLY_SECONDS),
+        )
         # wechatpy trusts a stored token while expires_at is None; the store's TTL expires it.
         client.expires_at = None
         logger.info("fetched a WeChat access token for %s", self.appid)
@@ -228,8 +281,16 @@ def _client_class():
     from wechatpy import WeChatClient
 
     class Client(WeChatClient):
-        def __init__(self, appid: str, secret: str, *, api_base: str, session, timeout: float,
-                     fetch_token: Callable[[], str]) -> None:
+        def __init__(
+            self,
+            appid: str,
+            secret: str,
+            *,
+            api_base: str,
+            session,
+            timeout: float,
+            fetch_token: Callable[[], str],
+        ) -> None:
             super().__init__(appid, secret, session=session, timeout=timeout, auto_retry=False)
             self.API_BASE_URL = api_base + "cgi-bin/"
             self.wxa.API_BASE_URL = api_base  # shadows the class attribute naming WeChat's host
@@ -257,8 +318,14 @@ def _mapped_errors() -> Iterator[None]:
             code = "WECHAT_UNAVAILABLE" if status is None or status >= 500 else "WECHAT_ERROR"
             raise WeChatError(code, None, f"HTTP {status}") from None
         errcode = int(error.errcode)
-        raise WeChatError(ERROR_CODES.get(errcode, "WECHAT_ERROR"), errcode, str(error.errmsg)) from None
-    except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as error:
+        raise WeChatError(
+            ERROR_CODES.get(errcode, "WECHAT_ERROR"), errcode, str(error.errmsg)
+        ) from None
+    except (
+        requests.ConnectionError,
+        requests.Timeout,
+        requests.exceptions.ChunkedEncodingError,
+    ) as error:
         raise WeChatError("WECHAT_UNAVAILABLE", None, type(error).__name__) from None
     except requests.RequestException as error:
         raise WeChatError("WECHAT_ERROR", None, type(error).__name__) from None
@@ -290,8 +357,14 @@ def _redact_urllib3_log() -> None:
             target.addFilter(_RedactFilter())
 
 
-def make_wechat(appid: str | None, secret: str | None, api_base: str | None = DEFAULT_API_BASE,
-                redis: Any = None, *, timeout: float = TIMEOUT_SECONDS) -> WeChat | None:
+def make_wechat(
+    appid: str | None,
+    secret: str | None,
+    api_base: str | None = DEFAULT_API_BASE,
+    redis: Any = None,
+    *,
+    timeout: float = TIMEOUT_SECONDS,
+) -> WeChat | None:
     """The adapter, or None when WeChat is not configured (the plain QR code still works)."""
     try:
         return WeChat(appid, secret, api_base, redis, timeout=timeout)
@@ -300,6 +373,11 @@ def make_wechat(appid: str | None, secret: str | None, api_base: str | None = DE
 
 
 __all__ = [
-    "DEFAULT_API_BASE", "ERROR_CODES", "Session", "WeChat", "WeChatError", "WeChatNotConfigured",
+    "DEFAULT_API_BASE",
+    "ERROR_CODES",
+    "Session",
+    "WeChat",
+    "WeChatError",
+    "WeChatNotConfigured",
     "make_wechat",
 ]

@@ -36,13 +36,27 @@ def init_api(app: Flask) -> ExamApi:
 
     api = ExamApi(app)
     api.register_converter(
-        app.url_map.converters["int"], lambda converter: {"type": "integer", "minimum": 0, "maximum": converter.max})
+        app.url_map.converters["int"],
+        lambda converter: {"type": "integer", "minimum": 0, "maximum": converter.max},
+    )
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
     )
-    for blueprint in (system_blp, accounts_blp, students_blp, base_photos_blp, catalogue_blp, questions_blp,
-                      faces_blp, attempts_blp, pairings_blp, events_blp, proctoring_blp, integrity_blp,
-                      files_blp):
+    for blueprint in (
+        system_blp,
+        accounts_blp,
+        students_blp,
+        base_photos_blp,
+        catalogue_blp,
+        questions_blp,
+        faces_blp,
+        attempts_blp,
+        pairings_blp,
+        events_blp,
+        proctoring_blp,
+        integrity_blp,
+        files_blp,
+    ):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(site_blp)
     from server.web.routes import web

@@ -75,8 +75,9 @@ class Blueprint(flask_smorest.Blueprint):
         self.default_access = _PUBLIC if public else _access(roles)
         super().__init__(*args, **kwargs)
 
-    def route(self, rule, *, roles=None, public: bool = False, parameters=None, tags=None,
-              **options):
+    def route(
+        self, rule, *, roles=None, public: bool = False, parameters=None, tags=None, **options
+    ):
         """Register a view (function or MethodView). `roles` overrides the blueprint's roles for
         it; `public=True` opts it out of authentication."""
         if public and roles is not None:
@@ -85,8 +86,9 @@ class Blueprint(flask_smorest.Blueprint):
         def decorator(view):
             access = _PUBLIC if public else self.default_access if roles is None else _access(roles)
             endpoint = options.pop("endpoint", None)
-            self.add_url_rule(rule, endpoint, view, parameters=parameters, tags=tags,
-                              access=access, **options)
+            self.add_url_rule(
+                rule, endpoint, view, parameters=parameters, tags=tags, access=access, **options
+            )
             return view
 
         return decorator
@@ -103,8 +105,18 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None, *,
-                     access=..., parameters=None, tags=None, **options):
+    def add_url_rule(
+        self,
+        rule,
+        endpoint=None,
+        view_func=None,
+        provide_automatic_options=None,
+        *,
+        access=...,
+        parameters=None,
+        tags=None,
+        **options,
+    ):
         if access is ...:
             access = self.default_access
         if view_func is None:
@@ -123,10 +135,19 @@ class Blueprint(flask_smorest.Blueprint):
             function_access = getattr(view_func, _ROLES_ATTRIBUTE, access)
             if not getattr(view_func, _CHECKED_ATTRIBUTE, False):
                 view = _checked(view_func, function_access)
-            operations = {method.lower(): (view_func.__name__, function_access)
-                          for method in options.get("methods", ("GET",))}
-        super().add_url_rule(rule, endpoint, view, provide_automatic_options, parameters=parameters,
-                             tags=tags, **options)
+            operations = {
+                method.lower(): (view_func.__name__, function_access)
+                for method in options.get("methods", ("GET",))
+            }
+        super().add_url_rule(
+            rule,
+            endpoint,
+            view,
+            provide_automatic_options,
+            parameters=parameters,
+            tags=tags,
+            **options,
+        )
         endpoint_docs = self._docs[self._endpoints[-1]]  # the endpoint flask-smorest just stored
         for method, doc in endpoint_docs.items():
             if method == "parameters" or method not in operations:

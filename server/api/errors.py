@@ -56,9 +56,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def handle_domain_error(error: domain.DomainError):
-    status = next(
-        (code for cls, code in DOMAIN_STATUS.items() if isinstance(error, cls)), 400
-    )
+    status = next((code for cls, code in DOMAIN_STATUS.items() if isinstance(error, cls)), 400)
     return jsonify(error_body(error.code, error.message, **error.extra)), status
 
 
@@ -74,8 +72,16 @@ def handle_http_exception(error: HTTPException):
         # webargs nests field errors by location ("json", "query", "files"); flatten that level
         # so clients read errors[field]. A body unreadable as a whole stays {"json": [...]}.
         if isinstance(messages, dict) and len(messages) == 1:
-            (location, inner), = messages.items()
-            if location in ("json", "query", "form", "files", "headers", "view_args", "path") and isinstance(inner, dict):
+            ((location, inner),) = messages.items()
+            if location in (
+                "json",
+                "query",
+                "form",
+                "files",
+                "headers",
+                "view_args",
+                "path",
+            ) and isinstance(inner, dict):
                 messages = inner
         extra["errors"] = messages
     response = jsonify(error_body(code, **extra))

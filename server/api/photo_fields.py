@@ -15,8 +15,12 @@ class PhotoUrl(ma.fields.Field):
         self._ready = ready
         kwargs.setdefault("dump_only", True)
         kwargs.setdefault("allow_none", True)
-        kwargs["metadata"] = {"type": "string", "format": "uri", "description": "短期有效的照片链接（无需再带令牌）",
-                              **kwargs.get("metadata", {})}
+        kwargs["metadata"] = {
+            "type": "string",
+            "format": "uri",
+            "description": "短期有效的照片链接（无需再带令牌）",
+            **kwargs.get("metadata", {}),
+        }
         super().__init__(**kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):

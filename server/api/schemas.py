@@ -15,35 +15,70 @@ class ErrorSchema(ma.Schema):
 
     code = ma.fields.String(required=True, metadata={"example": "INVALID_CREDENTIALS"})
     message = ma.fields.String(required=True, metadata={"description": "中文说明"})
-    faq = ma.fields.Integer(allow_none=True, required=True, metadata={"description": "FAQ entry number"})
+    faq = ma.fields.Integer(
+        allow_none=True, required=True, metadata={"description": "FAQ entry number"}
+    )
     request_id = ma.fields.String()
-    errors = ma.fields.Dict(metadata={
-        "description": "Offending fields and what is wrong with them; `json` when the body as a whole "
-                       "is unreadable (e.g. invalid JSON)"})
+    errors = ma.fields.Dict(
+        metadata={
+            "description": "Offending fields and what is wrong with them; `json` when the body as a whole "
+            "is unreadable (e.g. invalid JSON)"
+        }
+    )
     # Context some errors carry next to the code (DomainError extras).
-    max_rows = ma.fields.Integer(metadata={"description": "IMPORT_TOO_MANY_ROWS: the most rows one file may have"})
-    missing = ma.fields.List(ma.fields.String(), metadata={"description": "IMPORT_BAD_HEADER: missing columns"})
-    student_ids = ma.fields.List(ma.fields.Integer(), metadata={"description": "NOT_FOUND on enrolment: unknown ids"})
-    reason = ma.fields.String(allow_none=True, metadata={
-        "description": "EXAM_NOT_OPEN: why the exam cannot be entered (中文); UNSUPPORTED_IMAGE: format, "
-                       "unreadable or too_many_pixels; BASE_PHOTO_UNUSABLE: the photo's quality reason"})
+    max_rows = ma.fields.Integer(
+        metadata={"description": "IMPORT_TOO_MANY_ROWS: the most rows one file may have"}
+    )
+    missing = ma.fields.List(
+        ma.fields.String(), metadata={"description": "IMPORT_BAD_HEADER: missing columns"}
+    )
+    student_ids = ma.fields.List(
+        ma.fields.Integer(), metadata={"description": "NOT_FOUND on enrolment: unknown ids"}
+    )
+    reason = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "EXAM_NOT_OPEN: why the exam cannot be entered (中文); UNSUPPORTED_IMAGE: format, "
+            "unreadable or too_many_pixels; BASE_PHOTO_UNUSABLE: the photo's quality reason"
+        },
+    )
     state = ma.fields.String(metadata={"description": "EXAM_NOT_OPEN: the exam's state"})
-    codes = ma.fields.List(ma.fields.String(), metadata={"description": "Environment refusals: the reported codes"})
-    remote_tools = ma.fields.List(ma.fields.String(),
-                                  metadata={"description": "REMOTE_ASSIST_DETECTED: the tools reported"})
-    question_count = ma.fields.Integer(metadata={"description": "QUESTION_NOT_FOUND: questions in the paper"})
-    submit_reason = ma.fields.String(allow_none=True,
-                                     metadata={"description": "ATTEMPT_SUBMITTED: who or what submitted it"})
-    deadline = ma.fields.String(metadata={"description": "DEADLINE_PASSED: the attempt's deadline (ISO 8601)"})
-    shortages = ma.fields.List(ma.fields.String(),
-                               metadata={"description": "PAPER_RULE_MISSING: what the bank cannot supply"})
-    size = ma.fields.Integer(metadata={"description": "UPLOAD_TOO_LARGE: the upload's size in bytes"})
+    codes = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Environment refusals: the reported codes"}
+    )
+    remote_tools = ma.fields.List(
+        ma.fields.String(), metadata={"description": "REMOTE_ASSIST_DETECTED: the tools reported"}
+    )
+    question_count = ma.fields.Integer(
+        metadata={"description": "QUESTION_NOT_FOUND: questions in the paper"}
+    )
+    submit_reason = ma.fields.String(
+        allow_none=True, metadata={"description": "ATTEMPT_SUBMITTED: who or what submitted it"}
+    )
+    deadline = ma.fields.String(
+        metadata={"description": "DEADLINE_PASSED: the attempt's deadline (ISO 8601)"}
+    )
+    shortages = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "PAPER_RULE_MISSING: what the bank cannot supply"},
+    )
+    size = ma.fields.Integer(
+        metadata={"description": "UPLOAD_TOO_LARGE: the upload's size in bytes"}
+    )
     max_bytes = ma.fields.Integer(metadata={"description": "UPLOAD_TOO_LARGE: the limit in bytes"})
-    max_files = ma.fields.Integer(metadata={"description": "ZIP_TOO_MANY_FILES: the most photos one zip may hold"})
+    max_files = ma.fields.Integer(
+        metadata={"description": "ZIP_TOO_MANY_FILES: the most photos one zip may hold"}
+    )
     status = ma.fields.String(metadata={"description": "REQUEST_DECIDED: the request's decision"})
-    errcode = ma.fields.Integer(allow_none=True, metadata={"description": "WECHAT_*: WeChat's own errcode"})
-    purpose = ma.fields.String(metadata={"description": "PAIRING_WRONG_PURPOSE: what the code was issued for"})
-    result_status = ma.fields.String(metadata={"description": "REVIEW_NOT_PENDING: the attempt's result state"})
+    errcode = ma.fields.Integer(
+        allow_none=True, metadata={"description": "WECHAT_*: WeChat's own errcode"}
+    )
+    purpose = ma.fields.String(
+        metadata={"description": "PAIRING_WRONG_PURPOSE: what the code was issued for"}
+    )
+    result_status = ma.fields.String(
+        metadata={"description": "REVIEW_NOT_PENDING: the attempt's result state"}
+    )
 
 
 class StrEnumField(ma.fields.Enum):

@@ -75,7 +75,9 @@ class Actor:
                 raise NotFound("NOT_FOUND")
             return self.school_id
         if requested_school_id is None:
-            raise InvalidInput("VALIDATION_ERROR", errors={"school_id": ["管理员创建时必须指定学校"]})
+            raise InvalidInput(
+                "VALIDATION_ERROR", errors={"school_id": ["管理员创建时必须指定学校"]}
+            )
         return requested_school_id
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -33,15 +33,15 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -74,14 +74,18 @@ def make_engine(url: str, pool_size: int = 20, autocommit: bool = False) -> Engi
     single-statement hot path (autosave), which then costs one round trip."""
     options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **options)
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **options
+        )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
     # A fixed pool and no overflow: under a burst, greenlets wait their turn for a connection
     # instead of opening and closing connections (each one a PostgreSQL backend) by the hundred.
     # No pre-ping: it costs a round trip on every request of the autosave hot path; a connection
     # the server dropped fails one request, is invalidated, and the client retries the save.
-    return create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30, pool_recycle=600, **options)
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=0, pool_timeout=30, pool_recycle=600, **options
+    )
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: object) -> None:

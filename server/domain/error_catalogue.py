@@ -64,7 +64,9 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     ),
     "IMPORT_EMPTY": CatalogueEntry("导入文件中没有数据行", None),
     "IMPORT_BAD_HEADER": CatalogueEntry("导入文件缺少表头：学号、证件号、姓名", None),
-    "IMPORT_BAD_FILE": CatalogueEntry("无法读取导入文件，请上传 CSV（UTF-8 或 GBK）或 XLSX 文件", None),
+    "IMPORT_BAD_FILE": CatalogueEntry(
+        "无法读取导入文件，请上传 CSV（UTF-8 或 GBK）或 XLSX 文件", None
+    ),
     "IMPORT_TOO_MANY_ROWS": CatalogueEntry("导入文件行数过多，请分批导入", None),
     # Question bank and paper rules (FAQ 14)
     "INVALID_QUESTION": CatalogueEntry("题目格式不正确", None),
@@ -74,7 +76,8 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "PAPER_RULE_MISSING": CatalogueEntry("调取试卷失败，请与老师联系", 14),
     # Attempts (FAQ 10, 15, 16, 17)
     "ATTEMPT_SUBMITTED": CatalogueEntry(
-        "本场考试已交卷，不能继续作答。断电断网超过30分钟或考试结束时系统会自动交卷，成绩仍然有效", 10
+        "本场考试已交卷，不能继续作答。断电断网超过30分钟或考试结束时系统会自动交卷，成绩仍然有效",
+        10,
     ),
     "ATTEMPT_MOVED": CatalogueEntry(
         "本场考试已在另一台电脑上继续作答，本机的作答不再保存；如需在本机作答，请重新进入考试", 10
@@ -94,31 +97,42 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "UNSUPPORTED_MEDIA_TYPE": CatalogueEntry("不支持的内容类型", None),
     # Photo uploads (FAQ 21)
     "UNSUPPORTED_IMAGE": CatalogueEntry(
-        "仅支持 JPG、PNG、WebP、HEIC 格式的照片，文件也可能已损坏；请重新拍照或从相册选择照片后再上传", 21
+        "仅支持 JPG、PNG、WebP、HEIC 格式的照片，文件也可能已损坏；请重新拍照或从相册选择照片后再上传",
+        21,
     ),
     "PHOTO_SAVE_FAILED": CatalogueEntry("照片保存失败，请检查网络后重新上传", 9),
     "ZIP_BAD_FILE": CatalogueEntry("无法读取压缩包，请上传 ZIP 文件，照片以“学号.jpg”命名", 8),
     "ZIP_TOO_MANY_FILES": CatalogueEntry("压缩包中的照片过多，请分批上传", 8),
     # Face checks and base photos (FAQ 6, 7, 8, 9)
     "FACE_CHECK_REQUIRED": CatalogueEntry(
-        "请先完成人脸识别再进入考试：确定电脑有摄像头并且可用，识别时参照提示进行坐姿、光线的调整", 7
+        "请先完成人脸识别再进入考试：确定电脑有摄像头并且可用，识别时参照提示进行坐姿、光线的调整",
+        7,
     ),
     "CAPTURE_SAVE_FAILED": CatalogueEntry(
-        "抓拍照片保存失败：考生的网络环境不好，抓拍的相片不能进行认证，请确认网络情况，退出后再进入重试", 9
+        "抓拍照片保存失败：考生的网络环境不好，抓拍的相片不能进行认证，请确认网络情况，退出后再进入重试",
+        9,
     ),
     "REQUEST_DECIDED": CatalogueEntry("该底照申请已经处理过了", None),
     "REQUEST_NOT_READY": CatalogueEntry("申请的照片仍在处理中，请稍后再审核", None),
-    "BASE_PHOTO_UNUSABLE": CatalogueEntry("该照片中没有一张清晰的人脸，不能作为底照，请驳回并让学生重新上传", 7),
+    "BASE_PHOTO_UNUSABLE": CatalogueEntry(
+        "该照片中没有一张清晰的人脸，不能作为底照，请驳回并让学生重新上传", 7
+    ),
     # Proctoring review (FAQ 18)
     "REVIEW_NOT_PENDING": CatalogueEntry("该考试记录不在待审核状态", 18),
     # The phone companion (FAQ 21, 22)
     "QUESTION_TAKES_NO_PHOTO": CatalogueEntry("该题不需要拍照上传", 22),
     "PAIRING_NOT_FOUND": CatalogueEntry("二维码无效，请在电脑上切换题目或刷新后重新扫码", 22),
     "PAIRING_EXPIRED": CatalogueEntry("二维码已过期，请在电脑上刷新二维码后重新扫码", 22),
-    "PAIRING_USED": CatalogueEntry("该二维码已被其他手机使用，请在电脑上刷新二维码后用本人手机扫码", 22),
+    "PAIRING_USED": CatalogueEntry(
+        "该二维码已被其他手机使用，请在电脑上刷新二维码后用本人手机扫码", 22
+    ),
     "PAIRING_WRONG_PURPOSE": CatalogueEntry("该二维码不能用于此操作，请重新扫码", 22),
-    "PHONE_IN_USE": CatalogueEntry("这台手机已在本场考试中为其他考生使用，一台手机只能服务一名考生", 22),
-    "WECHAT_NOT_CONFIGURED": CatalogueEntry("学校尚未配置微信小程序，请使用电脑端扫码链接或与老师联系", None),
+    "PHONE_IN_USE": CatalogueEntry(
+        "这台手机已在本场考试中为其他考生使用，一台手机只能服务一名考生", 22
+    ),
+    "WECHAT_NOT_CONFIGURED": CatalogueEntry(
+        "学校尚未配置微信小程序，请使用电脑端扫码链接或与老师联系", None
+    ),
     "WECHAT_CODE_INVALID": CatalogueEntry("微信登录凭证无效，请重新打开小程序", None),
     "WECHAT_CODE_USED": CatalogueEntry("微信登录凭证已使用，请重新打开小程序", None),
     "WECHAT_RATE_LIMITED": CatalogueEntry("微信登录过于频繁，请稍后再试", None),
@@ -127,7 +141,9 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "WECHAT_PAGE_INVALID": CatalogueEntry("小程序码页面配置有误，请联系网考管理人员", None),
     "WECHAT_ERROR": CatalogueEntry("微信服务返回错误，请稍后再试", None),
     "SERVICE_UNAVAILABLE": CatalogueEntry("服务暂时不可用，请稍后重试", None),
-    "INTERNAL_ERROR": CatalogueEntry("服务器内部错误，请稍后重试；如仍有问题请联系网考管理人员", None),
+    "INTERNAL_ERROR": CatalogueEntry(
+        "服务器内部错误，请稍后重试；如仍有问题请联系网考管理人员", None
+    ),
 }
 
 

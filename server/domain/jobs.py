@@ -33,36 +33,53 @@ class JobSpec:
 GRADE_ATTEMPT = JobSpec("workers.jobs.attempts.grade_attempt", queue="high", timeout=120)
 CHECK_ATTEMPT = JobSpec("workers.jobs.attempts.check_attempt", queue="high", timeout=60)
 # The sweep runs again on its own schedule; a failed one is not retried.
-SWEEP_ATTEMPTS = JobSpec("workers.jobs.attempts.sweep_attempts", queue="default", timeout=300,
-                         retry_intervals=())
+SWEEP_ATTEMPTS = JobSpec(
+    "workers.jobs.attempts.sweep_attempts", queue="default", timeout=300, retry_intervals=()
+)
 
 # Photos and faces run on their own queue, served by workers that keep the face models loaded
 # (workers.worker --media): the models load once per process, not per job.
 MEDIA_QUEUE = "media"
 PREPARE_BASE_PHOTO = JobSpec("workers.jobs.faces.prepare_base_photo", queue=MEDIA_QUEUE, timeout=60)
-RUN_FACE_CHECK = JobSpec("workers.jobs.faces.run_face_check", queue=MEDIA_QUEUE, timeout=60,
-                         retry_intervals=(2, 10, 30))
-SCORE_BASE_PHOTO_REQUEST = JobSpec("workers.jobs.faces.score_base_photo_request", queue=MEDIA_QUEUE,
-                                   timeout=60)
-PROCESS_ANSWER_PHOTO = JobSpec("workers.jobs.photos.process_answer_photo", queue=MEDIA_QUEUE, timeout=60,
-                               retry_intervals=(2, 10, 30))
-ANALYSE_SNAPSHOT = JobSpec("workers.jobs.proctoring.analyse_snapshot", queue=MEDIA_QUEUE, timeout=60)
+RUN_FACE_CHECK = JobSpec(
+    "workers.jobs.faces.run_face_check", queue=MEDIA_QUEUE, timeout=60, retry_intervals=(2, 10, 30)
+)
+SCORE_BASE_PHOTO_REQUEST = JobSpec(
+    "workers.jobs.faces.score_base_photo_request", queue=MEDIA_QUEUE, timeout=60
+)
+PROCESS_ANSWER_PHOTO = JobSpec(
+    "workers.jobs.photos.process_answer_photo",
+    queue=MEDIA_QUEUE,
+    timeout=60,
+    retry_intervals=(2, 10, 30),
+)
+ANALYSE_SNAPSHOT = JobSpec(
+    "workers.jobs.proctoring.analyse_snapshot", queue=MEDIA_QUEUE, timeout=60
+)
 
 
 class JobScheduler(Protocol):
-    def enqueue(self, spec: JobSpec, *args: int | str, job_id: str | None = None,
-                at: datetime | None = None) -> object: ...
+    def enqueue(
+        self, spec: JobSpec, *args: int | str, job_id: str | None = None, at: datetime | None = None
+    ) -> object: ...
 
 
-def request_job(scheduler: JobScheduler, spec: JobSpec, *args: int | str, job_id: str | None = None,
-                at: datetime | None = None) -> bool:
+def request_job(
+    scheduler: JobScheduler,
+    spec: JobSpec,
+    *args: int | str,
+    job_id: str | None = None,
+    at: datetime | None = None,
+) -> bool:
     """Enqueue from a request path. If Redis is down the request still succeeds: the database
     holds the state and the periodic sweep enqueues what is missing."""
     try:
         scheduler.enqueue(spec, *args, job_id=job_id, at=at)
         return True
     except Exception:  # any Redis/RQ failure; logged, the sweep recovers
-        log.warning("could not enqueue %s%s; the sweep will catch up", spec.function, args, exc_info=True)
+        log.warning(
+            "could not enqueue %s%s; the sweep will catch up", spec.function, args, exc_info=True
+        )
         return False
 
 
@@ -96,14 +113,23 @@ class WaitingRows:
     waiting: ColumnElement[bool]
 
 
-def stale_jobs(session: Session, waiting: Iterable[WaitingRows], older_than: timedelta,
-               now: datetime | None = None, limit: int = 500) -> list[tuple[JobSpec, int, str]]:
+def stale_jobs(
+    session: Session,
+    waiting: Iterable[WaitingRows],
+    older_than: timedelta,
+    now: datetime | None = None,
+    limit: int = 500,
+) -> list[tuple[JobSpec, int, str]]:
     """(job, row id, job id) for every row still waiting after `older_than`."""
     cutoff = (now or utcnow()) - older_than
     found = []
     for rows in waiting:
         model = rows.model
-        ids = session.scalars(select(model.id).where(rows.waiting, model.created_at <= cutoff)
-                              .order_by(model.id).limit(limit))
+        ids = session.scalars(
+            select(model.id)
+            .where(rows.waiting, model.created_at <= cutoff)
+            .order_by(model.id)
+            .limit(limit)
+        )
         found += [(rows.job, row_id, f"{rows.id_prefix}-{row_id}") for row_id in ids]
     return found

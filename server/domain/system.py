@@ -13,8 +13,9 @@ def server_time() -> dict[str, object]:
     return {"server_time": now, "timezone": str(SHANGHAI), "epoch_ms": int(now.timestamp() * 1000)}
 
 
-def client_versions(current: str, minimum: str, low_end: str,
-                    download_base_url: str) -> dict[str, dict[str, str]]:
+def client_versions(
+    current: str, minimum: str, low_end: str, download_base_url: str
+) -> dict[str, dict[str, str]]:
     base = download_base_url.rstrip("/")
     return {
         "current": {

@@ -92,8 +92,9 @@ class StreamReader:
     def __init__(self, log, hub, attempt_id, last_event_id=None, keepalive=0.2):
         self.chunks: queue.Queue[bytes] = queue.Queue()
         self._stopped = threading.Event()
-        self._stream = sse_stream(log, hub, attempt_id, last_event_id, keepalive=keepalive,
-                                  stop=self._stopped.is_set)
+        self._stream = sse_stream(
+            log, hub, attempt_id, last_event_id, keepalive=keepalive, stop=self._stopped.is_set
+        )
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -123,19 +124,44 @@ class StreamReader:
 # --- ids ---
 
 
-@pytest.mark.parametrize("value, expected", [
-    (None, "0"), ("", "0"), ("0", "0"), (" 0 ", "0"), (b"1700000000000-3", "1700000000000-3"),
-    ("1700000000000-0", "1700000000000-0"), ("007-01", "7-1"),
-    (f"{2**64 - 1}-{2**64 - 1}", f"{2**64 - 1}-{2**64 - 1}"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (None, "0"),
+        ("", "0"),
+        ("0", "0"),
+        (" 0 ", "0"),
+        (b"1700000000000-3", "1700000000000-3"),
+        ("1700000000000-0", "1700000000000-0"),
+        ("007-01", "7-1"),
+        (f"{2**64 - 1}-{2**64 - 1}", f"{2**64 - 1}-{2**64 - 1}"),
+    ],
+)
 def test_parse_event_id_accepts_stream_ids_and_zero(value, expected):
     assert parse_event_id(value) == expected
 
 
-@pytest.mark.parametrize("value", [
-    "abc", "1700000000000", "-1", "1-2-3", "1-", "-1-1", "1.5-0", "1-0;DROP", "١٢-٣",
-    f"{2**64}-0", f"0-{2**64}", "1" * 21 + "-0", "+", "-", "$", "(1-0",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "abc",
+        "1700000000000",
+        "-1",
+        "1-2-3",
+        "1-",
+        "-1-1",
+        "1.5-0",
+        "1-0;DROP",
+        "١٢-٣",
+        f"{2**64}-0",
+        f"0-{2**64}",
+        "1" * 21 + "-0",
+        "+",
+        "-",
+        "$",
+        "(1-0",
+    ],
+)
 def test_parse_event_id_refuses_garbage(value):
     with pytest.raises(InvalidEventId):
         parse_event_id(value)
@@ -225,8 +251,12 @@ def test_stream_receives_a_live_event_published_from_another_connection(log, hub
     assert next(stream).startswith(b": connected")
     wait_until(lambda: hub.connected, timeout=5)
     published = []
-    timer = threading.Timer(0.3, lambda: published.append(
-        publisher.publish(11, "photo_ready", {"url": "https://s3.example/p.jpg?sig=1"})))
+    timer = threading.Timer(
+        0.3,
+        lambda: published.append(
+            publisher.publish(11, "photo_ready", {"url": "https://s3.example/p.jpg?sig=1"})
+        ),
+    )
     timer.start()
 
     started = time.monotonic()
@@ -236,8 +266,13 @@ def test_stream_receives_a_live_event_published_from_another_connection(log, hub
     timer.join()  # the event can arrive before publish() has returned its id
     assert event == Event(published[0], "photo_ready", {"url": "https://s3.example/p.jpg?sig=1"})
     chunk = event.sse()
-    assert chunk == (f"id: {published[0]}\nevent: photo_ready\n"
-                     'data: {"url":"https://s3.example/p.jpg?sig=1"}\n\n').encode()
+    assert (
+        chunk
+        == (
+            f"id: {published[0]}\nevent: photo_ready\n"
+            'data: {"url":"https://s3.example/p.jpg?sig=1"}\n\n'
+        ).encode()
+    )
     stream.close()
 
 
@@ -321,8 +356,10 @@ class CountingLog(EventLog):
 
 def test_one_pubsub_connection_serves_many_streams(redis_url, hub, hub_name, raw):
     log = CountingLog(make_event_redis(redis_url), types=EventType)
-    streams = {attempt: [sse_stream(log, hub, attempt, None, keepalive=5.0) for _ in range(5)]
-               for attempt in range(101, 111)}
+    streams = {
+        attempt: [sse_stream(log, hub, attempt, None, keepalive=5.0) for _ in range(5)]
+        for attempt in range(101, 111)
+    }
     for group in streams.values():
         for stream in group:
             next(stream)
@@ -380,7 +417,9 @@ def test_streams_share_a_read_only_if_it_began_after_their_wake(hub):
     for thread in threads:
         thread.join(5)
     assert results["leader"] is results["follower"]
-    assert [e.id for e in results["leader"]] == ["1-0"] and [e.id for e in results["woken"]] == ["2-0"]
+    assert [e.id for e in results["leader"]] == ["1-0"] and [e.id for e in results["woken"]] == [
+        "2-0"
+    ]
     # A straggler of the same wake reuses the finished read; the next wake drops it.
     assert hub.read_after(slow, 71, "0", 100, hub.woken_at(71)) is results["woken"]
     hub._wake("71")
@@ -500,8 +539,13 @@ print(json.dumps({
 @pytest.mark.slow
 def test_gevent_greenlets_share_one_hub(redis_url, hub_name):
     n = 2000
-    result = subprocess.run([sys.executable, "-c", GEVENT_SCRIPT, redis_url, str(n), hub_name], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", GEVENT_SCRIPT, redis_url, str(n), hub_name],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     print(figures)

@@ -42,8 +42,10 @@ def yao_in_players(engine) -> int:
     """Index of Yao Ming among players.jpg's faces: the best match for yaoming.jpg."""
     scores = players_scores(engine)
     best = yao_index(engine)
-    rest = sorted((score for index, score in enumerate(scores) if index != best and score is not None),
-                  reverse=True)
+    rest = sorted(
+        (score for index, score in enumerate(scores) if index != best and score is not None),
+        reverse=True,
+    )
     print(f"players.jpg: Yao Ming {scores[best]:.3f}, best other of {len(rest)} {rest[0]:.3f}")
     assert scores[best] > MATCH_THRESHOLD > rest[0], (scores[best], rest[:3])
     return best
@@ -122,7 +124,8 @@ def test_uncropped_players_face_is_too_small(engine, yao_in_players):
 
 
 @pytest.mark.parametrize(
-    "data", [b"this is not an image\n", b"", YAOMING.read_bytes()[:200]],
+    "data",
+    [b"this is not an image\n", b"", YAOMING.read_bytes()[:200]],
     ids=["text", "empty", "truncated"],
 )
 def test_undecodable_bytes_are_unsupported(engine, data):
@@ -142,9 +145,7 @@ def test_operator_model_dir(tmp_path):
     (tmp_path / "det_10g.onnx").symlink_to(VECTRON / faces.DETECTOR_FILE)
     (tmp_path / "w600k_r50.onnx").symlink_to(VECTRON / faces.RECOGNISER_FILE)
     (tmp_path / "genderage.onnx").write_bytes(b"")
-    assert faces.find_models(tmp_path) == (
-        tmp_path / "det_10g.onnx", tmp_path / "w600k_r50.onnx"
-    )
+    assert faces.find_models(tmp_path) == (tmp_path / "det_10g.onnx", tmp_path / "w600k_r50.onnx")
     (tmp_path / "rec_extra.onnx").write_bytes(b"")
     with pytest.raises(faces.FaceModelsNotFound):
         faces.find_models(tmp_path)

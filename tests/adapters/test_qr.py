@@ -70,7 +70,9 @@ def test_many_scenes_decode():
 
 def test_png_layout():
     renderer = PlainQrRenderer(BASE)
-    assert renderer.version == min_version(len(BASE) + 3 + 32) == 5  # 73 bytes; version 5-M holds 84
+    assert (
+        renderer.version == min_version(len(BASE) + 3 + 32) == 5
+    )  # 73 bytes; version 5-M holds 84
     with Image.open(io.BytesIO(renderer.render(random_scene(seed=3)).png)) as image:
         assert image.mode == "1"  # 1-bit greyscale
         side = (4 * renderer.version + 17 + 2 * 4) * 10  # modules + quiet zone, 10 px each
@@ -134,13 +136,21 @@ def test_wxacode_renderer_fetches_from_wechat_once():
     base = "https://wechat-gateway.test/"
     with FakeWeChat().mock(base) as fake:
         wechat = WeChat(APPID, SECRET, base)
-        renderer = make_qr_renderer("wxacode", wechat=wechat, page="/" + PAGE, env_version="develop",
-                                    check_path=False)
+        renderer = make_qr_renderer(
+            "wxacode", wechat=wechat, page="/" + PAGE, env_version="develop", check_path=False
+        )
         assert isinstance(renderer, WxaCodeRenderer)
         scene = "aB3$&=?x"
         code = renderer.render(scene)
-        assert code == RenderedCode("wxacode", WXACODE_PNG, f"{PAGE}?scene=aB3%24%26%3D%3Fx", "image/png")
+        assert code == RenderedCode(
+            "wxacode", WXACODE_PNG, f"{PAGE}?scene=aB3%24%26%3D%3Fx", "image/png"
+        )
         assert renderer.render(scene).png == WXACODE_PNG  # cached: WeChat is not asked again
         [call] = fake.calls("wxa/getwxacodeunlimit")
-        assert call.body == {"scene": scene, "page": PAGE, "env_version": "develop", "check_path": False}
+        assert call.body == {
+            "scene": scene,
+            "page": PAGE,
+            "env_version": "develop",
+            "check_path": False,
+        }
         assert renderer.cache_info().hits == 1

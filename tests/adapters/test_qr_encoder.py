@@ -14,8 +14,12 @@ from qrcode import constants, util
 
 from server.adapters import qr, qr_encoder
 
-LEVELS = {"L": constants.ERROR_CORRECT_L, "M": constants.ERROR_CORRECT_M,
-          "Q": constants.ERROR_CORRECT_Q, "H": constants.ERROR_CORRECT_H}
+LEVELS = {
+    "L": constants.ERROR_CORRECT_L,
+    "M": constants.ERROR_CORRECT_M,
+    "Q": constants.ERROR_CORRECT_Q,
+    "H": constants.ERROR_CORRECT_H,
+}
 
 
 def capacity(version: int, level: str) -> int:
@@ -24,7 +28,9 @@ def capacity(version: int, level: str) -> int:
 
 
 def reference(data: bytes, version: int, level: str, mask: int) -> np.ndarray:
-    code = qrcode.QRCode(version=version, error_correction=LEVELS[level], border=0, mask_pattern=mask)
+    code = qrcode.QRCode(
+        version=version, error_correction=LEVELS[level], border=0, mask_pattern=mask
+    )
     # Byte mode said outright: from plain bytes qrcode picks numeric or alphanumeric mode where
     # they qualify (b"", b"123", b"ABC"), which our encoder never does.
     code.add_data(util.QRData(data, mode=util.MODE_8BIT_BYTE))
@@ -37,7 +43,8 @@ def assert_same(data: bytes, version: int, level: str, mask: int) -> None:
     assert ours.dtype == bool and ours.shape == (17 + 4 * version,) * 2
     theirs = reference(data, version, level, mask)
     assert np.array_equal(ours, theirs), (
-        f"v{version}-{level} mask {mask}, {len(data)} bytes: {np.argwhere(ours != theirs)[:8].tolist()}")
+        f"v{version}-{level} mask {mask}, {len(data)} bytes: {np.argwhere(ours != theirs)[:8].tolist()}"
+    )
 
 
 def lengths(version: int, level: str, rng: random.Random) -> list[int]:
@@ -55,8 +62,12 @@ def test_every_version_at_m_mask_2(version):
 def sample_combinations(count: int = 64):
     rng = random.Random(18004)
     # Every level with every mask, at versions spread over the range (7+ carry version info).
-    return [(rng.choice([1, 2, 5, 6, 7, 9, 10, 14, 21, 26, 27, 32, 40]), level, mask)
-            for level in LEVELS for mask in range(8) for _ in range(count // 32)]
+    return [
+        (rng.choice([1, 2, 5, 6, 7, 9, 10, 14, 21, 26, 27, 32, 40]), level, mask)
+        for level in LEVELS
+        for mask in range(8)
+        for _ in range(count // 32)
+    ]
 
 
 @pytest.mark.parametrize(("version", "level", "mask"), sample_combinations())
@@ -105,8 +116,10 @@ def test_plain_renderers_min_version_is_the_encoders_at_m():
         qr.min_version(2332)  # 40-M holds 2331 bytes
 
 
-@pytest.mark.parametrize(("version", "level", "mask"), [(0, "M", 2), (41, "M", 2), (5, "X", 2),
-                                                        (5, "M", 8), (5, "M", -1)])
+@pytest.mark.parametrize(
+    ("version", "level", "mask"),
+    [(0, "M", 2), (41, "M", 2), (5, "X", 2), (5, "M", 8), (5, "M", -1)],
+)
 def test_invalid_arguments(version, level, mask):
     with pytest.raises(ValueError):
         qr_encoder.encode(b"x", version, level, mask)
@@ -120,17 +133,23 @@ def test_matrices_are_fresh_copies():
 
 def old_qr_matrix(data: str, version: int | None = None, mask_pattern: int = qr.MASK_PATTERN):
     """qr.qr_matrix as it was, on qrcode."""
-    code = qrcode.QRCode(version=version or qr.min_version(len(data.encode())),
-                         error_correction=constants.ERROR_CORRECT_M, border=0, mask_pattern=mask_pattern)
+    code = qrcode.QRCode(
+        version=version or qr.min_version(len(data.encode())),
+        error_correction=constants.ERROR_CORRECT_M,
+        border=0,
+        mask_pattern=mask_pattern,
+    )
     code.add_data(data, optimize=0)
     code.make(fit=True)
     return np.array(code.modules, dtype=bool)
 
 
-URLS = ["https://exam.example-university.edu.cn/m/aB3-x_9QzT0pLmN7rS2uV5wY8cD1eF4g",
-        "https://e.cn/m/x",
-        "https://" + "e" * 40 + ".edu.cn/exam/m/%2F%3F%23abcdefghijklmnopqrstuvwxyz01234",
-        "https://exam.example-university.edu.cn/m/" + "%23" * 32]
+URLS = [
+    "https://exam.example-university.edu.cn/m/aB3-x_9QzT0pLmN7rS2uV5wY8cD1eF4g",
+    "https://e.cn/m/x",
+    "https://" + "e" * 40 + ".edu.cn/exam/m/%2F%3F%23abcdefghijklmnopqrstuvwxyz01234",
+    "https://exam.example-university.edu.cn/m/" + "%23" * 32,
+]
 
 
 @pytest.mark.parametrize("url", URLS)

@@ -22,20 +22,39 @@ from server.adapters.storage import (
 )
 from server.config import Settings
 
-BAD_KEYS = ["", "/etc/passwd", "../secret", "a/../../secret", "a/./b", "a//b", "a/", ".hidden",
-            "a/.tmp-x", "a\\..\\b", "a\x00b", "照片.jpg", "a b", "x" * 513]
+BAD_KEYS = [
+    "",
+    "/etc/passwd",
+    "../secret",
+    "a/../../secret",
+    "a/./b",
+    "a//b",
+    "a/",
+    ".hidden",
+    "a/.tmp-x",
+    "a\\..\\b",
+    "a\x00b",
+    "照片.jpg",
+    "a b",
+    "x" * 513,
+]
 
 
 def s3_storage(s3_service, secret: str | None = None, bucket: str | None = None) -> S3Storage:
-    return S3Storage(bucket or s3_service["bucket"], endpoint_url=s3_service["endpoint_url"],
-                     access_key_id=s3_service["access_key_id"],
-                     secret_access_key=secret or s3_service["secret_access_key"])
+    return S3Storage(
+        bucket or s3_service["bucket"],
+        endpoint_url=s3_service["endpoint_url"],
+        access_key_id=s3_service["access_key_id"],
+        secret_access_key=secret or s3_service["secret_access_key"],
+    )
 
 
 @pytest.fixture(params=["local", "s3"])
 def backend(request, tmp_path):
     if request.param == "local":
-        return LocalStorage(tmp_path / "storage", "http://testserver/api/v1/files", signing_key="k" * 32)
+        return LocalStorage(
+            tmp_path / "storage", "http://testserver/api/v1/files", signing_key="k" * 32
+        )
     return s3_storage(request.getfixturevalue("s3_service"))
 
 
@@ -71,9 +90,13 @@ def test_large_object_round_trips(backend, key):
 
 @pytest.mark.parametrize("bad", BAD_KEYS)
 def test_unsafe_keys_are_refused_everywhere(backend, bad):
-    for call in (lambda: backend.put(bad, b"x", "image/jpeg"), lambda: backend.get(bad),
-                 lambda: backend.exists(bad), lambda: backend.delete(bad),
-                 lambda: backend.url(bad, 60)):
+    for call in (
+        lambda: backend.put(bad, b"x", "image/jpeg"),
+        lambda: backend.get(bad),
+        lambda: backend.exists(bad),
+        lambda: backend.delete(bad),
+        lambda: backend.url(bad, 60),
+    ):
         with pytest.raises(InvalidKey):
             call()
 
@@ -128,14 +151,20 @@ def test_wrong_secret_is_rejected(s3_service, key):
     intruder = s3_storage(s3_service, secret="not-the-secret")
     with pytest.raises(ClientError) as caught:
         intruder.get(key)
-    assert caught.value.response["Error"]["Code"] in ("SignatureDoesNotMatch", "AccessDenied", "403")
+    assert caught.value.response["Error"]["Code"] in (
+        "SignatureDoesNotMatch",
+        "AccessDenied",
+        "403",
+    )
     with pytest.raises(ClientError):
         intruder.put(key, b"overwrite", "image/jpeg")
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(intruder.url(key, 60), timeout=10)
     assert refused.value.code == 403
     with pytest.raises(urllib.error.HTTPError) as anonymous:
-        urllib.request.urlopen(f"{s3_service['endpoint_url']}/{s3_service['bucket']}/{key}", timeout=10)
+        urllib.request.urlopen(
+            f"{s3_service['endpoint_url']}/{s3_service['bucket']}/{key}", timeout=10
+        )
     assert anonymous.value.code == 403
 
 
@@ -154,7 +183,9 @@ def test_local_url_is_signed_and_expires(tmp_path):
     query = {name: values[0] for name, values in parse_qs(parts.query).items()}
     assert storage.verify_url("photos/1/small.jpg", query["expires"], query["signature"])
     assert not storage.verify_url("photos/2/small.jpg", query["expires"], query["signature"])
-    assert not storage.verify_url("photos/1/small.jpg", int(query["expires"]) + 1, query["signature"])
+    assert not storage.verify_url(
+        "photos/1/small.jpg", int(query["expires"]) + 1, query["signature"]
+    )
     assert not storage.verify_url("../x", query["expires"], query["signature"])
     past = storage.url("photos/1/small.jpg", -1)
     query = {name: values[0] for name, values in parse_qs(urlsplit(past).query).items()}
@@ -164,19 +195,32 @@ def test_local_url_is_signed_and_expires(tmp_path):
 
 
 def test_factory_follows_settings(tmp_path):
-    local = make_storage(Settings(STORAGE_LOCAL_DIR=str(tmp_path), PUBLIC_BASE_URL="https://exam.example.edu.cn/"))
+    local = make_storage(
+        Settings(STORAGE_LOCAL_DIR=str(tmp_path), PUBLIC_BASE_URL="https://exam.example.edu.cn/")
+    )
     assert isinstance(local, LocalStorage) and local.root == tmp_path
     assert local.url("a.jpg", 60).startswith("https://exam.example.edu.cn/api/v1/files/a.jpg?")
     # Nothing connects until first use: an unreachable endpoint is fine here.
-    s3 = make_storage(Settings(STORAGE_BACKEND="s3", S3_ENDPOINT_URL="http://127.0.0.1:9",
-                               S3_BUCKET="photos", S3_ACCESS_KEY_ID="id", S3_SECRET_ACCESS_KEY="secret"))
+    s3 = make_storage(
+        Settings(
+            STORAGE_BACKEND="s3",
+            S3_ENDPOINT_URL="http://127.0.0.1:9",
+            S3_BUCKET="photos",
+            S3_ACCESS_KEY_ID="id",
+            S3_SECRET_ACCESS_KEY="secret",
+        )
+    )
     assert isinstance(s3, S3Storage) and s3.bucket == "photos"
     assert "/photos/a.jpg?" in s3.url("a.jpg", 60)
 
 
 def test_production_needs_s3_credentials():
-    production = dict(EXAM_ENV="production", SECRET_KEY="s" * 40,
-                      DATABASE_URL="postgresql+psycopg://db/examcloud", STORAGE_BACKEND="s3")
+    production = dict(
+        EXAM_ENV="production",
+        SECRET_KEY="s" * 40,
+        DATABASE_URL="postgresql+psycopg://db/examcloud",
+        STORAGE_BACKEND="s3",
+    )
     with pytest.raises(ValidationError, match="S3_ACCESS_KEY_ID"):
         Settings(**production)
     Settings(**production, S3_ACCESS_KEY_ID="id", S3_SECRET_ACCESS_KEY="secret")  # accepted

@@ -41,8 +41,12 @@ def test_code_to_session(fake):
     assert "session_key" not in repr(session) and "secret" not in repr(session)
     [call] = fake.requests  # no access token: jscode2session does not need one
     assert call.path == "sns/jscode2session"
-    assert call.query == {"appid": APPID, "secret": SECRET, "js_code": "ok-o6_bmjrPTlm6_2sgVt7hMZOPfL2M",
-                          "grant_type": "authorization_code"}
+    assert call.query == {
+        "appid": APPID,
+        "secret": SECRET,
+        "js_code": "ok-o6_bmjrPTlm6_2sgVt7hMZOPfL2M",
+        "grant_type": "authorization_code",
+    }
     assert fake.token_fetches == 0
 
 
@@ -51,12 +55,15 @@ def test_code_to_session_with_unionid(fake):
     assert (session.openid, session.unionid) == ("oABC", "u-oABC")
 
 
-@pytest.mark.parametrize("code, expected, errcode", [
-    ("used", "WECHAT_CODE_USED", 40163),
-    ("invalid", "WECHAT_CODE_INVALID", 40029),
-    ("busy", "WECHAT_BUSY", -1),
-    ("limited", "WECHAT_RATE_LIMITED", 45011),
-])
+@pytest.mark.parametrize(
+    "code, expected, errcode",
+    [
+        ("used", "WECHAT_CODE_USED", 40163),
+        ("invalid", "WECHAT_CODE_INVALID", 40029),
+        ("busy", "WECHAT_BUSY", -1),
+        ("limited", "WECHAT_RATE_LIMITED", 45011),
+    ],
+)
 def test_code_to_session_errors(fake, code, expected, errcode):
     with pytest.raises(WeChatError) as caught:
         adapter().code_to_session(code)
@@ -84,7 +91,12 @@ def test_wxacode_posts_env_version_and_check_path(fake):
     image = adapter().wxa_code_unlimited("AbC123-._~", PAGE, env_version="trial", check_path=False)
     assert image == WXACODE_PNG
     [call] = fake.calls("wxa/getwxacodeunlimit")
-    assert call.body == {"scene": "AbC123-._~", "page": PAGE, "env_version": "trial", "check_path": False}
+    assert call.body == {
+        "scene": "AbC123-._~",
+        "page": PAGE,
+        "env_version": "trial",
+        "check_path": False,
+    }
     assert call.query == {"access_token": "TOKEN-1"}
     assert fake.token_fetches == 1
 
@@ -95,13 +107,21 @@ def test_wxacode_unknown_page(fake):
         wechat.wxa_code_unlimited("s1", "pages/missing/index")
     assert (caught.value.code, caught.value.errcode) == ("WECHAT_PAGE_INVALID", 41030)
     # WeChat checks the page only with check_path (unpublished pages in trial/develop).
-    assert wechat.wxa_code_unlimited("s1", "pages/missing/index", "develop", check_path=False) == WXACODE_PNG
+    assert (
+        wechat.wxa_code_unlimited("s1", "pages/missing/index", "develop", check_path=False)
+        == WXACODE_PNG
+    )
 
 
-@pytest.mark.parametrize("errcode, expected", [
-    (-1, "WECHAT_BUSY"), (45011, "WECHAT_RATE_LIMITED"), (45009, "WECHAT_RATE_LIMITED"),
-    (40097, "WECHAT_ERROR"),
-])
+@pytest.mark.parametrize(
+    "errcode, expected",
+    [
+        (-1, "WECHAT_BUSY"),
+        (45011, "WECHAT_RATE_LIMITED"),
+        (45009, "WECHAT_RATE_LIMITED"),
+        (40097, "WECHAT_ERROR"),
+    ],
+)
 def test_wxacode_errors(fake, errcode, expected):
     fake.fail_wxacode(errcode)
     with pytest.raises(WeChatError) as caught:
@@ -133,7 +153,7 @@ def test_a_burst_of_processes_fetches_the_token_once(shared_redis):
         barrier.wait()
         try:
             wechat.wxa_code_unlimited("burst", PAGE)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     with FakeWeChatServer() as server:
@@ -153,8 +173,11 @@ def test_expired_token_is_refreshed_and_the_call_retried_once(fake, shared_redis
     fake.expire_tokens()
     assert first.wxa_code_unlimited("s2", PAGE) == WXACODE_PNG
     assert fake.token_fetches == 2
-    assert [c.query["access_token"] for c in fake.calls("wxa/getwxacodeunlimit")] == \
-        ["TOKEN-1", "TOKEN-1", "TOKEN-2"]
+    assert [c.query["access_token"] for c in fake.calls("wxa/getwxacodeunlimit")] == [
+        "TOKEN-1",
+        "TOKEN-1",
+        "TOKEN-2",
+    ]
     # The other process reads the new token from Redis: no 42001, no fetch.
     second.wxa_code_unlimited("s3", PAGE)
     assert fake.token_fetches == 2
@@ -194,7 +217,10 @@ def test_network_down_is_unavailable():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     wechat = adapter(api_base=f"http://127.0.0.1:{port}/")
-    for call in (lambda: wechat.code_to_session("ok-o1"), lambda: wechat.wxa_code_unlimited("s1", PAGE)):
+    for call in (
+        lambda: wechat.code_to_session("ok-o1"),
+        lambda: wechat.wxa_code_unlimited("s1", PAGE),
+    ):
         with pytest.raises(WeChatError) as caught:
             call()
         assert (caught.value.code, caught.value.errcode) == ("WECHAT_UNAVAILABLE", None)
@@ -230,8 +256,11 @@ def test_over_loopback_http_without_logging_secrets(caplog):
         image = wechat.wxa_code_unlimited("loop-1", PAGE, "release", True)
     assert session.openid == "oLoop"
     assert image == WXACODE_PNG
-    assert [c.path for c in server.fake.requests] == \
-        ["sns/jscode2session", "cgi-bin/token", "wxa/getwxacodeunlimit"]
+    assert [c.path for c in server.fake.requests] == [
+        "sns/jscode2session",
+        "cgi-bin/token",
+        "wxa/getwxacodeunlimit",
+    ]
     assert "jscode2session" in caplog.text  # urllib3 did log the requests...
     for secret in (SECRET, session.session_key, "TOKEN-1", "ok-oLoop"):
         assert secret not in caplog.text  # ...with the credentials redacted

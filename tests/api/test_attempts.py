@@ -26,22 +26,32 @@ def start(client, logged, exam):
 
 
 def paper(client, logged, attempt):
-    return [client.get(f"/api/v1/attempts/{attempt['attempt_id']}/questions/{n}", headers=logged.headers).get_json()
-            for n in range(1, attempt["question_count"] + 1)]
+    return [
+        client.get(
+            f"/api/v1/attempts/{attempt['attempt_id']}/questions/{n}", headers=logged.headers
+        ).get_json()
+        for n in range(1, attempt["question_count"] + 1)
+    ]
 
 
 def published_result(client, logged, attempt_id, timeout=30):
     """Wait for the grading job (a real RQ worker) to publish the result."""
+
     def result():
-        body = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=logged.headers).get_json()
+        body = client.get(
+            f"/api/v1/attempts/{attempt_id}/result", headers=logged.headers
+        ).get_json()
         return body if body["status"] == "published" else None
 
     return wait_until(result, timeout=timeout)
 
 
 def save(client, logged, attempt_id, n, answer, seq):
-    return client.put(f"/api/v1/attempts/{attempt_id}/answers/{n}", headers=logged.headers,
-                      json={"answer": answer, "client_seq": seq})
+    return client.put(
+        f"/api/v1/attempts/{attempt_id}/answers/{n}",
+        headers=logged.headers,
+        json={"answer": answer, "client_seq": seq},
+    )
 
 
 def test_starting_without_a_paper_rule_says_ask_the_teacher(client, factory):
@@ -52,13 +62,20 @@ def test_starting_without_a_paper_rule_says_ask_the_teacher(client, factory):
     response = start(client, factory.login_student(student), exam)
     assert response.status_code == 409
     body = response.get_json()
-    assert (body["code"], body["message"], body["faq"]) == ("PAPER_RULE_MISSING", "调取试卷失败，请与老师联系", 14)
+    assert (body["code"], body["message"], body["faq"]) == (
+        "PAPER_RULE_MISSING",
+        "调取试卷失败，请与老师联系",
+        14,
+    )
     teacher = factory.login_teacher(factory.teacher(school))
     listed = client.get("/api/v1/exams", headers=teacher.headers).get_json()
     assert [e["paper_rule_missing"] for e in listed] == [True]
     factory.questions(exam, SAMPLE_BANK)
     factory.paper_rule(exam, SAMPLE_RULE)
-    assert [e["paper_rule_missing"] for e in client.get("/api/v1/exams", headers=teacher.headers).get_json()] == [False]
+    assert [
+        e["paper_rule_missing"]
+        for e in client.get("/api/v1/exams", headers=teacher.headers).get_json()
+    ] == [False]
 
 
 def test_a_rule_the_bank_cannot_supply_is_refused_when_saved(client, factory):
@@ -66,8 +83,11 @@ def test_a_rule_the_bank_cannot_supply_is_refused_when_saved(client, factory):
     exam = factory.exam(school)
     factory.questions(exam, SAMPLE_BANK)
     teacher = factory.login_teacher(factory.teacher(school))
-    response = client.put(f"/api/v1/exams/{exam.id}/paper-rule", headers=teacher.headers,
-                          json={"sections": [{"type": "single", "count": 3, "score": 2}]})
+    response = client.put(
+        f"/api/v1/exams/{exam.id}/paper-rule",
+        headers=teacher.headers,
+        json={"sections": [{"type": "single", "count": 3, "score": 2}]},
+    )
     assert response.status_code == 422
     body = response.get_json()
     assert body["code"] == "PAPER_RULE_INVALID"
@@ -89,7 +109,9 @@ def test_the_paper_is_drawn_once_and_never_shows_the_key(client, factory, exam_s
         assert "answer" not in question and "参考要点" not in str(question)
     assert first[3]["blanks"] == 2
     assert first[2]["options"] == [{"key": "T", "text": "正确"}, {"key": "F", "text": "错误"}]
-    missing = client.get(f"/api/v1/attempts/{attempt['attempt_id']}/questions/6", headers=me.headers)
+    missing = client.get(
+        f"/api/v1/attempts/{attempt['attempt_id']}/questions/6", headers=me.headers
+    )
     assert missing.status_code == 404 and missing.get_json()["faq"] == 15
 
 
@@ -100,9 +122,14 @@ def test_later_seq_wins_and_older_or_repeated_saves_change_nothing(client, facto
     attempt_id = attempt["attempt_id"]
     assert save(client, me, attempt_id, 1, "A", 1).get_json() == {"n": 1, "saved_seq": 1}
     assert save(client, me, attempt_id, 1, "B", 3).get_json() == {"n": 1, "saved_seq": 3}
-    assert save(client, me, attempt_id, 1, "A", 2).get_json() == {"n": 1, "saved_seq": 3}  # late arrival
+    assert save(client, me, attempt_id, 1, "A", 2).get_json() == {
+        "n": 1,
+        "saved_seq": 3,
+    }  # late arrival
     assert save(client, me, attempt_id, 1, "A", 3).status_code == 200  # duplicate: acknowledged
-    question = client.get(f"/api/v1/attempts/{attempt_id}/questions/1", headers=me.headers).get_json()
+    question = client.get(
+        f"/api/v1/attempts/{attempt_id}/questions/1", headers=me.headers
+    ).get_json()
     assert (question["saved_answer"], question["saved_seq"]) == ("B", 3)
 
 
@@ -157,8 +184,12 @@ def test_other_candidates_attempts_are_unreachable(client, factory, exam_setup):
     # The intruder is not enrolled: starting the exam says so (FAQ 11).
     assert start(client, intruder, exam).get_json()["code"] == "NOT_ENROLLED"
     other_school_teacher = factory.login_teacher(factory.teacher(factory.school()))
-    assert client.get(f"/api/v1/attempts/{attempt_id}/result",
-                      headers=other_school_teacher.headers).status_code == 404
+    assert (
+        client.get(
+            f"/api/v1/attempts/{attempt_id}/result", headers=other_school_teacher.headers
+        ).status_code
+        == 404
+    )
 
 
 def test_exam_not_open_cannot_be_started(client, factory):
@@ -169,10 +200,15 @@ def test_exam_not_open_cannot_be_started(client, factory):
     factory.paper_rule(exam, SAMPLE_RULE)
     response = start(client, factory.login_student(student), exam)
     assert response.status_code == 403
-    assert response.get_json()["code"] == "EXAM_NOT_OPEN" and "尚未开始" in response.get_json()["reason"]
+    assert (
+        response.get_json()["code"] == "EXAM_NOT_OPEN"
+        and "尚未开始" in response.get_json()["reason"]
+    )
 
 
-def test_submit_then_grading_then_published_with_the_objective_score(client, factory, exam_setup, start_worker):
+def test_submit_then_grading_then_published_with_the_objective_score(
+    client, factory, exam_setup, start_worker
+):
     """FAQ 17: 成绩计算中 until the job stores the objective score; essays wait for a teacher."""
     school, student, exam = exam_setup
     me = factory.login_student(student)
@@ -199,15 +235,24 @@ def test_submit_then_grading_then_published_with_the_objective_score(client, fac
     assert save(client, me, attempt_id, 1, "A", 5).get_json()["code"] == "ATTEMPT_SUBMITTED"
 
     teacher = factory.login_teacher(factory.teacher(school))
-    marked = client.post(f"/api/v1/attempts/{attempt_id}/questions/5/mark", headers=teacher.headers,
-                         json={"score": 16})
+    marked = client.post(
+        f"/api/v1/attempts/{attempt_id}/questions/5/mark",
+        headers=teacher.headers,
+        json={"score": 16},
+    )
     assert marked.status_code == 200, marked.get_json()
     assert (marked.get_json()["total_score"], marked.get_json()["marking_complete"]) == (31.0, True)
-    too_much = client.post(f"/api/v1/attempts/{attempt_id}/questions/5/mark", headers=teacher.headers,
-                           json={"score": 21})
+    too_much = client.post(
+        f"/api/v1/attempts/{attempt_id}/questions/5/mark",
+        headers=teacher.headers,
+        json={"score": 21},
+    )
     assert too_much.status_code == 422
-    objective = client.post(f"/api/v1/attempts/{attempt_id}/questions/1/mark", headers=teacher.headers,
-                            json={"score": 1})
+    objective = client.post(
+        f"/api/v1/attempts/{attempt_id}/questions/1/mark",
+        headers=teacher.headers,
+        json={"score": 1},
+    )
     assert objective.get_json()["code"] == "NOT_MARKABLE"
     exams = client.get("/api/v1/me/exams", headers=me.headers).get_json()
     assert exams[0]["state"] == "finished" and exams[0]["can_enter"] is False
@@ -226,7 +271,9 @@ def test_silence_auto_submits_with_what_was_saved(service_urls, factory, exam_se
     start_worker(quick)
     me = factory.login_student(student)
     attempt = start(client, me, exam).get_json()
-    first = client.get(f"/api/v1/attempts/{attempt['attempt_id']}/questions/1", headers=me.headers).get_json()
+    first = client.get(
+        f"/api/v1/attempts/{attempt['attempt_id']}/questions/1", headers=me.headers
+    ).get_json()
     save(client, me, attempt["attempt_id"], 1, RIGHT_ANSWERS[first["type"]], 1)
     result = published_result(client, me, attempt["attempt_id"])
     assert result["submit_reason"] == "silence"
@@ -245,7 +292,10 @@ def test_heartbeats_keep_a_quiet_attempt_alive(service_urls, factory, exam_setup
     attempt_id = start(client, me, exam).get_json()["attempt_id"]
     for _ in range(5):  # 5 s in all, longer than the silence window
         time.sleep(1.0)
-        assert client.post(f"/api/v1/attempts/{attempt_id}/heartbeat", headers=me.headers).status_code == 200
+        assert (
+            client.post(f"/api/v1/attempts/{attempt_id}/heartbeat", headers=me.headers).status_code
+            == 200
+        )
     # Resuming after the heartbeats is still possible: the attempt never fell silent.
     assert start(client, factory.login_student(student), exam).get_json()["resumed"] is True
 
@@ -254,8 +304,12 @@ def test_exam_end_auto_submits_every_open_attempt(client, factory, start_worker)
     """FAQ 16: a candidate who could not submit is submitted at the exam's end."""
     school = factory.school()
     students = [factory.student(school) for _ in range(3)]
-    exam = factory.exam(school, starts_in=timedelta(minutes=-5), lasts=timedelta(minutes=5, seconds=8),
-                        students=students)
+    exam = factory.exam(
+        school,
+        starts_in=timedelta(minutes=-5),
+        lasts=timedelta(minutes=5, seconds=8),
+        students=students,
+    )
     factory.questions(exam, SAMPLE_BANK)
     factory.paper_rule(exam, SAMPLE_RULE)
     start_worker()
@@ -270,10 +324,15 @@ def test_exam_end_auto_submits_every_open_attempt(client, factory, start_worker)
         assert result["submit_reason"] == "deadline"
         assert result["objective_score"] == 5.0
     late = save(client, attempts[0][0], attempts[0][1]["attempt_id"], 1, "B", 2)
-    assert late.status_code == 409 and late.get_json()["code"] in ("ATTEMPT_SUBMITTED", "DEADLINE_PASSED")
+    assert late.status_code == 409 and late.get_json()["code"] in (
+        "ATTEMPT_SUBMITTED",
+        "DEADLINE_PASSED",
+    )
 
 
-def test_the_sweep_catches_what_a_lost_redis_forgot(service_urls, factory, exam_setup, start_worker):
+def test_the_sweep_catches_what_a_lost_redis_forgot(
+    service_urls, factory, exam_setup, start_worker
+):
     """The database is the source of truth: with Redis emptied, the sweep still submits and grades."""
     import redis as redis_lib
 
@@ -313,6 +372,11 @@ def test_coming_back_after_the_silence_window_finds_it_submitted(service_urls, f
     time.sleep(1.5)
     late = start(client, factory.login_student(student), exam)
     assert late.status_code == 409
-    assert (late.get_json()["code"], late.get_json()["submit_reason"]) == ("ATTEMPT_SUBMITTED", "silence")
-    result = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=first_pc.headers).get_json()
+    assert (late.get_json()["code"], late.get_json()["submit_reason"]) == (
+        "ATTEMPT_SUBMITTED",
+        "silence",
+    )
+    result = client.get(
+        f"/api/v1/attempts/{attempt_id}/result", headers=first_pc.headers
+    ).get_json()
     assert result["status"] == "grading" and result["submit_reason"] == "silence"

@@ -33,11 +33,17 @@ def multipart(data: bytes, name: str = "photo.jpg") -> dict:
 
 
 def put_base_photo(client, teacher, student_id, data, name="base.jpg"):
-    return client.put(f"/api/v1/students/{student_id}/base-photo", headers=teacher.headers, **multipart(data, name))
+    return client.put(
+        f"/api/v1/students/{student_id}/base-photo",
+        headers=teacher.headers,
+        **multipart(data, name),
+    )
 
 
 def base_state(client, teacher, student_id) -> dict:
-    return client.get(f"/api/v1/students/{student_id}/base-photo", headers=teacher.headers).get_json()
+    return client.get(
+        f"/api/v1/students/{student_id}/base-photo", headers=teacher.headers
+    ).get_json()
 
 
 def download(client, url: str) -> bytes:
@@ -47,7 +53,9 @@ def download(client, url: str) -> bytes:
     return response.data
 
 
-def test_teacher_upload_becomes_active_upright_and_without_gps(client, school_setup, run_media_jobs):
+def test_teacher_upload_becomes_active_upright_and_without_gps(
+    client, school_setup, run_media_jobs
+):
     _school, teacher, student = school_setup
     # A portrait phone photo stored sideways (EXIF orientation 6) with GPS, and Yao Ming's face
     # pasted in so the photo is usable as a base photo.
@@ -102,13 +110,21 @@ def test_other_schools_students_are_not_found(client, factory, school_setup):
     stranger = factory.login_teacher(factory.teacher(factory.school()))
     response = put_base_photo(client, stranger, student.id, face_photos.YAOMING.read_bytes())
     assert response.status_code == 404
-    assert client.get(f"/api/v1/students/{student.id}/base-photo", headers=stranger.headers).status_code == 404
+    assert (
+        client.get(
+            f"/api/v1/students/{student.id}/base-photo", headers=stranger.headers
+        ).status_code
+        == 404
+    )
 
 
 def test_candidates_cannot_upload_base_photos(client, factory, school_setup):
     _school, _teacher, student = school_setup
     candidate = factory.login_student(student)
-    assert put_base_photo(client, candidate, student.id, face_photos.YAOMING.read_bytes()).status_code == 403
+    assert (
+        put_base_photo(client, candidate, student.id, face_photos.YAOMING.read_bytes()).status_code
+        == 403
+    )
 
 
 def bomb() -> bytes:
@@ -118,14 +134,20 @@ def bomb() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("data, name, status, code", [
-    (b"", "empty.jpg", 415, "UNSUPPORTED_IMAGE"),
-    (b"student photo list\n" * 50, "photo.jpg", 415, "UNSUPPORTED_IMAGE"),
-    (face_photos.YAOMING.read_bytes()[:5000], "cut.jpg", 415, "UNSUPPORTED_IMAGE"),
-    (bomb(), "bomb.png", 415, "UNSUPPORTED_IMAGE"),
-    (b"\xff\xd8\xff" + b"\0" * (30 * 1024 * 1024), "huge.jpg", 413, "UPLOAD_TOO_LARGE"),
-], ids=["empty", "text", "truncated", "bomb", "30MB"])
-def test_bad_uploads_are_refused_cleanly(client, school_setup, storage_keys, data, name, status, code):
+@pytest.mark.parametrize(
+    "data, name, status, code",
+    [
+        (b"", "empty.jpg", 415, "UNSUPPORTED_IMAGE"),
+        (b"student photo list\n" * 50, "photo.jpg", 415, "UNSUPPORTED_IMAGE"),
+        (face_photos.YAOMING.read_bytes()[:5000], "cut.jpg", 415, "UNSUPPORTED_IMAGE"),
+        (bomb(), "bomb.png", 415, "UNSUPPORTED_IMAGE"),
+        (b"\xff\xd8\xff" + b"\0" * (30 * 1024 * 1024), "huge.jpg", 413, "UPLOAD_TOO_LARGE"),
+    ],
+    ids=["empty", "text", "truncated", "bomb", "30MB"],
+)
+def test_bad_uploads_are_refused_cleanly(
+    client, school_setup, storage_keys, data, name, status, code
+):
     _school, teacher, student = school_setup
     before = storage_keys()
     response = put_base_photo(client, teacher, student.id, data, name)
@@ -147,15 +169,21 @@ def test_zip_import_reports_each_file(client, factory, school_setup, run_media_j
     school, teacher, student = school_setup
     second = factory.student(school, student_no="S-ZIP-2")
     third = factory.student(school, student_no="S-ZIP-3")
-    archive = make_zip({
-        f"照片/{student.student_no}.jpg": face_photos.YAOMING.read_bytes(),
-        f"{second.student_no.lower()}.JPG": face_photos.face_crop(faces.warm_up(), face_photos.GDP, 0),
-        "NOBODY.jpg": face_photos.YAOMING.read_bytes(),
-        f"{third.student_no}.jpg": b"not a photo",
-        "__MACOSX/._x.jpg": b"resource fork",
-        "readme.txt": b"ignored",
-    })
-    response = client.post("/api/v1/students/base-photos", headers=teacher.headers, **multipart(archive, "p.zip"))
+    archive = make_zip(
+        {
+            f"照片/{student.student_no}.jpg": face_photos.YAOMING.read_bytes(),
+            f"{second.student_no.lower()}.JPG": face_photos.face_crop(
+                faces.warm_up(), face_photos.GDP, 0
+            ),
+            "NOBODY.jpg": face_photos.YAOMING.read_bytes(),
+            f"{third.student_no}.jpg": b"not a photo",
+            "__MACOSX/._x.jpg": b"resource fork",
+            "readme.txt": b"ignored",
+        }
+    )
+    response = client.post(
+        "/api/v1/students/base-photos", headers=teacher.headers, **multipart(archive, "p.zip")
+    )
     assert response.status_code == 200, response.get_json()
     report = response.get_json()
     by_file = {item["file"]: item for item in report["files"]}
@@ -171,7 +199,9 @@ def test_zip_import_reports_each_file(client, factory, school_setup, run_media_j
 
 def test_zip_bomb_and_garbage_are_refused(client, school_setup):
     _school, teacher, _student = school_setup
-    garbage = client.post("/api/v1/students/base-photos", headers=teacher.headers, **multipart(b"PK no zip", "a.zip"))
+    garbage = client.post(
+        "/api/v1/students/base-photos", headers=teacher.headers, **multipart(b"PK no zip", "a.zip")
+    )
     assert garbage.status_code == 422 and garbage.get_json()["code"] == "ZIP_BAD_FILE"
     # 600 MB of zeros compresses to well under a megabyte.
     buffer = io.BytesIO()
@@ -180,8 +210,11 @@ def test_zip_bomb_and_garbage_are_refused(client, school_setup):
             chunk = b"\0" * (1024 * 1024)
             for _ in range(600):
                 member.write(chunk)
-    response = client.post("/api/v1/students/base-photos", headers=teacher.headers,
-                           **multipart(buffer.getvalue(), "bomb.zip"))
+    response = client.post(
+        "/api/v1/students/base-photos",
+        headers=teacher.headers,
+        **multipart(buffer.getvalue(), "bomb.zip"),
+    )
     assert response.status_code == 413 and response.get_json()["code"] == "UPLOAD_TOO_LARGE"
 
 
@@ -189,11 +222,14 @@ def test_zip_bomb_and_garbage_are_refused(client, school_setup):
 
 
 def request_photo(client, candidate, data):
-    return client.post("/api/v1/me/base-photo-requests", headers=candidate.headers, **multipart(data))
+    return client.post(
+        "/api/v1/me/base-photo-requests", headers=candidate.headers, **multipart(data)
+    )
 
 
-def test_request_is_scored_and_approval_replaces_the_base_photo(client, factory, school_setup, engine,
-                                                                run_media_jobs):
+def test_request_is_scored_and_approval_replaces_the_base_photo(
+    client, factory, school_setup, engine, run_media_jobs
+):
     _school, teacher, student = school_setup
     put_base_photo(client, teacher, student.id, face_photos.YAOMING.read_bytes())
     run_media_jobs()
@@ -202,19 +238,26 @@ def test_request_is_scored_and_approval_replaces_the_base_photo(client, factory,
     created = request_photo(client, candidate, face_photos.yao_capture(engine))
     assert created.status_code == 202 and created.get_json()["status"] == "pending"
     run_media_jobs()
-    pending = client.get("/api/v1/base-photo-requests?status=pending", headers=teacher.headers).get_json()
+    pending = client.get(
+        "/api/v1/base-photo-requests?status=pending", headers=teacher.headers
+    ).get_json()
     assert [item["id"] for item in pending] == [created.get_json()["id"]]
     item = pending[0]
     assert item["score"] > item["threshold"] and item["student_no"] == student.student_no
     assert download(client, item["current_photo_url"]) and download(client, item["photo_url"])
 
-    approved = client.post(f"/api/v1/base-photo-requests/{item['id']}/approve", headers=teacher.headers,
-                           json={"note": "本人核实"})
+    approved = client.post(
+        f"/api/v1/base-photo-requests/{item['id']}/approve",
+        headers=teacher.headers,
+        json={"note": "本人核实"},
+    )
     assert approved.status_code == 200 and approved.get_json()["status"] == "approved"
     assert approved.get_json()["decided_by"] == teacher.user.id
     state = base_state(client, teacher, student.id)
     assert state["active"]["id"] != old["id"] and state["active"]["source"] == "request"
-    again = client.post(f"/api/v1/base-photo-requests/{item['id']}/reject", headers=teacher.headers, json={})
+    again = client.post(
+        f"/api/v1/base-photo-requests/{item['id']}/reject", headers=teacher.headers, json={}
+    )
     assert again.status_code == 409 and again.get_json()["code"] == "REQUEST_DECIDED"
     mine = client.get("/api/v1/me/base-photo-requests", headers=candidate.headers).get_json()
     assert [(r["id"], r["status"]) for r in mine] == [(item["id"], "approved")]
@@ -226,12 +269,17 @@ def test_rejection_keeps_the_base_photo(client, factory, school_setup, engine, r
     run_media_jobs()
     old = base_state(client, teacher, student.id)["active"]
     candidate = factory.login_student(student)
-    request_id = request_photo(client, candidate, face_photos.other_person_capture(engine)).get_json()["id"]
+    request_id = request_photo(
+        client, candidate, face_photos.other_person_capture(engine)
+    ).get_json()["id"]
     run_media_jobs()
     listed = client.get("/api/v1/base-photo-requests", headers=teacher.headers).get_json()
     assert listed[0]["score"] < listed[0]["threshold"]  # a different face: the teacher sees it
-    rejected = client.post(f"/api/v1/base-photo-requests/{request_id}/reject", headers=teacher.headers,
-                           json={"note": "不是本人"})
+    rejected = client.post(
+        f"/api/v1/base-photo-requests/{request_id}/reject",
+        headers=teacher.headers,
+        json={"note": "不是本人"},
+    )
     assert rejected.get_json()["status"] == "rejected"
     assert base_state(client, teacher, student.id)["active"]["id"] == old["id"]
 
@@ -240,12 +288,16 @@ def test_a_photo_without_a_face_cannot_be_approved(client, factory, school_setup
     _school, teacher, student = school_setup
     candidate = factory.login_student(student)
     request_id = request_photo(client, candidate, face_photos.black_frame()).get_json()["id"]
-    early = client.post(f"/api/v1/base-photo-requests/{request_id}/approve", headers=teacher.headers, json={})
+    early = client.post(
+        f"/api/v1/base-photo-requests/{request_id}/approve", headers=teacher.headers, json={}
+    )
     assert early.status_code == 409 and early.get_json()["code"] == "REQUEST_NOT_READY"
     run_media_jobs()
     item = client.get("/api/v1/base-photo-requests", headers=teacher.headers).get_json()[0]
     assert (item["quality_reason"], item["score"]) == ("too_dark", None)
-    refused = client.post(f"/api/v1/base-photo-requests/{request_id}/approve", headers=teacher.headers, json={})
+    refused = client.post(
+        f"/api/v1/base-photo-requests/{request_id}/approve", headers=teacher.headers, json={}
+    )
     assert refused.status_code == 409 and refused.get_json()["code"] == "BASE_PHOTO_UNUSABLE"
 
 
@@ -255,7 +307,9 @@ def test_requests_are_school_scoped(client, factory, school_setup, engine):
     request_id = request_photo(client, candidate, face_photos.yao_capture(engine)).get_json()["id"]
     stranger = factory.login_teacher(factory.teacher(factory.school()))
     assert client.get("/api/v1/base-photo-requests", headers=stranger.headers).get_json() == []
-    response = client.post(f"/api/v1/base-photo-requests/{request_id}/approve", headers=stranger.headers, json={})
+    response = client.post(
+        f"/api/v1/base-photo-requests/{request_id}/approve", headers=stranger.headers, json={}
+    )
     assert response.status_code == 404
 
 

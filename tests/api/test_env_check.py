@@ -18,12 +18,19 @@ def candidate(factory):
 @pytest.mark.parametrize(
     ("env_check", "code", "faq", "words"),
     [
-        ({"remote_tools": ["QQ", "TeamViewer"]}, "REMOTE_ASSIST_DETECTED", 2, "请关闭QQ等远程协助工具，诚信考试"),
+        (
+            {"remote_tools": ["QQ", "TeamViewer"]},
+            "REMOTE_ASSIST_DETECTED",
+            2,
+            "请关闭QQ等远程协助工具，诚信考试",
+        ),
         ({"codes": ["e-01"]}, "ENV_REMOTE_CONTROL", 24, "e-01为远程控制检测"),
         ({"codes": ["E-02"]}, "ENV_VIRTUAL_DEVICE", 25, "SysWOW64"),
     ],
 )
-def test_refusals_carry_the_faq_instruction_and_are_recorded(client, factory, candidate, env_check, code, faq, words):
+def test_refusals_carry_the_faq_instruction_and_are_recorded(
+    client, factory, candidate, env_check, code, faq, words
+):
     school, student, credentials = candidate
     response = client.post(LOGIN, json={**credentials, "env_check": env_check})
     assert response.status_code == 403
@@ -34,14 +41,21 @@ def test_refusals_carry_the_faq_instruction_and_are_recorded(client, factory, ca
 
     teacher = factory.login_teacher(factory.teacher(school))
     events = client.get("/api/v1/integrity-events", headers=teacher.headers).get_json()
-    assert [(e["code"], e["user_id"], e["student_no"]) for e in events] == [(code, student.id, "E1")]
+    assert [(e["code"], e["user_id"], e["student_no"]) for e in events] == [
+        (code, student.id, "E1")
+    ]
     assert events[0]["detail"]["codes"] == env_check.get("codes", [])
 
 
 def test_clean_environment_logs_in(client, candidate):
     _, _, credentials = candidate
-    response = client.post(LOGIN, json={**credentials, "env_check": {"codes": [], "remote_tools": [],
-                                                                      "client_version": "3.2.0"}})
+    response = client.post(
+        LOGIN,
+        json={
+            **credentials,
+            "env_check": {"codes": [], "remote_tools": [], "client_version": "3.2.0"},
+        },
+    )
     assert response.status_code == 200
 
 
@@ -59,7 +73,9 @@ def test_too_old_client_is_sent_to_the_download(client, candidate):
 
 def test_wrong_password_with_remote_tools_records_nothing(client, factory, candidate):
     school, _, credentials = candidate
-    response = client.post(LOGIN, json={**credentials, "password": "bad", "env_check": {"codes": ["e-01"]}})
+    response = client.post(
+        LOGIN, json={**credentials, "password": "bad", "env_check": {"codes": ["e-01"]}}
+    )
     assert response.status_code == 401
     teacher = factory.login_teacher(factory.teacher(school))
     assert client.get("/api/v1/integrity-events", headers=teacher.headers).get_json() == []
@@ -68,8 +84,14 @@ def test_wrong_password_with_remote_tools_records_nothing(client, factory, candi
 def test_teachers_see_only_their_own_schools_events(client, factory):
     first, second = factory.school(), factory.school()
     student = factory.student(first, id_number=valid_id(41), student_no="F1")
-    client.post(LOGIN, json={"username": "F1", "password": default_password(student.id_number),
-                             "env_check": {"codes": ["e-02"]}})
+    client.post(
+        LOGIN,
+        json={
+            "username": "F1",
+            "password": default_password(student.id_number),
+            "env_check": {"codes": ["e-02"]},
+        },
+    )
     own = factory.login_teacher(factory.teacher(first))
     other = factory.login_teacher(factory.teacher(second))
     assert len(client.get("/api/v1/integrity-events", headers=own.headers).get_json()) == 1

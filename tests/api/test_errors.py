@@ -37,7 +37,9 @@ def test_malformed_json_is_400(client):
 
 
 def test_validation_errors_name_the_fields(client):
-    body = assert_error(client.post("/api/v1/auth/login", json={"username": ""}), 422, "VALIDATION_ERROR")
+    body = assert_error(
+        client.post("/api/v1/auth/login", json={"username": ""}), 422, "VALIDATION_ERROR"
+    )
     assert set(body["errors"]) == {"username", "password"}
 
 
@@ -47,8 +49,10 @@ def test_too_large_upload_is_413(service_urls, factory):
     teacher = factory.login_teacher(factory.teacher(factory.school()))
     app = create_app(make_settings(service_urls, MAX_UPLOAD_BYTES=4096))
     response = app.test_client().post(
-        "/api/v1/students/import", headers=teacher.headers,
-        data={"file": (io.BytesIO(b"x" * 10000), "students.csv")}, content_type="multipart/form-data",
+        "/api/v1/students/import",
+        headers=teacher.headers,
+        data={"file": (io.BytesIO(b"x" * 10000), "students.csv")},
+        content_type="multipart/form-data",
     )
     assert_error(response, 413, "UPLOAD_TOO_LARGE")
 

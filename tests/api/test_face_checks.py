@@ -33,13 +33,21 @@ def exam_setup(factory):
 
 
 def upload_base_photo(client, teacher, student_id: int, data: bytes):
-    return client.put(f"/api/v1/students/{student_id}/base-photo", headers=teacher.headers,
-                      data={"file": (io.BytesIO(data), "base.jpg")}, content_type="multipart/form-data")
+    return client.put(
+        f"/api/v1/students/{student_id}/base-photo",
+        headers=teacher.headers,
+        data={"file": (io.BytesIO(data), "base.jpg")},
+        content_type="multipart/form-data",
+    )
 
 
 def face_check(client, candidate, exam_id: int, data: bytes, name: str = "capture.jpg"):
-    return client.post(f"/api/v1/exams/{exam_id}/face-checks", headers=candidate.headers,
-                       data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return client.post(
+        f"/api/v1/exams/{exam_id}/face-checks",
+        headers=candidate.headers,
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def checked(client, candidate, exam_id, data, run_media_jobs) -> dict:
@@ -47,7 +55,9 @@ def checked(client, candidate, exam_id, data, run_media_jobs) -> dict:
     assert response.status_code == 202, response.get_json()
     assert response.get_json()["status"] == "queued"
     assert run_media_jobs() >= 1
-    return client.get(f"/api/v1/face-checks/{response.get_json()['id']}", headers=candidate.headers).get_json()
+    return client.get(
+        f"/api/v1/face-checks/{response.get_json()['id']}", headers=candidate.headers
+    ).get_json()
 
 
 @pytest.fixture
@@ -56,7 +66,9 @@ def with_base_photo(client, factory, exam_setup, run_media_jobs):
     response = upload_base_photo(client, teacher, student.id, face_photos.YAOMING.read_bytes())
     assert response.status_code == 202 and response.get_json()["status"] == "processing"
     run_media_jobs()
-    state = client.get(f"/api/v1/students/{student.id}/base-photo", headers=teacher.headers).get_json()
+    state = client.get(
+        f"/api/v1/students/{student.id}/base-photo", headers=teacher.headers
+    ).get_json()
     assert state["active"]["status"] == "active", state
     return school, teacher, factory.login_student(student), exam
 
@@ -79,18 +91,24 @@ def test_same_person_passes_and_opens_the_exam(client, with_base_photo, engine, 
 
 def test_different_person_fails_as_mismatch(client, with_base_photo, engine, run_media_jobs):
     _school, _teacher, candidate, exam = with_base_photo
-    result = checked(client, candidate, exam.id, face_photos.other_person_capture(engine), run_media_jobs)
+    result = checked(
+        client, candidate, exam.id, face_photos.other_person_capture(engine), run_media_jobs
+    )
     assert (result["status"], result["reason"]) == ("failed", "mismatch"), result
     assert result["score"] < face_photos.MATCH_THRESHOLD
     assert "申请更新底片" in result["message"] and result["faq"] == 7
     assert start(client, candidate, exam.id).get_json()["code"] == "FACE_CHECK_REQUIRED"
 
 
-@pytest.mark.parametrize("capture, reason", [
-    (lambda: face_photos.T1.read_bytes(), "multiple_faces"),
-    (lambda: face_photos.darkened(face_photos.YAOMING), "too_dark"),
-    (lambda: face_photos.jpeg(Image.new("RGB", (640, 480), (128, 128, 128))), "no_face"),
-], ids=["group-photo", "darkened", "empty-room"])
+@pytest.mark.parametrize(
+    "capture, reason",
+    [
+        (lambda: face_photos.T1.read_bytes(), "multiple_faces"),
+        (lambda: face_photos.darkened(face_photos.YAOMING), "too_dark"),
+        (lambda: face_photos.jpeg(Image.new("RGB", (640, 480), (128, 128, 128))), "no_face"),
+    ],
+    ids=["group-photo", "darkened", "empty-room"],
+)
 def test_quality_failures_say_why(client, with_base_photo, run_media_jobs, capture, reason):
     _school, _teacher, candidate, exam = with_base_photo
     result = checked(client, candidate, exam.id, capture(), run_media_jobs)
@@ -110,8 +128,9 @@ def test_no_base_photo_says_contact_the_teacher(client, factory, exam_setup, sto
     assert storage_keys() == before  # no base photo to compare with: the capture is not kept
 
 
-def test_the_result_reaches_the_event_stream_of_a_started_attempt(client, with_base_photo, engine,
-                                                                  run_media_jobs, app):
+def test_the_result_reaches_the_event_stream_of_a_started_attempt(
+    client, with_base_photo, engine, run_media_jobs, app
+):
     _school, _teacher, candidate, exam = with_base_photo
     checked(client, candidate, exam.id, face_photos.yao_capture(engine), run_media_jobs)
     attempt_id = start(client, candidate, exam.id).get_json()["attempt_id"]
@@ -125,12 +144,15 @@ def test_the_result_reaches_the_event_stream_of_a_started_attempt(client, with_b
     assert [event.data["reason"] for event in events] == ["mismatch"]
 
 
-def test_moving_the_attempt_to_another_computer_needs_a_new_check(client, factory, with_base_photo, engine,
-                                                                  run_media_jobs, app):
+def test_moving_the_attempt_to_another_computer_needs_a_new_check(
+    client, factory, with_base_photo, engine, run_media_jobs, app
+):
     _school, _teacher, candidate, exam = with_base_photo
     checked(client, candidate, exam.id, face_photos.yao_capture(engine), run_media_jobs)
     assert start(client, candidate, exam.id).status_code == 200
-    assert start(client, candidate, exam.id).get_json()["resumed"] is True  # same computer: no new check
+    assert (
+        start(client, candidate, exam.id).get_json()["resumed"] is True
+    )  # same computer: no new check
     # The pass is an hour old on the other computer: it no longer counts.
     from datetime import timedelta
 
@@ -146,13 +168,23 @@ def test_moving_the_attempt_to_another_computer_needs_a_new_check(client, factor
     assert start(client, other_computer, exam.id).get_json()["resumed"] is True
 
 
-def test_a_check_is_visible_to_its_candidate_and_their_school_only(client, factory, with_base_photo, engine):
+def test_a_check_is_visible_to_its_candidate_and_their_school_only(
+    client, factory, with_base_photo, engine
+):
     school, teacher, candidate, exam = with_base_photo
-    check_id = face_check(client, candidate, exam.id, face_photos.yao_capture(engine)).get_json()["id"]
+    check_id = face_check(client, candidate, exam.id, face_photos.yao_capture(engine)).get_json()[
+        "id"
+    ]
     other_student = factory.login_student(factory.student(school))
     other_teacher = factory.login_teacher(factory.teacher(factory.school()))
-    assert client.get(f"/api/v1/face-checks/{check_id}", headers=other_student.headers).status_code == 404
-    assert client.get(f"/api/v1/face-checks/{check_id}", headers=other_teacher.headers).status_code == 404
+    assert (
+        client.get(f"/api/v1/face-checks/{check_id}", headers=other_student.headers).status_code
+        == 404
+    )
+    assert (
+        client.get(f"/api/v1/face-checks/{check_id}", headers=other_teacher.headers).status_code
+        == 404
+    )
     assert client.get(f"/api/v1/face-checks/{check_id}", headers=teacher.headers).status_code == 200
 
 
@@ -171,7 +203,9 @@ BAD_CAPTURES = {
 
 
 @pytest.mark.parametrize("name", list(BAD_CAPTURES))
-def test_bad_captures_are_refused_and_nothing_is_stored(client, with_base_photo, storage_keys, name, app):
+def test_bad_captures_are_refused_and_nothing_is_stored(
+    client, with_base_photo, storage_keys, name, app
+):
     _school, _teacher, candidate, exam = with_base_photo
     before = storage_keys()
     data, status = BAD_CAPTURES[name]
@@ -201,10 +235,13 @@ def test_a_storage_failure_asks_to_retry(client, with_base_photo, engine, app, m
     assert (response.get_json()["code"], response.get_json()["faq"]) == ("CAPTURE_SAVE_FAILED", 9)
 
 
-def test_a_check_whose_job_redis_lost_is_decided_after_the_sweep(client, with_base_photo, engine, app,
-                                                                   run_media_jobs, settings, monkeypatch):
+def test_a_check_whose_job_redis_lost_is_decided_after_the_sweep(
+    client, with_base_photo, engine, app, run_media_jobs, settings, monkeypatch
+):
     _school, _teacher, candidate, exam = with_base_photo
-    check_id = face_check(client, candidate, exam.id, face_photos.yao_capture(engine)).get_json()["id"]
+    check_id = face_check(client, candidate, exam.id, face_photos.yao_capture(engine)).get_json()[
+        "id"
+    ]
     from datetime import timedelta
 
     from redis import Redis

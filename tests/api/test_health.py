@@ -30,6 +30,8 @@ def test_logins_still_work_when_redis_is_down(service_urls, factory):
 
     student = factory.student(factory.school())
     app = create_app(make_settings(service_urls, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"))
-    response = app.test_client().post("/api/v1/auth/login", json={
-        "username": student.student_no, "password": default_password(student.id_number)})
+    response = app.test_client().post(
+        "/api/v1/auth/login",
+        json={"username": student.student_no, "password": default_password(student.id_number)},
+    )
     assert response.status_code == 200

@@ -23,18 +23,23 @@ def school(factory):
 @pytest.fixture
 def students_csv(tmp_path):
     path = tmp_path / "students.csv"
-    write_csv(path, [
-        ("学号", "证件号", "姓名"),
-        ("2024001", valid_id(1), "张三"),
-        ("2024002", BAD_CHECK_ID, "李四"),  # line 3: wrong check digit
-        ("2024003", valid_id(3), "王五"),
-    ])
+    write_csv(
+        path,
+        [
+            ("学号", "证件号", "姓名"),
+            ("2024001", valid_id(1), "张三"),
+            ("2024002", BAD_CHECK_ID, "李四"),  # line 3: wrong check digit
+            ("2024003", valid_id(3), "王五"),
+        ],
+    )
     return path
 
 
 def run_import(app, path, school_id):
     runner = app.test_cli_runner()
-    return runner.invoke(args=["exam-cloud", "import-students", str(path), "--school-id", str(school_id)])
+    return runner.invoke(
+        args=["exam-cloud", "import-students", str(path), "--school-id", str(school_id)]
+    )
 
 
 def test_cli_import_reports_bad_rows_and_exits_1(app, client, factory, school, students_csv):

@@ -42,8 +42,11 @@ def test_id_number_ending_in_letter_is_stored_upper_case(client, factory):
     school = factory.school()
     id_number = id_ending_in_x()
     teacher = factory.login_teacher(factory.teacher(school))
-    created = client.post("/api/v1/students", headers=teacher.headers,
-                          json={"student_no": "X1", "id_number": id_number.lower(), "name": "李四"})
+    created = client.post(
+        "/api/v1/students",
+        headers=teacher.headers,
+        json={"student_no": "X1", "id_number": id_number.lower(), "name": "李四"},
+    )
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["id_number"] == id_number
     assert login(client, id_number.lower(), id_number[-6:]).status_code == 200
@@ -69,8 +72,11 @@ def test_changed_password_is_hashed_and_teacher_reset_restores_the_default(clien
     id_number = valid_id(11)
     student = factory.student(school, id_number=id_number, student_no="R1")
     me = factory.login("R1", id_number[-6:])
-    changed = client.post("/api/v1/me/password", headers=me.headers,
-                          json={"old_password": id_number[-6:], "new_password": "my-new-secret-1"})
+    changed = client.post(
+        "/api/v1/me/password",
+        headers=me.headers,
+        json={"old_password": id_number[-6:], "new_password": "my-new-secret-1"},
+    )
     assert changed.status_code == 204
     with app.app_context():
         stored = factory.session.scalar(select(User.password_hash).where(User.id == student.id))
@@ -91,11 +97,17 @@ def test_password_change_needs_the_old_password_and_a_real_new_one(client, facto
     id_number = valid_id(12)
     factory.student(school, id_number=id_number, student_no="P1")
     me = factory.login("P1", id_number[-6:])
-    wrong = client.post("/api/v1/me/password", headers=me.headers,
-                        json={"old_password": "nope", "new_password": "whatever-long"})
+    wrong = client.post(
+        "/api/v1/me/password",
+        headers=me.headers,
+        json={"old_password": "nope", "new_password": "whatever-long"},
+    )
     assert wrong.status_code == 422 and wrong.get_json()["code"] == "WRONG_OLD_PASSWORD"
-    weak = client.post("/api/v1/me/password", headers=me.headers,
-                       json={"old_password": id_number[-6:], "new_password": "short"})
+    weak = client.post(
+        "/api/v1/me/password",
+        headers=me.headers,
+        json={"old_password": id_number[-6:], "new_password": "short"},
+    )
     assert weak.status_code == 422 and weak.get_json()["code"] == "WEAK_PASSWORD"
 
 
@@ -123,7 +135,10 @@ def test_tokens_are_required_signed_and_expire(client, factory, monkeypatch):
     response = client.get("/api/v1/me/exams", headers={"Authorization": f"Bearer {tampered}"})
     assert response.status_code == 401 and response.get_json()["code"] == "TOKEN_INVALID"
 
-    assert client.get("/api/v1/me/exams", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        client.get("/api/v1/me/exams", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
 
     # Jump past the token's lifetime: refused, whether or not it was verified before.
     import time

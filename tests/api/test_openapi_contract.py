@@ -67,9 +67,9 @@ def _load_schema():
     Building the document needs no database or Redis, so this app points at unused addresses;
     every request is sent to the test's own `app` (see `case.call_and_validate(app=...)`).
     """
-    spec_app = create_app(make_settings(
-        ("postgresql+psycopg://unused@127.0.0.1:9/unused", "redis://127.0.0.1:9/0")
-    ))
+    spec_app = create_app(
+        make_settings(("postgresql+psycopg://unused@127.0.0.1:9/unused", "redis://127.0.0.1:9/0"))
+    )
     config = schemathesis.Config.from_dict({"seed": 20240601})
     return schemathesis.openapi.from_wsgi(SPEC_PATH, spec_app, config=config)
 
@@ -87,10 +87,17 @@ def fake_wechat():
 def app(service_urls, fake_wechat):
     """The app with WeChat configured (faked on loopback): the mini-program login is fuzzed
     against WeChat's answers (a made-up code is WECHAT_CODE_INVALID), not a missing config."""
-    return create_app(make_settings(service_urls, WECHAT_APPID=APPID, WECHAT_SECRET=SECRET,
-                                    WECHAT_API_BASE=fake_wechat.base_url,
-                                    # an event stream fuzzed without ?after= ends at once
-                                    EVENT_KEEPALIVE_SECONDS=0.1, EVENT_STREAM_MAX_SECONDS=0.2))
+    return create_app(
+        make_settings(
+            service_urls,
+            WECHAT_APPID=APPID,
+            WECHAT_SECRET=SECRET,
+            WECHAT_API_BASE=fake_wechat.base_url,
+            # an event stream fuzzed without ?after= ends at once
+            EVENT_KEEPALIVE_SECONDS=0.1,
+            EVENT_STREAM_MAX_SECONDS=0.2,
+        )
+    )
 
 
 @pytest.fixture(params=ROLES)
@@ -123,8 +130,11 @@ def caller_headers(request, factory) -> dict:
     max_examples=20,
     derandomize=True,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 )
 def test_every_operation_honours_its_contract(case, app, caller_headers):
     # The caller's Authorization wins over a generated one; the anonymous run covers the
@@ -141,30 +151,49 @@ def teacher_headers(factory) -> dict:
     return factory.login_teacher(factory.teacher(school)).headers
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v1/students/2147483648",
-    "/api/v1/exams/2147483648",
-    "/api/v1/exams/2147483648/enrolments",
-    "/api/v1/courses/2147483648/questions",
-    "/api/v1/attempts/2147483648/result",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/students/2147483648",
+        "/api/v1/exams/2147483648",
+        "/api/v1/exams/2147483648/enrolments",
+        "/api/v1/courses/2147483648/questions",
+        "/api/v1/attempts/2147483648/result",
+    ],
+)
 def test_huge_path_id_is_not_found(client, teacher_headers, path):
     assert client.get(path, headers=teacher_headers).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/api/v1/batches", "/api/v1/courses", "/api/v1/exams", "/api/v1/students",
-                                  "/api/v1/integrity-events"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/batches",
+        "/api/v1/courses",
+        "/api/v1/exams",
+        "/api/v1/students",
+        "/api/v1/integrity-events",
+    ],
+)
 def test_huge_page_is_an_empty_page(client, teacher_headers, path):
-    response = client.get(path, query_string={"page": 2**63, "page_size": 100}, headers=teacher_headers)
+    response = client.get(
+        path, query_string={"page": 2**63, "page_size": 100}, headers=teacher_headers
+    )
     assert response.status_code == 200 and response.get_json() == []
 
 
 def test_question_import_with_nul_is_a_row_error(client, factory, teacher_headers):
     # Not reachable by the fuzzing (the file's content is opaque to the OpenAPI); found alongside it.
-    course = client.post("/api/v1/courses", json={"code": "C1", "name": "高等数学"}, headers=teacher_headers)
+    course = client.post(
+        "/api/v1/courses", json={"code": "C1", "name": "高等数学"}, headers=teacher_headers
+    )
     upload = (io.BytesIO(b'[{"type": "essay", "stem": "a\\u0000b", "score": 1}]'), "questions.json")
-    response = client.post(f"/api/v1/courses/{course.get_json()['id']}/questions/import",
-                           data={"file": upload}, content_type="multipart/form-data", headers=teacher_headers)
+    response = client.post(
+        f"/api/v1/courses/{course.get_json()['id']}/questions/import",
+        data={"file": upload},
+        content_type="multipart/form-data",
+        headers=teacher_headers,
+    )
     assert response.status_code == 200
     assert [(e["line"], e["field"]) for e in response.get_json()["errors"]] == [(1, "stem")]
 

@@ -28,17 +28,22 @@ PUBLIC = {"login", "wechat_login", "get_time", "get_client_versions", "download"
 @pytest.fixture(scope="module")
 def spec_app():
     """Building the document, and refusing a caller, touch neither the database nor Redis."""
-    return create_app(make_settings(("postgresql+psycopg://unused@127.0.0.1:9/unused", "redis://127.0.0.1:9/0")))
+    return create_app(
+        make_settings(("postgresql+psycopg://unused@127.0.0.1:9/unused", "redis://127.0.0.1:9/0"))
+    )
 
 
 @pytest.fixture(scope="module")
 def operations(spec_app) -> dict[str, dict]:
-    """"METHOD path" -> the operation, as served."""
+    """ "METHOD path" -> the operation, as served."""
     response = spec_app.test_client().get(SPEC_PATH)
     assert response.status_code == 200
-    return {f"{method.upper()} {path}": operation
-            for path, item in response.get_json()["paths"].items()
-            for method, operation in item.items() if method in HTTP_METHODS}
+    return {
+        f"{method.upper()} {path}": operation
+        for path, item in response.get_json()["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }
 
 
 def test_the_served_operations_and_their_ids_are_the_pinned_ones(operations):
@@ -62,7 +67,9 @@ def test_every_operation_that_needs_a_token_documents_it(operations):
             continue
         assert operation["security"] == [{"bearerAuth": []}], name
         for status in ("401", "403"):
-            assert operation["responses"][status] == {"$ref": f"#/components/responses/{_phrase(status)}"}, name
+            assert operation["responses"][status] == {
+                "$ref": f"#/components/responses/{_phrase(status)}"
+            }, name
 
 
 def _phrase(status: str) -> str:
@@ -84,16 +91,25 @@ def test_every_operation_that_needs_a_token_refuses_a_caller_without_one(spec_ap
         assert response.get_json()["code"] == "TOKEN_MISSING", name
 
 
-@pytest.mark.parametrize(("role", "method", "path"), [
-    (Role.PHONE, "GET", "/api/v1/me/exams"),  # the catalogue blueprint's route for candidates
-    (Role.CANDIDATE, "GET", "/api/v1/batches"),  # the catalogue blueprint's roles: staff
-    (Role.TEACHER, "POST", "/api/v1/schools"),  # one method of a MethodView: admins
-    (Role.CANDIDATE, "GET", "/api/v1/exams/1/attempts"),  # one route of the attempts blueprint: staff
-    (Role.PHONE, "GET", "/api/v1/attempts/1/events"),
-])
+@pytest.mark.parametrize(
+    ("role", "method", "path"),
+    [
+        (Role.PHONE, "GET", "/api/v1/me/exams"),  # the catalogue blueprint's route for candidates
+        (Role.CANDIDATE, "GET", "/api/v1/batches"),  # the catalogue blueprint's roles: staff
+        (Role.TEACHER, "POST", "/api/v1/schools"),  # one method of a MethodView: admins
+        (
+            Role.CANDIDATE,
+            "GET",
+            "/api/v1/exams/1/attempts",
+        ),  # one route of the attempts blueprint: staff
+        (Role.PHONE, "GET", "/api/v1/attempts/1/events"),
+    ],
+)
 def test_a_caller_of_another_role_is_forbidden(spec_app, role, method, path):
     with spec_app.app_context():
         token = services().tokens.issue(Actor(user_id=1, role=role, school_id=1))
-    response = spec_app.test_client().open(path, method=method, headers={"Authorization": f"Bearer {token}"})
+    response = spec_app.test_client().open(
+        path, method=method, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 403
     assert response.get_json()["code"] == "FORBIDDEN"

@@ -27,29 +27,46 @@ def sitting(client, factory, run_media_jobs):
     exam = factory.exam(school, students=[student])
     factory.questions(exam, SAMPLE_BANK)
     factory.paper_rule(exam, SAMPLE_RULE)
-    client.put(f"/api/v1/students/{student.id}/base-photo", headers=teacher.headers,
-               data={"file": (io.BytesIO(face_photos.YAOMING.read_bytes()), "b.jpg")},
-               content_type="multipart/form-data")
+    client.put(
+        f"/api/v1/students/{student.id}/base-photo",
+        headers=teacher.headers,
+        data={"file": (io.BytesIO(face_photos.YAOMING.read_bytes()), "b.jpg")},
+        content_type="multipart/form-data",
+    )
     run_media_jobs()
     candidate = factory.login_student(student)
-    attempt_id = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=candidate.headers).get_json()["attempt_id"]
+    attempt_id = client.post(
+        f"/api/v1/exams/{exam.id}/attempts", headers=candidate.headers
+    ).get_json()["attempt_id"]
     return teacher, candidate, attempt_id
 
 
 def snapshot(client, candidate, attempt_id, data):
-    return client.post(f"/api/v1/attempts/{attempt_id}/snapshots", headers=candidate.headers,
-                       data={"file": (io.BytesIO(data), "frame.jpg")}, content_type="multipart/form-data")
+    return client.post(
+        f"/api/v1/attempts/{attempt_id}/snapshots",
+        headers=candidate.headers,
+        data={"file": (io.BytesIO(data), "frame.jpg")},
+        content_type="multipart/form-data",
+    )
 
 
 def answer_everything(client, candidate, attempt_id):
     for n in range(1, 6):
-        question = client.get(f"/api/v1/attempts/{attempt_id}/questions/{n}", headers=candidate.headers).get_json()
-        client.put(f"/api/v1/attempts/{attempt_id}/answers/{n}", headers=candidate.headers,
-                   json={"answer": RIGHT_ANSWERS[question["type"]], "client_seq": 1})
+        question = client.get(
+            f"/api/v1/attempts/{attempt_id}/questions/{n}", headers=candidate.headers
+        ).get_json()
+        client.put(
+            f"/api/v1/attempts/{attempt_id}/answers/{n}",
+            headers=candidate.headers,
+            json={"answer": RIGHT_ANSWERS[question["type"]], "client_seq": 1},
+        )
 
 
 def submit_and_grade(client, candidate, attempt_id, run_media_jobs) -> dict:
-    assert client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=candidate.headers).status_code == 200
+    assert (
+        client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=candidate.headers).status_code
+        == 200
+    )
     run_media_jobs("high")
     return client.get(f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers).get_json()
 
@@ -71,23 +88,41 @@ def test_black_frame_flags_a_covered_camera_and_holds_the_score(client, sitting,
     evidence = client.get(flag["evidence_url"])
     assert evidence.status_code == 200 and evidence.mimetype == "image/jpeg"
     # Staff see the score while they review it.
-    assert client.get(f"/api/v1/attempts/{attempt_id}/result", headers=teacher.headers).get_json()["objective_score"] == 20
+    assert (
+        client.get(f"/api/v1/attempts/{attempt_id}/result", headers=teacher.headers).get_json()[
+            "objective_score"
+        ]
+        == 20
+    )
 
-    decided = client.post(f"/api/v1/attempts/{attempt_id}/review", headers=teacher.headers,
-                          json={"decision": "approve", "note": "镜头被手臂短暂遮挡，已核实"})
+    decided = client.post(
+        f"/api/v1/attempts/{attempt_id}/review",
+        headers=teacher.headers,
+        json={"decision": "approve", "note": "镜头被手臂短暂遮挡，已核实"},
+    )
     assert decided.status_code == 200 and decided.get_json()["result_status"] == "published"
-    result = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers).get_json()
+    result = client.get(
+        f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers
+    ).get_json()
     assert (result["status"], result["objective_score"]) == ("published", 20)
     assert client.get("/api/v1/reviews?status=pending", headers=teacher.headers).get_json() == []
-    again = client.post(f"/api/v1/attempts/{attempt_id}/review", headers=teacher.headers, json={"decision": "reject"})
+    again = client.post(
+        f"/api/v1/attempts/{attempt_id}/review",
+        headers=teacher.headers,
+        json={"decision": "reject"},
+    )
     assert again.status_code == 409 and again.get_json()["code"] == "REVIEW_NOT_PENDING"
 
 
-@pytest.mark.parametrize("frame, kind", [
-    (lambda engine: face_photos.T1.read_bytes(), "another_person"),
-    (lambda engine: face_photos.other_person_capture(engine), "not_candidate"),
-    (lambda engine: face_photos.darkened(face_photos.YAOMING, 0.25), "low_light"),
-], ids=["group", "someone-else", "dim-room"])
+@pytest.mark.parametrize(
+    "frame, kind",
+    [
+        (lambda engine: face_photos.T1.read_bytes(), "another_person"),
+        (lambda engine: face_photos.other_person_capture(engine), "not_candidate"),
+        (lambda engine: face_photos.darkened(face_photos.YAOMING, 0.25), "low_light"),
+    ],
+    ids=["group", "someone-else", "dim-room"],
+)
 def test_frames_raise_the_right_flag(client, sitting, engine, run_media_jobs, app, frame, kind):
     teacher, candidate, attempt_id = sitting
     snapshot(client, candidate, attempt_id, frame(engine))
@@ -96,10 +131,15 @@ def test_frames_raise_the_right_flag(client, sitting, engine, run_media_jobs, ap
     assert result["status"] == "pending_review"
     reviews = client.get("/api/v1/reviews", headers=teacher.headers).get_json()
     assert [flag["kind"] for flag in reviews[0]["flags"]] == [kind]
-    rejected = client.post(f"/api/v1/attempts/{attempt_id}/review", headers=teacher.headers,
-                           json={"decision": "reject", "note": "他人代考"})
+    rejected = client.post(
+        f"/api/v1/attempts/{attempt_id}/review",
+        headers=teacher.headers,
+        json={"decision": "reject", "note": "他人代考"},
+    )
     assert rejected.get_json()["result_status"] == "rejected"
-    result = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers).get_json()
+    result = client.get(
+        f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers
+    ).get_json()
     assert result["status"] == "rejected" and result["objective_score"] is None
 
 
@@ -111,11 +151,14 @@ def test_the_flag_is_pushed_to_the_desktop(client, sitting, run_media_jobs, app)
     from server.app_services import EXTENSION_KEY
 
     events = EventLog(app.extensions[EXTENSION_KEY].redis).read_after(attempt_id)
-    assert [(event.type, event.data["kind"]) for event in events] == [("flag_raised", "camera_blocked")]
+    assert [(event.type, event.data["kind"]) for event in events] == [
+        ("flag_raised", "camera_blocked")
+    ]
 
 
-def test_a_clean_frame_is_not_kept_and_the_score_is_published(client, sitting, engine, run_media_jobs,
-                                                              storage_keys):
+def test_a_clean_frame_is_not_kept_and_the_score_is_published(
+    client, sitting, engine, run_media_jobs, storage_keys
+):
     _teacher, candidate, attempt_id = sitting
     answer_everything(client, candidate, attempt_id)
     before = storage_keys()
@@ -124,7 +167,9 @@ def test_a_clean_frame_is_not_kept_and_the_score_is_published(client, sitting, e
     result = submit_and_grade(client, candidate, attempt_id, run_media_jobs)
     assert result["status"] == "grading"
     run_media_jobs()
-    result = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers).get_json()
+    result = client.get(
+        f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers
+    ).get_json()
     assert (result["status"], result["objective_score"]) == ("published", 20)
     assert storage_keys() == before  # neither the original nor the analysed copy is kept
 
@@ -134,7 +179,9 @@ def test_snapshots_need_the_open_attempt_on_this_computer(client, factory, sitti
     unsupported = snapshot(client, candidate, attempt_id, b"GIF89a not supported")
     assert unsupported.status_code == 415 and unsupported.get_json()["code"] == "UNSUPPORTED_IMAGE"
     other_computer = factory.login_student(candidate.user)
-    exam_id = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers).get_json()["exam_id"]
+    exam_id = client.get(
+        f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers
+    ).get_json()["exam_id"]
     client.post(f"/api/v1/exams/{exam_id}/attempts", headers=other_computer.headers)
     moved = snapshot(client, candidate, attempt_id, face_photos.black_frame())
     assert moved.status_code == 409 and moved.get_json()["code"] == "ATTEMPT_MOVED"
@@ -147,14 +194,23 @@ def test_snapshots_need_the_open_attempt_on_this_computer(client, factory, sitti
 
 def test_client_reports_flag_remote_control_but_not_focus_changes(client, sitting, run_media_jobs):
     teacher, candidate, attempt_id = sitting
-    focus = client.post(f"/api/v1/attempts/{attempt_id}/integrity-events", headers=candidate.headers,
-                        json={"code": "focus_lost"})
+    focus = client.post(
+        f"/api/v1/attempts/{attempt_id}/integrity-events",
+        headers=candidate.headers,
+        json={"code": "focus_lost"},
+    )
     assert focus.status_code == 201 and focus.get_json()["flag"] is None
-    remote = client.post(f"/api/v1/attempts/{attempt_id}/integrity-events", headers=candidate.headers,
-                         json={"code": "e-01", "detail": {"tool": "向日葵"}})
+    remote = client.post(
+        f"/api/v1/attempts/{attempt_id}/integrity-events",
+        headers=candidate.headers,
+        json={"code": "e-01", "detail": {"tool": "向日葵"}},
+    )
     assert remote.get_json()["flag"]["kind"] == "remote_control"
-    unknown = client.post(f"/api/v1/attempts/{attempt_id}/integrity-events", headers=candidate.headers,
-                          json={"code": "rm -rf"})
+    unknown = client.post(
+        f"/api/v1/attempts/{attempt_id}/integrity-events",
+        headers=candidate.headers,
+        json={"code": "rm -rf"},
+    )
     assert unknown.status_code == 422
     listed = client.get("/api/v1/integrity-events", headers=teacher.headers).get_json()
     assert {event["code"] for event in listed} == {"focus_lost", "e-01"}
@@ -169,16 +225,27 @@ def test_reviews_are_school_scoped(client, factory, sitting, run_media_jobs):
     submit_and_grade(client, candidate, attempt_id, run_media_jobs)
     stranger = factory.login_teacher(factory.teacher(factory.school()))
     assert client.get("/api/v1/reviews", headers=stranger.headers).get_json() == []
-    response = client.post(f"/api/v1/attempts/{attempt_id}/review", headers=stranger.headers,
-                           json={"decision": "approve"})
+    response = client.post(
+        f"/api/v1/attempts/{attempt_id}/review",
+        headers=stranger.headers,
+        json={"decision": "approve"},
+    )
     assert response.status_code == 404
-    assert client.post(f"/api/v1/attempts/{attempt_id}/review", headers=candidate.headers,
-                       json={"decision": "approve"}).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/attempts/{attempt_id}/review",
+            headers=candidate.headers,
+            json={"decision": "approve"},
+        ).status_code
+        == 403
+    )
 
 
 def test_live_view_shows_who_is_online_and_flagged(client, factory, sitting, run_media_jobs):
     teacher, candidate, attempt_id = sitting
-    exam_id = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers).get_json()["exam_id"]
+    exam_id = client.get(
+        f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers
+    ).get_json()["exam_id"]
     from server.domain import catalogue
     from server.domain.actors import Actor
     from server.domain.identity import School
@@ -187,8 +254,10 @@ def test_live_view_shows_who_is_online_and_flagged(client, factory, sitting, run
         absent = factory.student(factory.session.get(School, candidate.user.school_id))
         catalogue.enrol(factory.session, Actor(0, "admin", None), exam_id, [absent.id])
     rows = client.get(f"/api/v1/exams/{exam_id}/live", headers=teacher.headers).get_json()
-    assert sorted((r["attempt_id"] or 0, r["status"], r["online"], r["flags"], r["second_camera"]) for r in rows) == [
-        (0, "not_started", False, [], None), (attempt_id, "in_progress", True, [], None)]
+    assert sorted(
+        (r["attempt_id"] or 0, r["status"], r["online"], r["flags"], r["second_camera"])
+        for r in rows
+    ) == [(0, "not_started", False, [], None), (attempt_id, "in_progress", True, [], None)]
     snapshot(client, candidate, attempt_id, face_photos.black_frame())
     run_media_jobs()
     rows = client.get(f"/api/v1/exams/{exam_id}/live", headers=teacher.headers).get_json()
@@ -198,8 +267,9 @@ def test_live_view_shows_who_is_online_and_flagged(client, factory, sitting, run
     assert client.get(f"/api/v1/exams/{exam_id}/live", headers=stranger.headers).status_code == 404
 
 
-def test_grading_that_commits_while_a_frame_is_analysed_still_settles_the_result(client, sitting, engine, app,
-                                                                                  settings):
+def test_grading_that_commits_while_a_frame_is_analysed_still_settles_the_result(
+    client, sitting, engine, app, settings
+):
     # The grade job and the snapshot job run at once on two workers: the analysis has read the
     # attempt (not graded yet) when grading commits, having seen the snapshot still queued.
     # Whichever settles last must see the other's work, or the result stays "grading" for good.
@@ -215,7 +285,10 @@ def test_grading_that_commits_while_a_frame_is_analysed_still_settles_the_result
     _teacher, candidate, attempt_id = sitting
     answer_everything(client, candidate, attempt_id)
     assert snapshot(client, candidate, attempt_id, face_photos.black_frame()).status_code == 202
-    assert client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=candidate.headers).status_code == 200
+    assert (
+        client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=candidate.headers).status_code
+        == 200
+    )
     services = app.extensions[EXTENSION_KEY]
     sessions = make_session_factory(services.engine)
 
@@ -228,8 +301,14 @@ def test_grading_that_commits_while_a_frame_is_analysed_still_settles_the_result
 
     with sessions() as session:
         snapshot_id = session.scalar(select(Snapshot.id).where(Snapshot.attempt_id == attempt_id))
-        proctoring.analyse_snapshot(session, snapshot_id, services.storage, GradedMeanwhile(),
-                                    FacePolicy(threshold=settings.FACE_MATCH_THRESHOLD,
-                                               long_edge=settings.PHOTO_LONG_EDGE))
-    result = client.get(f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers).get_json()
+        proctoring.analyse_snapshot(
+            session,
+            snapshot_id,
+            services.storage,
+            GradedMeanwhile(),
+            FacePolicy(threshold=settings.FACE_MATCH_THRESHOLD, long_edge=settings.PHOTO_LONG_EDGE),
+        )
+    result = client.get(
+        f"/api/v1/attempts/{attempt_id}/result", headers=candidate.headers
+    ).get_json()
     assert result["status"] == "pending_review"  # the black frame's flag holds the score

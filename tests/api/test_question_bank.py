@@ -11,31 +11,70 @@ import pytest
 def course(factory, client):
     school = factory.school()
     teacher = factory.login_teacher(factory.teacher(school))
-    course = client.post("/api/v1/courses", headers=teacher.headers, json={"code": "Q1", "name": "题库课"}).get_json()
+    course = client.post(
+        "/api/v1/courses", headers=teacher.headers, json={"code": "Q1", "name": "题库课"}
+    ).get_json()
     return teacher, course
 
 
 def upload(client, teacher, course, data: bytes, name: str):
-    return client.post(f"/api/v1/courses/{course['id']}/questions/import", headers=teacher.headers,
-                       data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return client.post(
+        f"/api/v1/courses/{course['id']}/questions/import",
+        headers=teacher.headers,
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_each_type_is_checked_when_added(client, course):
     teacher, course = course
     url = f"/api/v1/courses/{course['id']}/questions"
-    ok = client.post(url, headers=teacher.headers, json={
-        "type": "single", "stem": "1+1=?", "options": [{"key": "a", "text": "2"}, {"key": "b", "text": "3"}],
-        "answer": "a", "score": 2})
+    ok = client.post(
+        url,
+        headers=teacher.headers,
+        json={
+            "type": "single",
+            "stem": "1+1=?",
+            "options": [{"key": "a", "text": "2"}, {"key": "b", "text": "3"}],
+            "answer": "a",
+            "score": 2,
+        },
+    )
     assert ok.status_code == 201 and ok.get_json()["answer"] == "A"
     for bad, field in [
-        ({"type": "single", "stem": "x", "options": [{"key": "A", "text": "1"}], "answer": "A", "score": 1}, "options"),
-        ({"type": "single", "stem": "x", "options": [{"key": "A", "text": "1"}, {"key": "B", "text": "2"}],
-          "answer": "C", "score": 1}, "answer"),
+        (
+            {
+                "type": "single",
+                "stem": "x",
+                "options": [{"key": "A", "text": "1"}],
+                "answer": "A",
+                "score": 1,
+            },
+            "options",
+        ),
+        (
+            {
+                "type": "single",
+                "stem": "x",
+                "options": [{"key": "A", "text": "1"}, {"key": "B", "text": "2"}],
+                "answer": "C",
+                "score": 1,
+            },
+            "answer",
+        ),
         ({"type": "judge", "stem": "x", "answer": "maybe", "score": 1}, "answer"),
         ({"type": "fill", "stem": "x", "answer": [], "score": 1}, "answer"),
         # A number is no list of keys or blanks (it was a TypeError: 500).
-        ({"type": "multiple", "stem": "x", "options": [{"key": "A", "text": "1"}, {"key": "B", "text": "2"}],
-          "answer": 5, "score": 1}, "answer"),
+        (
+            {
+                "type": "multiple",
+                "stem": "x",
+                "options": [{"key": "A", "text": "1"}, {"key": "B", "text": "2"}],
+                "answer": 5,
+                "score": 1,
+            },
+            "answer",
+        ),
         ({"type": "fill", "stem": "x", "answer": 3, "score": 1}, "answer"),
     ]:
         response = client.post(url, headers=teacher.headers, json=bad)
@@ -48,7 +87,13 @@ def test_json_import_reports_rows_and_reimport_changes_nothing(client, course):
     teacher, course = course
     items = [
         {"type": "judge", "stem": "地球是圆的", "answer": "对", "score": 1, "external_id": "J1"},
-        {"type": "multiple", "stem": "偶数", "options": {"A": "2", "B": "3", "C": "4"}, "answer": "AC", "score": 2},
+        {
+            "type": "multiple",
+            "stem": "偶数",
+            "options": {"A": "2", "B": "3", "C": "4"},
+            "answer": "AC",
+            "score": 2,
+        },
         {"type": "fill", "stem": "首都___", "answer": "北京/北京市", "score": 2},
         {"type": "essay", "stem": "", "score": 5},
         {"type": "unknown", "stem": "x", "score": 1},
@@ -59,7 +104,9 @@ def test_json_import_reports_rows_and_reimport_changes_nothing(client, course):
     assert [(e["line"], e["field"]) for e in report["errors"]] == [(4, "stem"), (5, "type")]
     again = upload(client, teacher, course, data, "bank.json").get_json()
     assert (again["created"], again["unchanged"], len(again["errors"])) == (0, 3, 2)
-    listed = client.get(f"/api/v1/courses/{course['id']}/questions", headers=teacher.headers).get_json()
+    listed = client.get(
+        f"/api/v1/courses/{course['id']}/questions", headers=teacher.headers
+    ).get_json()
     assert len(listed) == 3
     fill = next(q for q in listed if q["type"] == "fill")
     assert fill["answer"] == [["北京", "北京市"]]
@@ -83,11 +130,25 @@ def test_xlsx_import_with_chinese_headers(client, course):
 
 def test_bad_files_and_other_schools(client, factory, course):
     teacher, course = course
-    assert upload(client, teacher, course, b"\x89PNG\r\n", "bank.json").get_json()["code"] == "QUESTION_IMPORT_BAD_FILE"
-    assert upload(client, teacher, course, b'{"a": 1}', "bank.json").get_json()["code"] == "QUESTION_IMPORT_BAD_FILE"
+    assert (
+        upload(client, teacher, course, b"\x89PNG\r\n", "bank.json").get_json()["code"]
+        == "QUESTION_IMPORT_BAD_FILE"
+    )
+    assert (
+        upload(client, teacher, course, b'{"a": 1}', "bank.json").get_json()["code"]
+        == "QUESTION_IMPORT_BAD_FILE"
+    )
     assert upload(client, teacher, course, b"PK\x03\x04junk", "bank.xlsx").status_code == 422
     other = factory.login_teacher(factory.teacher(factory.school()))
-    assert client.get(f"/api/v1/courses/{course['id']}/questions", headers=other.headers).status_code == 404
+    assert (
+        client.get(f"/api/v1/courses/{course['id']}/questions", headers=other.headers).status_code
+        == 404
+    )
     assert upload(client, other, course, b"[]", "bank.json").status_code == 404
     candidate = factory.login_student(factory.student(factory.school()))
-    assert client.get(f"/api/v1/courses/{course['id']}/questions", headers=candidate.headers).status_code == 403
+    assert (
+        client.get(
+            f"/api/v1/courses/{course['id']}/questions", headers=candidate.headers
+        ).status_code
+        == 403
+    )

@@ -22,15 +22,15 @@ BAD_CHECK_ID = valid_id(3)[:-1] + ("0" if valid_id(3)[-1] != "0" else "1")
 
 # The teacher's spreadsheet: header, then one row per student (the header is line 1).
 ROWS = [
-    ("学号", "证件号", "姓名"),               # line 1
-    ("2024001", valid_id(1), "张三"),          # line 2: good
-    ("2024002", valid_id(2), ""),              # line 3: name missing
-    ("2024003", BAD_CHECK_ID, "王五"),         # line 4: wrong check digit
-    ("", "", ""),                               # line 5: blank, skipped, still counted as a line
-    ("2024001", valid_id(4), "赵六"),          # line 6: student number repeats line 2
-    ("2024005", X_ID.lower(), "钱七"),         # line 7: good, ID ends in lower-case x
-    ("2024006", "A123456(7)", "孙八"),         # line 8: good, Hong Kong ID
-    ("2024007", "B234567（8）", "周九"),        # line 9: good, full-width parentheses
+    ("学号", "证件号", "姓名"),  # line 1
+    ("2024001", valid_id(1), "张三"),  # line 2: good
+    ("2024002", valid_id(2), ""),  # line 3: name missing
+    ("2024003", BAD_CHECK_ID, "王五"),  # line 4: wrong check digit
+    ("", "", ""),  # line 5: blank, skipped, still counted as a line
+    ("2024001", valid_id(4), "赵六"),  # line 6: student number repeats line 2
+    ("2024005", X_ID.lower(), "钱七"),  # line 7: good, ID ends in lower-case x
+    ("2024006", "A123456(7)", "孙八"),  # line 8: good, Hong Kong ID
+    ("2024007", "B234567（8）", "周九"),  # line 9: good, full-width parentheses
 ]
 GOOD_LINES = 4
 ERROR_LINES = {3: "name", 4: "id_number", 6: "student_no"}
@@ -129,17 +129,25 @@ def test_csv_keeps_good_rows_and_reports_bad_rows_by_line(client, teacher):
 def test_student_with_lower_case_x_logs_in_with_lower_case_id(client, factory, teacher):
     assert upload(client, teacher, csv_bytes()).status_code == 200
 
-    response = client.post("/api/v1/auth/login", json={
-        "username": X_ID.lower(), "password": X_ID[-6:].upper(),
-    })
+    response = client.post(
+        "/api/v1/auth/login",
+        json={
+            "username": X_ID.lower(),
+            "password": X_ID[-6:].upper(),
+        },
+    )
 
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["role"] == "candidate"
     assert body["user"]["student_no"] == "2024005"
-    wrong_case = client.post("/api/v1/auth/login", json={
-        "username": X_ID.lower(), "password": X_ID[-6:].lower(),
-    })
+    wrong_case = client.post(
+        "/api/v1/auth/login",
+        json={
+            "username": X_ID.lower(),
+            "password": X_ID[-6:].lower(),
+        },
+    )
     assert_error_body(wrong_case, 401, "INVALID_CREDENTIALS")
 
 
@@ -198,8 +206,11 @@ def test_gbk_csv_is_read_correctly(client, teacher):
 
 
 def test_english_headers_are_accepted(client, teacher):
-    rows = [("student_no", "id_number", "name"), ("2024001", valid_id(1), "张三"),
-            ("2024002", valid_id(2), "李四")]
+    rows = [
+        ("student_no", "id_number", "name"),
+        ("2024001", valid_id(1), "张三"),
+        ("2024002", valid_id(2), "李四"),
+    ]
 
     response = upload(client, teacher, csv_bytes(rows, encoding="utf-8"))
 
@@ -220,8 +231,11 @@ def test_file_without_needed_headers_is_refused(client, teacher, header):
     assert students_of(client, teacher)[0] == 0
 
 
-@pytest.mark.parametrize("data", [b"", "\ufeff".encode(), csv_bytes(ROWS[:1]), csv_bytes(ROWS[:1] + [("", "", "")])],
-                         ids=["empty", "bom-only", "header-only", "header-and-blank-row"])
+@pytest.mark.parametrize(
+    "data",
+    [b"", "\ufeff".encode(), csv_bytes(ROWS[:1]), csv_bytes(ROWS[:1] + [("", "", "")])],
+    ids=["empty", "bom-only", "header-only", "header-and-blank-row"],
+)
 def test_file_without_data_rows_is_refused(client, teacher, data):
     assert_error_body(upload(client, teacher, data), 422, "IMPORT_EMPTY")
 
@@ -232,18 +246,24 @@ def test_header_only_xlsx_is_refused(client, teacher):
     assert_error_body(response, 422, "IMPORT_EMPTY")
 
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-       b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
-       b"\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
 
 
-@pytest.mark.parametrize("data, filename", [
-    (random.Random(20240601).randbytes(4096), "students.csv"),
-    (PNG, "students.csv"),
-    (PNG, "students.xlsx"),
-    (b"PK\x03\x04 not really a zip", "students.csv"),
-    (csv_bytes(), "students.xlsx"),
-], ids=["random-bytes", "png-as-csv", "png-as-xlsx", "broken-zip", "csv-named-xlsx"])
+@pytest.mark.parametrize(
+    "data, filename",
+    [
+        (random.Random(20240601).randbytes(4096), "students.csv"),
+        (PNG, "students.csv"),
+        (PNG, "students.xlsx"),
+        (b"PK\x03\x04 not really a zip", "students.csv"),
+        (csv_bytes(), "students.xlsx"),
+    ],
+    ids=["random-bytes", "png-as-csv", "png-as-xlsx", "broken-zip", "csv-named-xlsx"],
+)
 def test_unreadable_file_is_refused_never_500(client, teacher, data, filename):
     response = upload(client, teacher, data, filename)
 
@@ -252,8 +272,9 @@ def test_unreadable_file_is_refused_never_500(client, teacher, data, filename):
 
 
 def test_request_without_file_names_the_file_field(client, teacher):
-    response = client.post(IMPORT_URL, data={"other": "x"}, headers=teacher.headers,
-                           content_type="multipart/form-data")
+    response = client.post(
+        IMPORT_URL, data={"other": "x"}, headers=teacher.headers, content_type="multipart/form-data"
+    )
 
     body = assert_error_body(response, 422, "VALIDATION_ERROR")
     assert "file" in body["errors"], body
@@ -274,8 +295,11 @@ def test_candidate_cannot_import(client, factory, school):
 
 
 def test_import_without_token_is_401(client):
-    response = client.post(IMPORT_URL, data={"file": (io.BytesIO(csv_bytes()), "s.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        IMPORT_URL,
+        data={"file": (io.BytesIO(csv_bytes()), "s.csv")},
+        content_type="multipart/form-data",
+    )
 
     assert_error_body(response, 401, "TOKEN_MISSING")
 
@@ -305,9 +329,11 @@ def test_teacher_cannot_import_into_another_school(client, factory, teacher):
     teacher_b = factory.login_teacher(factory.teacher(school_b))
 
     response = client.post(
-        IMPORT_URL, query_string={"school_id": school_b.id},
+        IMPORT_URL,
+        query_string={"school_id": school_b.id},
         data={"file": (io.BytesIO(csv_bytes()), "students.csv")},
-        headers=teacher.headers, content_type="multipart/form-data",
+        headers=teacher.headers,
+        content_type="multipart/form-data",
     )
 
     assert_error_body(response, 404, "NOT_FOUND")
@@ -353,8 +379,12 @@ def test_same_id_number_with_another_student_number_is_an_error(client, factory,
 
 
 def test_overlong_values_are_row_errors_not_a_server_error(client, teacher):
-    rows = [ROWS[0], ("2024001", valid_id(1), "张三"), ("9" * 40, valid_id(2), "李四"),
-            ("2024003", valid_id(3), "名" * 80)]
+    rows = [
+        ROWS[0],
+        ("2024001", valid_id(1), "张三"),
+        ("9" * 40, valid_id(2), "李四"),
+        ("2024003", valid_id(3), "名" * 80),
+    ]
 
     response = upload(client, teacher, csv_bytes(rows))
 

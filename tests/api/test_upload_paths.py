@@ -41,7 +41,14 @@ BAD = {
     "decompression-bomb": (bomb(), 415, "UNSUPPORTED_IMAGE"),
     "30MB": (b"\xff\xd8\xff" + b"\0" * (30 * 1024 * 1024), 413, "UPLOAD_TOO_LARGE"),
 }
-PATHS = ["face-check", "base-photo", "base-photo-request", "desktop-snapshot", "answer-photo", "phone-snapshot"]
+PATHS = [
+    "face-check",
+    "base-photo",
+    "base-photo-request",
+    "desktop-snapshot",
+    "answer-photo",
+    "phone-snapshot",
+]
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +59,14 @@ def fake_wechat():
 
 @pytest.fixture(scope="module")
 def app(service_urls, fake_wechat):
-    return create_app(make_settings(service_urls, WECHAT_APPID=APPID, WECHAT_SECRET=SECRET,
-                                    WECHAT_API_BASE=fake_wechat.base_url))
+    return create_app(
+        make_settings(
+            service_urls,
+            WECHAT_APPID=APPID,
+            WECHAT_SECRET=SECRET,
+            WECHAT_API_BASE=fake_wechat.base_url,
+        )
+    )
 
 
 @pytest.fixture
@@ -69,33 +82,54 @@ def uploaders(client, factory):
     candidate = factory.login_student(student)
     # With a base photo, face checks store their capture. The attempt is in a second exam that
     # needs no face check, so the snapshot and phone paths have an open attempt.
-    client.put(f"/api/v1/students/{student.id}/base-photo", headers=teacher.headers,
-               data={"file": (io.BytesIO(YAOMING.read_bytes()), "b.jpg")}, content_type="multipart/form-data")
+    client.put(
+        f"/api/v1/students/{student.id}/base-photo",
+        headers=teacher.headers,
+        data={"file": (io.BytesIO(YAOMING.read_bytes()), "b.jpg")},
+        content_type="multipart/form-data",
+    )
     open_exam = factory.exam(school, students=[student])
     factory.questions(open_exam, SAMPLE_BANK)
     factory.paper_rule(open_exam, RULE)
-    attempt_id = client.post(f"/api/v1/exams/{open_exam.id}/attempts", headers=candidate.headers).get_json()["attempt_id"]
-    phone_token = client.post("/api/v1/auth/wechat", json={"code": "ok-uploader"}).get_json()["access_token"]
+    attempt_id = client.post(
+        f"/api/v1/exams/{open_exam.id}/attempts", headers=candidate.headers
+    ).get_json()["attempt_id"]
+    phone_token = client.post("/api/v1/auth/wechat", json={"code": "ok-uploader"}).get_json()[
+        "access_token"
+    ]
     phone = {"Authorization": f"Bearer {phone_token}"}
     pairings = {}
     for purpose in ("answer_photo", "second_camera"):
-        scene = client.post(f"/api/v1/attempts/{attempt_id}/questions/1/qrcode", headers=candidate.headers,
-                            json={"purpose": purpose}).get_json()["scene"]
-        pairings[purpose] = client.post("/api/v1/pairings", headers=phone, json={"scene": scene}).get_json()["pairing_id"]
+        scene = client.post(
+            f"/api/v1/attempts/{attempt_id}/questions/1/qrcode",
+            headers=candidate.headers,
+            json={"purpose": purpose},
+        ).get_json()["scene"]
+        pairings[purpose] = client.post(
+            "/api/v1/pairings", headers=phone, json={"scene": scene}
+        ).get_json()["pairing_id"]
     return {
         "face-check": ("post", f"/api/v1/exams/{exam.id}/face-checks", candidate.headers),
         "base-photo": ("put", f"/api/v1/students/{student.id}/base-photo", teacher.headers),
         "base-photo-request": ("post", "/api/v1/me/base-photo-requests", candidate.headers),
         "desktop-snapshot": ("post", f"/api/v1/attempts/{attempt_id}/snapshots", candidate.headers),
         "answer-photo": ("post", f"/api/v1/pairings/{pairings['answer_photo']}/photos", phone),
-        "phone-snapshot": ("post", f"/api/v1/pairings/{pairings['second_camera']}/snapshots", phone),
+        "phone-snapshot": (
+            "post",
+            f"/api/v1/pairings/{pairings['second_camera']}/snapshots",
+            phone,
+        ),
     }
 
 
 def send(client, uploader, data: bytes, name: str = "IMG_0001.jpg"):
     method, url, headers = uploader
-    return getattr(client, method)(url, headers=headers, data={"file": (io.BytesIO(data), name)},
-                                   content_type="multipart/form-data")
+    return getattr(client, method)(
+        url,
+        headers=headers,
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -32,7 +32,9 @@ def y4m_from_photo(photo: Path, target: Path, size=(640, 480), frames: int = 10)
     canvas.paste(image, ((width - image.width) // 2, (height - image.height) // 2))
     y, cb, cr = (np.asarray(channel, dtype=np.uint8) for channel in canvas.convert("YCbCr").split())
     frame = b"FRAME\n" + y.tobytes() + cb[::2, ::2].tobytes() + cr[::2, ::2].tobytes()
-    target.write_bytes(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames)
+    target.write_bytes(
+        f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames
+    )
     return target
 
 
@@ -49,8 +51,14 @@ def fake_wechat():
 def browser_settings(service_urls, fake_wechat):
     from tests.fakes.wechat import APPID, SECRET
 
-    return make_settings(service_urls, SWEEP_INTERVAL_SECONDS=5, GRADING_RETRY_AFTER_SECONDS=5,
-                         WECHAT_APPID=APPID, WECHAT_SECRET=SECRET, WECHAT_API_BASE=fake_wechat.base_url)
+    return make_settings(
+        service_urls,
+        SWEEP_INTERVAL_SECONDS=5,
+        GRADING_RETRY_AFTER_SECONDS=5,
+        WECHAT_APPID=APPID,
+        WECHAT_SECRET=SECRET,
+        WECHAT_API_BASE=fake_wechat.base_url,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,14 +68,37 @@ def live_server(browser_settings):
     its RQ workers must not outlive the browser tests and take other tests' jobs."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = service_env(browser_settings, PUBLIC_BASE_URL=base_url, PORT=port, WEB_CONCURRENCY=2,
-                      WECHAT_APPID=browser_settings.WECHAT_APPID, WECHAT_SECRET=browser_settings.WECHAT_SECRET,
-                      WECHAT_API_BASE=browser_settings.WECHAT_API_BASE)
-    processes = [subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "infra/gunicorn.conf.py", "server.app:create_app()"],
-        cwd=ROOT, env=env)]
-    processes.append(subprocess.Popen([sys.executable, "-m", "workers.worker", "--with-scheduler"], cwd=ROOT, env=env))
-    processes.append(subprocess.Popen([sys.executable, "-m", "workers.worker", "--media"], cwd=ROOT, env=env))
+    env = service_env(
+        browser_settings,
+        PUBLIC_BASE_URL=base_url,
+        PORT=port,
+        WEB_CONCURRENCY=2,
+        WECHAT_APPID=browser_settings.WECHAT_APPID,
+        WECHAT_SECRET=browser_settings.WECHAT_SECRET,
+        WECHAT_API_BASE=browser_settings.WECHAT_API_BASE,
+    )
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "infra/gunicorn.conf.py",
+                "server.app:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+    ]
+    processes.append(
+        subprocess.Popen(
+            [sys.executable, "-m", "workers.worker", "--with-scheduler"], cwd=ROOT, env=env
+        )
+    )
+    processes.append(
+        subprocess.Popen([sys.executable, "-m", "workers.worker", "--media"], cwd=ROOT, env=env)
+    )
     try:
         wait_for_port(port, timeout=60, process=processes[0])
         yield base_url
@@ -94,11 +125,18 @@ def browser(fake_camera):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={fake_camera}",
-        ])
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={fake_camera}",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -109,8 +147,13 @@ class ConsoleErrors(list):
 
 @pytest.fixture
 def page(browser, live_server, request):
-    context = browser.new_context(base_url=live_server, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  viewport={"width": 1280, "height": 800}, permissions=["camera"])
+    context = browser.new_context(
+        base_url=live_server,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1280, "height": 800},
+        permissions=["camera"],
+    )
     page = context.new_page()
     errors = ConsoleErrors()
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))

@@ -9,7 +9,9 @@ from tests.browser.conftest import screenshot
 from tests.factories import STAFF_PASSWORD
 
 
-def open_console(page: Page, live_server: str, teacher, route: str = "students", live_interval_ms: int = 1000) -> None:
+def open_console(
+    page: Page, live_server: str, teacher, route: str = "students", live_interval_ms: int = 1000
+) -> None:
     """Open the console at `route` and log in as the teacher."""
     page.goto(f"{live_server}/console/?live_interval={live_interval_ms}#/{route}")
     expect(page.locator("#login-screen")).to_be_visible()

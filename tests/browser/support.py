@@ -25,19 +25,26 @@ class LiveApi:
             self.authorize(token)
 
     @classmethod
-    def login(cls, base_url: str, username: str, password: str) -> "LiveApi":
+    def login(cls, base_url: str, username: str, password: str) -> LiveApi:
         api = cls(base_url)
-        api.authorize(api.post("/auth/login", json={"username": username, "password": password},
-                               expect_status=200)["access_token"])
+        api.authorize(
+            api.post(
+                "/auth/login", json={"username": username, "password": password}, expect_status=200
+            )["access_token"]
+        )
         return api
 
     def authorize(self, token: str) -> None:
         self.session.headers["Authorization"] = f"Bearer {token}"
 
     def call(self, method: str, path: str, expect_status: int | tuple = (200, 201, 202), **kwargs):
-        response = self.session.request(method, f"{self.base_url}/api/v1{path}", timeout=20, **kwargs)
+        response = self.session.request(
+            method, f"{self.base_url}/api/v1{path}", timeout=20, **kwargs
+        )
         allowed = expect_status if isinstance(expect_status, tuple) else (expect_status,)
-        assert response.status_code in allowed, f"{method} {path}: {response.status_code} {response.text}"
+        assert response.status_code in allowed, (
+            f"{method} {path}: {response.status_code} {response.text}"
+        )
         return response.json() if response.content else None
 
     def get(self, path: str, **kwargs):
@@ -49,7 +56,15 @@ class LiveApi:
     def put(self, path: str, **kwargs):
         return self.call("PUT", path, **kwargs)
 
-    def upload(self, method: str, path: str, data: bytes, name: str = "photo.jpg", mime: str = "image/jpeg", **kwargs):
+    def upload(
+        self,
+        method: str,
+        path: str,
+        data: bytes,
+        name: str = "photo.jpg",
+        mime: str = "image/jpeg",
+        **kwargs,
+    ):
         return self.call(method, path, files={"file": (name, data, mime)}, **kwargs)
 
 
@@ -69,13 +84,19 @@ class Phone(LiveApi):
 
     def __init__(self, base_url: str, openid: str) -> None:
         super().__init__(base_url)
-        self.authorize(self.post("/auth/wechat", json={"code": f"ok-{openid}"}, expect_status=200)["access_token"])
+        self.authorize(
+            self.post("/auth/wechat", json={"code": f"ok-{openid}"}, expect_status=200)[
+                "access_token"
+            ]
+        )
 
     def pair(self, scene: str) -> dict:
         return self.post("/pairings", json={"scene": scene}, expect_status=200)
 
     def upload(self, pairing_id: int, jpeg: bytes, name: str = "answer.jpg") -> dict:
-        return super().upload("POST", f"/pairings/{pairing_id}/photos", jpeg, name, expect_status=202)
+        return super().upload(
+            "POST", f"/pairings/{pairing_id}/photos", jpeg, name, expect_status=202
+        )
 
 
 def upload_base_photo(base_url: str, teacher, student, timeout: float = 60.0) -> dict:
@@ -83,8 +104,11 @@ def upload_base_photo(base_url: str, teacher, student, timeout: float = 60.0) ->
     media worker has made it active and returns the active photo."""
     staff = teacher_api(base_url, teacher)
     staff.upload("PUT", f"/students/{student.id}/base-photo", YAOMING.read_bytes(), "yaoming.jpg")
-    return wait_until(lambda: staff.get(f"/students/{student.id}/base-photo")["active"],
-                      timeout=timeout, interval=0.3)
+    return wait_until(
+        lambda: staff.get(f"/students/{student.id}/base-photo")["active"],
+        timeout=timeout,
+        interval=0.3,
+    )
 
 
 # What Chromium logs on its own for a request that failed at the network level or answered
@@ -101,8 +125,11 @@ def expected_console_errors(page: Page, *patterns: str):
     before = len(errors)
     yield
     seen = errors[before:]
-    expected = [text for text in seen
-                if RESOURCE_ERROR.search(text) and any(pattern in text for pattern in patterns)]
+    expected = [
+        text
+        for text in seen
+        if RESOURCE_ERROR.search(text) and any(pattern in text for pattern in patterns)
+    ]
     del errors[before:]
     errors.extend(text for text in seen if text not in expected)
 
@@ -110,8 +137,9 @@ def expected_console_errors(page: Page, *patterns: str):
 def expect_image_loaded(page: Page, locator, timeout: float = 15_000) -> None:
     """The <img> is on screen and its picture has actually loaded."""
     expect(locator).to_be_visible(timeout=timeout)
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=locator.element_handle(),
-                           timeout=timeout)
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=locator.element_handle(), timeout=timeout
+    )
 
 
 def assert_chinese_rendered(page: Page, text: str) -> None:
@@ -137,6 +165,8 @@ def assert_chinese_rendered(page: Page, text: str) -> None:
             missing: drawn.filter((pixels) => pixels === missing).length,
             blank: drawn.filter((pixels) => !/[1-9]/.test(pixels)).length,
           };
-        }""", text)
+        }""",
+        text,
+    )
     assert result["distinct"] == len(set(text)), result
     assert result["missing"] == 0 and result["blank"] == 0, result

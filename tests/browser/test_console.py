@@ -46,11 +46,22 @@ def test_teacher_approves_a_replacement_base_photo(page, live_server, factory):
     assert first_base["source"] != "request"
 
     candidate = student_api(live_server, student)
-    request = candidate.upload("POST", "/me/base-photo-requests", face_photos.yao_capture(faces.warm_up()), "id.jpg")
+    request = candidate.upload(
+        "POST", "/me/base-photo-requests", face_photos.yao_capture(faces.warm_up()), "id.jpg"
+    )
     assert request["status"] == "pending"
-    scored = wait_until(lambda: next((item for item in staff.get("/base-photo-requests?status=pending")
-                                      if item["id"] == request["id"] and item["scored"]), None),
-                        timeout=60, interval=0.3)
+    scored = wait_until(
+        lambda: next(
+            (
+                item
+                for item in staff.get("/base-photo-requests?status=pending")
+                if item["id"] == request["id"] and item["scored"]
+            ),
+            None,
+        ),
+        timeout=60,
+        interval=0.3,
+    )
     assert scored["score"] is not None and scored["score"] > 0.45, scored
 
     open_console(page, live_server, teacher, route="students")
@@ -76,7 +87,9 @@ def test_teacher_approves_a_replacement_base_photo(page, live_server, factory):
     assert state["active"]["source"] == "request"
     assert state["active"]["id"] != first_base["id"]
     decided = staff.get("/base-photo-requests?status=approved")
-    assert [(item["id"], item["decision_note"]) for item in decided] == [(request["id"], "本人核对无误")]
+    assert [(item["id"], item["decision_note"]) for item in decided] == [
+        (request["id"], "本人核对无误")
+    ]
 
     # Student management shows the new base photo, from the request.
     navigate(page, "students")
@@ -100,11 +113,21 @@ def test_teacher_approves_a_flagged_attempt(page, live_server, factory):
     attempt_id = attempt["attempt_id"]
     for n in range(1, attempt["question_count"] + 1):
         question = candidate.get(f"/attempts/{attempt_id}/questions/{n}")
-        candidate.put(f"/attempts/{attempt_id}/answers/{n}", json={"answer": RIGHT_ANSWERS[question["type"]], "client_seq": 1})
-    candidate.upload("POST", f"/attempts/{attempt_id}/snapshots", face_photos.black_frame(), "frame.jpg")
+        candidate.put(
+            f"/attempts/{attempt_id}/answers/{n}",
+            json={"answer": RIGHT_ANSWERS[question["type"]], "client_seq": 1},
+        )
+    candidate.upload(
+        "POST", f"/attempts/{attempt_id}/snapshots", face_photos.black_frame(), "frame.jpg"
+    )
     candidate.post(f"/attempts/{attempt_id}/submit")
-    result = wait_until(lambda: (body := candidate.get(f"/attempts/{attempt_id}/result"))["status"]
-                        not in ("in_progress", "grading") and body, timeout=60, interval=0.3)
+    result = wait_until(
+        lambda: (body := candidate.get(f"/attempts/{attempt_id}/result"))["status"]
+        not in ("in_progress", "grading")
+        and body,
+        timeout=60,
+        interval=0.3,
+    )
     assert result["status"] == "pending_review", result
 
     open_console(page, live_server, teacher, route="reviews")
@@ -146,19 +169,33 @@ def test_students_import_report_and_exams_without_paper_rule(page, live_server, 
         expect(page.locator("#login-error")).to_contain_text("用户名或密码错误")
     open_console(page, live_server, teacher, route="students")
 
-    csv_text = "\n".join([
-        "学号,证件号,姓名",
-        f"2024001,{existing.id_number},张三",  # unchanged
-        f"2024002,{valid_id(901)},李四",  # new
-        "2024003,123,王五",  # bad ID number
-        f"2024004,{valid_id(902)},",  # no name
-    ]) + "\n"
-    page.set_input_files("#student-import-file", files=[{
-        "name": "students.csv", "mimeType": "text/csv", "buffer": csv_text.encode("utf-8"),
-    }])
+    csv_text = (
+        "\n".join(
+            [
+                "学号,证件号,姓名",
+                f"2024001,{existing.id_number},张三",  # unchanged
+                f"2024002,{valid_id(901)},李四",  # new
+                "2024003,123,王五",  # bad ID number
+                f"2024004,{valid_id(902)},",  # no name
+            ]
+        )
+        + "\n"
+    )
+    page.set_input_files(
+        "#student-import-file",
+        files=[
+            {
+                "name": "students.csv",
+                "mimeType": "text/csv",
+                "buffer": csv_text.encode("utf-8"),
+            }
+        ],
+    )
     page.click("#student-import-submit")
     report = page.locator("#student-import-report")
-    expect(report.locator(".report-summary")).to_have_text("共 4 行：新建 1 人，未变 1 人，错误 2 行")
+    expect(report.locator(".report-summary")).to_have_text(
+        "共 4 行：新建 1 人，未变 1 人，错误 2 行"
+    )
     expect(report.locator("tr.row-error")).to_have_count(2)
     expect(report.locator("tr.row-error").nth(0)).to_contain_text("第 4 行")
     expect(report.locator("tr.row-error").nth(0)).to_contain_text("证件号")
@@ -171,7 +208,9 @@ def test_students_import_report_and_exams_without_paper_rule(page, live_server, 
     page.press("#student-search", "Enter")
     expect(page.locator("#students-table tbody tr:not(.detail-row)")).to_have_count(1)
     page.locator("[data-student-no='2024002']").get_by_role("button", name="重置密码").click()
-    expect(page.locator("#view .alert-ok")).to_contain_text("已将 李四（2024002）的密码重置为默认密码")
+    expect(page.locator("#view .alert-ok")).to_contain_text(
+        "已将 李四（2024002）的密码重置为默认密码"
+    )
     page.fill("#student-search", "")
     page.press("#student-search", "Enter")
     expect(page.locator("#students-table tbody tr:not(.detail-row)")).to_have_count(2)
@@ -183,11 +222,15 @@ def test_students_import_report_and_exams_without_paper_rule(page, live_server, 
     with zipfile.ZipFile(archive, "w") as bundle:
         bundle.writestr("2024001.jpg", face_photos.YAOMING.read_bytes())
         bundle.writestr("2099999.jpg", face_photos.YAOMING.read_bytes())
-    page.set_input_files("#base-photo-zip", files=[{"name": "photos.zip", "mimeType": "application/zip",
-                                                    "buffer": archive.getvalue()}])
+    page.set_input_files(
+        "#base-photo-zip",
+        files=[{"name": "photos.zip", "mimeType": "application/zip", "buffer": archive.getvalue()}],
+    )
     page.get_by_role("button", name="上传压缩包").click()
     zip_report = page.locator("#base-photo-zip-report")
-    expect(zip_report.locator(".report-summary")).to_contain_text("共 2 个文件：已接收 1 个，错误 1 个")
+    expect(zip_report.locator(".report-summary")).to_contain_text(
+        "共 2 个文件：已接收 1 个，错误 1 个"
+    )
     expect(zip_report.locator("tr.row-error")).to_contain_text("本校没有该学号的学生")
     # ... and one by one: the panel follows the upload until the worker has decided.
     page.locator(f"tr[data-student-id='{existing.id}']").get_by_role("button", name="底照").click()
@@ -196,10 +239,13 @@ def test_students_import_report_and_exams_without_paper_rule(page, live_server, 
     expect_image_loaded(page, panel.locator("img"))
     newcomer = page.locator("tr[data-student-no='2024002']")
     newcomer.get_by_role("button", name="底照").click()
-    newcomer_panel = page.locator(f"[data-student-panel='{newcomer.get_attribute('data-student-id')}']")
+    newcomer_panel = page.locator(
+        f"[data-student-panel='{newcomer.get_attribute('data-student-id')}']"
+    )
     expect(newcomer_panel).to_contain_text("尚无启用的底照")
-    newcomer_panel.locator("input[type=file]").set_input_files(files=[{
-        "name": "dark.jpg", "mimeType": "image/jpeg", "buffer": face_photos.black_frame()}])
+    newcomer_panel.locator("input[type=file]").set_input_files(
+        files=[{"name": "dark.jpg", "mimeType": "image/jpeg", "buffer": face_photos.black_frame()}]
+    )
     newcomer_panel.get_by_role("button", name="上传底照").click()
     unusable = newcomer_panel.locator("[data-latest-status='unusable']")
     expect(unusable).to_contain_text("不可用", timeout=30_000)
@@ -230,10 +276,14 @@ def test_students_import_report_and_exams_without_paper_rule(page, live_server, 
     shot(page, "console-paper-rule")
     first_section.locator("[name=count]").fill("1")
     page.click("#paper-rule-save")
-    expect(page.locator("#paper-rule-editor [role=status]")).to_contain_text("已保存调卷规则：共 5 题，总分 10")
+    expect(page.locator("#paper-rule-editor [role=status]")).to_contain_text(
+        "已保存调卷规则：共 5 题，总分 10"
+    )
     expect(page.locator("#paper-rule-status")).to_contain_text("调卷规则已设置")
     navigate(page, "exams")
-    expect(page.locator(f"#exam-list tr[data-exam-id='{missing.id}']")).not_to_contain_text("未设置调卷规则")
+    expect(page.locator(f"#exam-list tr[data-exam-id='{missing.id}']")).not_to_contain_text(
+        "未设置调卷规则"
+    )
 
 
 def test_live_view_shows_online_candidates_and_flags_as_they_arrive(page, live_server, factory):
@@ -300,12 +350,18 @@ def test_teacher_sets_up_an_exam_from_scratch(page, live_server, factory):
     page.fill("#question-create [name=answer]", "B")
     page.click("#question-create button[type=submit]")
     expect(page.locator("#question-list")).to_contain_text("中国的首都是？")
-    bank = ('[{"type": "judge", "stem": "1+1=2", "answer": true, "score": 2},'
-            ' {"type": "single", "stem": "缺选项", "answer": "A", "score": 2}]')
-    page.set_input_files("#question-import-file", files=[{"name": "bank.json", "mimeType": "application/json",
-                                                          "buffer": bank.encode()}])
+    bank = (
+        '[{"type": "judge", "stem": "1+1=2", "answer": true, "score": 2},'
+        ' {"type": "single", "stem": "缺选项", "answer": "A", "score": 2}]'
+    )
+    page.set_input_files(
+        "#question-import-file",
+        files=[{"name": "bank.json", "mimeType": "application/json", "buffer": bank.encode()}],
+    )
     page.get_by_role("button", name="导入").click()
-    expect(page.locator("#question-import-report")).to_contain_text("共 2 题：新增 1，未变 0，错误 1")
+    expect(page.locator("#question-import-report")).to_contain_text(
+        "共 2 题：新增 1，未变 0，错误 1"
+    )
     expect(page.locator("#question-list")).to_contain_text("1+1=2")
     shot(page, "console-questions")
 
@@ -332,10 +388,14 @@ def test_teacher_sets_up_an_exam_from_scratch(page, live_server, factory):
     expect(page.locator("#bank-counts")).to_contain_text("单选题 1 道")
     expect(page.locator("#paper-rule-editor tr.section-row")).to_have_count(2)
     page.click("#paper-rule-save")
-    expect(page.locator("#paper-rule-editor [role=status]")).to_contain_text("已保存调卷规则：共 2 题，总分 4")
+    expect(page.locator("#paper-rule-editor [role=status]")).to_contain_text(
+        "已保存调卷规则：共 2 题，总分 4"
+    )
     shot(page, "console-setup-paper-rule")
 
     candidate = student_api(live_server, student)
     (listed,) = candidate.get("/me/exams")
-    assert listed["exam_id"] == exam_id and listed["can_enter"] and not listed["face_check_required"], listed
+    assert (
+        listed["exam_id"] == exam_id and listed["can_enter"] and not listed["face_check_required"]
+    ), listed
     assert candidate.post(f"/exams/{exam_id}/attempts")["question_count"] == 2

@@ -6,7 +6,7 @@ live, webcam snapshots, submit and the result."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -57,9 +57,11 @@ def test_refused_login_shows_the_faq_answer(page, live_server, factory):
 
 
 def test_pc_clock_skew_is_pointed_out(page, live_server):
-    page.clock.set_system_time(datetime.now(timezone.utc) + timedelta(minutes=10))
+    page.clock.set_system_time(datetime.now(UTC) + timedelta(minutes=10))
     page.goto("/exam/")
-    expect(page.locator("#server-time")).to_contain_text(re.compile(r"服务器时间（北京时间）：\d{4}"))
+    expect(page.locator("#server-time")).to_contain_text(
+        re.compile(r"服务器时间（北京时间）：\d{4}")
+    )
     warning = page.locator("#skew-warning")
     expect(warning).to_contain_text("本机时间比北京时间快约 10 分钟")
     expect(warning).to_contain_text("请核对电脑的时间是否与北京时间一致")
@@ -77,7 +79,9 @@ def test_exam_day(page, live_server, factory, fake_wechat):
 
     # Login, with the server's time shown (the PC clock is right here: no warning).
     page.goto("/exam/?snapshot_seconds=2")
-    expect(page.locator("#server-time")).to_contain_text(re.compile(r"服务器时间（北京时间）：\d{4}"))
+    expect(page.locator("#server-time")).to_contain_text(
+        re.compile(r"服务器时间（北京时间）：\d{4}")
+    )
     expect(page.locator("#skew-warning")).to_be_hidden()
     expect(page.get_by_role("heading", name="考生登录")).to_be_visible()
     assert_chinese_rendered(page, "考生登录密码")
@@ -124,7 +128,9 @@ def test_exam_day(page, live_server, factory, fake_wechat):
     # A single-choice answer is autosaved.
     go("single")
     page.get_by_label("北京").check()
-    expect(nav.locator(f"[data-n='{position['single']}']")).to_have_attribute("data-answered", "true")
+    expect(nav.locator(f"[data-n='{position['single']}']")).to_have_attribute(
+        "data-answered", "true"
+    )
     wait_until(lambda: question(position["single"])["saved_answer"] == "B")
     expect(status).to_have_text("已保存")
 
@@ -141,11 +147,15 @@ def test_exam_day(page, live_server, factory, fake_wechat):
         go("fill")  # navigation flushes; offline it stays queued
         expect(page.get_by_label("第 2 空")).to_have_value("H2O")
         expect(status).to_have_attribute("data-state", "offline")
-        expect(nav.locator(f"[data-n='{position['fill']}']")).to_have_class(re.compile(r"\bunsaved\b"))
+        expect(nav.locator(f"[data-n='{position['fill']}']")).to_have_class(
+            re.compile(r"\bunsaved\b")
+        )
         page.wait_for_timeout(1200)  # longer than the autosave pause: nothing may have left
         assert question(position["fill"])["saved_answer"] is None
         assert question(position["multiple"])["saved_answer"] is None
-        queued = page.evaluate(f"() => JSON.parse(localStorage.getItem('examcloud.answers.{attempt_id}')).pending")
+        queued = page.evaluate(
+            f"() => JSON.parse(localStorage.getItem('examcloud.answers.{attempt_id}')).pending"
+        )
         assert set(queued) == {str(position["fill"]), str(position["multiple"])}
         screenshot(page, "exam-04-offline")
         page.context.set_offline(False)
@@ -162,14 +172,18 @@ def test_exam_day(page, live_server, factory, fake_wechat):
     scene = qr.get_attribute("data-scene")
     assert scene and 16 <= len(scene) <= 32
     page.get_by_label("作答区").fill("诚信是考试的基础。")
-    assert page.evaluate("() => ExamPage.app.state.feed.mode") == "stream"  # fetch-read SSE, no fallback
+    assert (
+        page.evaluate("() => ExamPage.app.state.feed.mode") == "stream"
+    )  # fetch-read SSE, no fallback
 
     phone = Phone(live_server, "phone-yao")
     pairing = phone.pair(scene)
     assert pairing["question"] == position["essay"]
     expect(page.locator("#phone-status")).to_have_text("手机已连接", timeout=15000)
     first = phone.upload(pairing["pairing_id"], camera_jpeg(4000, 3000))
-    expect_image_loaded(page, page.locator(f"#photo-list img[data-photo-id='{first['id']}']"), timeout=30000)
+    expect_image_loaded(
+        page, page.locator(f"#photo-list img[data-photo-id='{first['id']}']"), timeout=30000
+    )
     expect(page.locator("#event-log")).to_contain_text("照片已上传")
 
     # A second photo, removed again from the desktop.
@@ -184,10 +198,15 @@ def test_exam_day(page, live_server, factory, fake_wechat):
     screenshot(page, "exam-05-question-qr-photo")
 
     # The webcam sent snapshots during the exam.
-    expect(page.locator("body")).to_have_attribute("data-snapshots", re.compile(r"^[1-9]\d*$"), timeout=15000)
+    expect(page.locator("body")).to_have_attribute(
+        "data-snapshots", re.compile(r"^[1-9]\d*$"), timeout=15000
+    )
     with factory.app.app_context():
-        sent = factory.session.scalar(select(func.count()).select_from(Snapshot).where(
-            Snapshot.attempt_id == attempt_id, Snapshot.source == "desktop"))
+        sent = factory.session.scalar(
+            select(func.count())
+            .select_from(Snapshot)
+            .where(Snapshot.attempt_id == attempt_id, Snapshot.source == "desktop")
+        )
     assert sent >= 1
 
     # Submit, then the result: the objective score once grading is done (FAQ 17).
@@ -209,7 +228,9 @@ def test_exam_day(page, live_server, factory, fake_wechat):
     expect(score).to_contain_text("客观分：15 分")
 
 
-def test_without_face_check_the_exam_starts_at_once_and_a_reload_resumes(page, live_server, factory):
+def test_without_face_check_the_exam_starts_at_once_and_a_reload_resumes(
+    page, live_server, factory
+):
     school = factory.school()
     student = factory.student(school)
     exam = factory.exam(school, students=[student], face_check_required=False)
@@ -218,14 +239,20 @@ def test_without_face_check_the_exam_starts_at_once_and_a_reload_resumes(page, l
 
     page.goto("/exam/")
     log_in(page, student)
-    page.locator(f"#exam-list tr[data-exam-id='{exam.id}']").get_by_role("button", name="进入考试").click()
+    page.locator(f"#exam-list tr[data-exam-id='{exam.id}']").get_by_role(
+        "button", name="进入考试"
+    ).click()
     expect(page.locator("#view-exam")).to_be_visible()  # straight in: no face check for this exam
     attempt_id = page.evaluate("() => ExamPage.app.state.attempt.id")
     candidate = LiveApi(live_server, page.evaluate("() => sessionStorage.getItem('exam-token')"))
     nav = page.locator("#nav-list")
     expect(nav.locator("[data-loaded='true']")).to_have_count(len(SAMPLE_RULE), timeout=15000)
-    fill = next(n for n in range(1, len(SAMPLE_RULE) + 1)
-                if candidate.get(f"/attempts/{attempt_id}/questions/{n}", expect_status=200)["type"] == "fill")
+    fill = next(
+        n
+        for n in range(1, len(SAMPLE_RULE) + 1)
+        if candidate.get(f"/attempts/{attempt_id}/questions/{n}", expect_status=200)["type"]
+        == "fill"
+    )
 
     def saved() -> dict:
         return candidate.get(f"/attempts/{attempt_id}/questions/{fill}", expect_status=200)
@@ -289,19 +316,26 @@ def test_events_fall_back_to_polling_when_streaming_fails(page, live_server, fac
     factory.questions(exam, SAMPLE_BANK)
     factory.paper_rule(exam, [{"type": "essay", "count": 1, "score": 20}])
     # A proxy that buffers or mangles the stream: the answer is not an event stream.
-    page.route(lambda url: "/events" in url and "after=" not in url,
-               lambda route: route.fulfill(status=200, content_type="text/html", body="<html></html>"))
+    page.route(
+        lambda url: "/events" in url and "after=" not in url,
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<html></html>"),
+    )
 
     page.goto("/exam/")
     log_in(page, student)
-    page.locator(f"#exam-list tr[data-exam-id='{exam.id}']").get_by_role("button", name="进入考试").click()
+    page.locator(f"#exam-list tr[data-exam-id='{exam.id}']").get_by_role(
+        "button", name="进入考试"
+    ).click()
     qr = page.locator("#qr-image")
     expect(qr).to_be_visible(timeout=15000)
-    page.wait_for_function("() => ExamPage.app.state.feed && ExamPage.app.state.feed.mode === 'polling'",
-                           timeout=15000)
+    page.wait_for_function(
+        "() => ExamPage.app.state.feed && ExamPage.app.state.feed.mode === 'polling'", timeout=15000
+    )
 
     phone = Phone(live_server, "phone-poll")
     pairing = phone.pair(qr.get_attribute("data-scene"))
     expect(page.locator("#phone-status")).to_have_text("手机已连接", timeout=10000)
     photo = phone.upload(pairing["pairing_id"], camera_jpeg(1600, 1200))
-    expect(page.locator(f"#photo-list img[data-photo-id='{photo['id']}']")).to_be_visible(timeout=30000)
+    expect(page.locator(f"#photo-list img[data-photo-id='{photo['id']}']")).to_be_visible(
+        timeout=30000
+    )

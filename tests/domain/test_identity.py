@@ -16,7 +16,9 @@ from tests.factories import id_ending_in_x, valid_id
 def test_mainland_id_checksum_is_verified():
     good = valid_id(1)
     assert validate_id_number(good) == good
-    wrong_digit = good[:17] + str((int(good[17]) + 1) % 10) if good[17].isdigit() else good[:17] + "0"
+    wrong_digit = (
+        good[:17] + str((int(good[17]) + 1) % 10) if good[17].isdigit() else good[:17] + "0"
+    )
     with pytest.raises(BadIdNumber, match="校验位"):
         validate_id_number(wrong_digit)
 

@@ -36,15 +36,23 @@ def heic(image: Image.Image, **options) -> bytes:
 
 
 def png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return (struct.pack(">I", len(payload)) + kind + payload
-            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+    return (
+        struct.pack(">I", len(payload))
+        + kind
+        + payload
+        + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
+    )
 
 
 def png_claiming(width: int, height: int) -> bytes:
     """A tiny, well-formed PNG header claiming a huge picture: the classic bomb shape."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header)
-            + png_chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def assert_unsupported(data: bytes, **options) -> Unsupported:
@@ -64,10 +72,13 @@ def test_camera_jpeg_is_accepted_as_stored(phone_jpeg):
     assert (info.format, info.width, info.height, info.mime) == ("JPEG", 4000, 3000, "image/jpeg")
 
 
-@pytest.mark.parametrize("format, mime, options", [
-    ("PNG", "image/png", {}),
-    ("WEBP", "image/webp", {"quality": 80}),
-])
+@pytest.mark.parametrize(
+    "format, mime, options",
+    [
+        ("PNG", "image/png", {}),
+        ("WEBP", "image/webp", {"quality": 80}),
+    ],
+)
 def test_png_and_webp_are_accepted(format, mime, options):
     data = encode(upright_scene(640, 480), format, **options)
     info = inspect_upload(data, LIMIT)
@@ -145,13 +156,20 @@ def test_the_container_check_accepts_what_phones_really_send(phone_jpeg, iphone_
     assert inspect_upload(motion, LIMIT, decode=False).width == 4000
     assert inspect_upload(iphone_heic, LIMIT, decode=False).format == "HEIF"
     for format in ("PNG", "WEBP"):
-        assert inspect_upload(encode(upright_scene(64, 48), format), LIMIT, decode=False).format == format
+        assert (
+            inspect_upload(encode(upright_scene(64, 48), format), LIMIT, decode=False).format
+            == format
+        )
 
 
 def test_damage_inside_a_whole_png_is_left_to_the_decode():
     data = encode(upright_scene(640, 480), "PNG")
     start = data.find(b"IDAT") + 200
-    damaged = data[:start] + bytes(byte ^ 0x5A for byte in data[start:start + 2000]) + data[start + 2000:]
+    damaged = (
+        data[:start]
+        + bytes(byte ^ 0x5A for byte in data[start : start + 2000])
+        + data[start + 2000 :]
+    )
     assert inspect_upload(damaged, LIMIT, decode=False).format == "PNG"
     assert assert_unsupported(damaged).extra == {"reason": "unreadable"}
     with pytest.raises(Unsupported):
@@ -159,7 +177,9 @@ def test_damage_inside_a_whole_png_is_left_to_the_decode():
 
 
 def test_the_container_check_still_refuses_bombs_before_decoding():
-    assert assert_unsupported(png_claiming(50_000, 50_000), decode=False).extra == {"reason": "too_many_pixels"}
+    assert assert_unsupported(png_claiming(50_000, 50_000), decode=False).extra == {
+        "reason": "too_many_pixels"
+    }
 
 
 @pytest.mark.parametrize("format", ["GIF", "BMP", "TIFF"])
@@ -183,7 +203,7 @@ def test_decompression_bomb_header_is_refused():
 
 def test_real_decompression_bomb_is_refused_from_its_header():
     # 121 MP of one colour compresses to a few hundred kilobytes.
-    side = int(MAX_PIXELS ** 0.5) + 100
+    side = int(MAX_PIXELS**0.5) + 100
     data = encode(Image.new("L", (side, side)), "PNG", compress_level=1)
     assert len(data) < 2 * MB
     error = assert_unsupported(data)
@@ -269,8 +289,13 @@ def test_48_megapixel_photo_is_reduced_while_decoding(tmp_path):
         "peak = [l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM')]\n"
         "print(len(out), int(peak[0].split()[1]) // 1024)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT,
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     size, peak_mb = map(int, result.stdout.split())
     assert size > 50_000
     assert peak_mb < 150, f"peak RSS {peak_mb} MB"

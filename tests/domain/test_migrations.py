@@ -28,5 +28,12 @@ def test_sqlite_default_migrates_from_empty_and_again(tmp_path):
     upgrade(url)
     upgrade(url)  # applying twice is a no-op
     tables = set(inspect(create_engine(url)).get_table_names())
-    assert {"users", "schools", "exams", "enrolments", "integrity_events", "alembic_version"} <= tables
+    assert {
+        "users",
+        "schools",
+        "exams",
+        "enrolments",
+        "integrity_events",
+        "alembic_version",
+    } <= tables
     assert _differences(url) == []

@@ -43,8 +43,17 @@ def test_kill_9_loses_no_acknowledged_save_and_grades_once(service_urls, factory
     port = free_port()
     root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
     api = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "infra/gunicorn.conf.py", "server.app:create_app()"],
-        cwd=root, env={**env, "PORT": str(port), "WEB_CONCURRENCY": "2"})
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "infra/gunicorn.conf.py",
+            "server.app:create_app()",
+        ],
+        cwd=root,
+        env={**env, "PORT": str(port), "WEB_CONCURRENCY": "2"},
+    )
     worker = cron = None
     try:
         wait_for_port(port, timeout=60, process=api)
@@ -52,8 +61,14 @@ def test_kill_9_loses_no_acknowledged_save_and_grades_once(service_urls, factory
         sessions = []
         for student in students:
             http = requests.Session()
-            login = http.post(f"{base}/auth/login", json={
-                "username": student.student_no, "password": default_password(student.id_number)}, timeout=10)
+            login = http.post(
+                f"{base}/auth/login",
+                json={
+                    "username": student.student_no,
+                    "password": default_password(student.id_number),
+                },
+                timeout=10,
+            )
             http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
             attempt = http.post(f"{base}/exams/{exam.id}/attempts", timeout=10).json()
             sessions.append((http, attempt["attempt_id"]))
@@ -78,8 +93,11 @@ def test_kill_9_loses_no_acknowledged_save_and_grades_once(service_urls, factory
                     sent[(attempt_id, n, seq)] = answer
                 for _try in range(20):  # a client retries until acknowledged, as the desktop does
                     try:
-                        response = http.put(f"{base}/attempts/{attempt_id}/answers/{n}",
-                                            json={"answer": answer, "client_seq": seq}, timeout=10)
+                        response = http.put(
+                            f"{base}/attempts/{attempt_id}/answers/{n}",
+                            json={"answer": answer, "client_seq": seq},
+                            timeout=10,
+                        )
                     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
                         # The worker died mid-answer: not acknowledged, so the client sends it again.
                         time.sleep(0.1)
@@ -95,41 +113,59 @@ def test_kill_9_loses_no_acknowledged_save_and_grades_once(service_urls, factory
                 else:
                     raise AssertionError("a save was never acknowledged")
 
-        threads = [threading.Thread(target=candidate, args=(http, attempt_id, random.Random(attempt_id)))
-                   for http, attempt_id in sessions]
+        threads = [
+            threading.Thread(target=candidate, args=(http, attempt_id, random.Random(attempt_id)))
+            for http, attempt_id in sessions
+        ]
         for thread in threads:
             thread.start()
         time.sleep(1.0)
-        for pid in children_of(api.pid):  # both gunicorn workers die mid-burst; the master respawns them
+        for pid in children_of(
+            api.pid
+        ):  # both gunicorn workers die mid-burst; the master respawns them
             os.kill(pid, signal.SIGKILL)
         for thread in threads:
             thread.join(120)
         assert not any(thread.is_alive() for thread in threads)
 
         # Submit the first half, kill -9 the RQ worker (and its work horse) while it grades.
-        worker = subprocess.Popen([sys.executable, "-m", "workers.worker", "--with-scheduler"], env=env,
-                                  start_new_session=True)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "workers.worker", "--with-scheduler"],
+            env=env,
+            start_new_session=True,
+        )
         time.sleep(2.0)
         submitted = [attempt_id for _, attempt_id in sessions[: CANDIDATES // 2]]
         for http, attempt_id in sessions[: CANDIDATES // 2]:
             assert http.post(f"{base}/attempts/{attempt_id}/submit", timeout=10).status_code == 200
         # Kill it as soon as grading is under way: the first result is out, the rest are not.
         with app.app_context():
+
             def grading_started():
                 factory.session.expire_all()
-                return factory.session.scalars(select(Attempt.id).where(
-                    Attempt.id.in_(submitted), Attempt.result_status == "published")).first()
+                return factory.session.scalars(
+                    select(Attempt.id).where(
+                        Attempt.id.in_(submitted), Attempt.result_status == "published"
+                    )
+                ).first()
 
             wait_until(grading_started, timeout=30, interval=0.01)
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
         with app.app_context():
-            cut_off = factory.session.scalars(select(Attempt.id).where(
-                Attempt.id.in_(submitted), Attempt.result_status == "grading")).all()
-        assert cut_off, "the worker finished all grading before it was killed; nothing was exercised"
+            cut_off = factory.session.scalars(
+                select(Attempt.id).where(
+                    Attempt.id.in_(submitted), Attempt.result_status == "grading"
+                )
+            ).all()
+        assert cut_off, (
+            "the worker finished all grading before it was killed; nothing was exercised"
+        )
 
         # Restart: a worker and the sweep finish whatever was cut off.
-        worker = subprocess.Popen([sys.executable, "-m", "workers.worker", "--with-scheduler"], env=env)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "workers.worker", "--with-scheduler"], env=env
+        )
         cron = subprocess.Popen([sys.executable, "-m", "workers.cron"], env=env)
         with app.app_context():
             session = factory.session
@@ -143,8 +179,11 @@ def test_kill_9_loses_no_acknowledged_save_and_grades_once(service_urls, factory
             assert [row.grading_runs for row in rows] == [1] * len(submitted)
 
             for (attempt_id, n), (seq, answer) in acknowledged.items():
-                stored = session.scalar(select(AttemptQuestion).where(
-                    AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == n))
+                stored = session.scalar(
+                    select(AttemptQuestion).where(
+                        AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == n
+                    )
+                )
                 # A save may have landed while its response was lost: never older than acknowledged,
                 # and always exactly what the client sent with that seq.
                 assert stored.saved_seq >= seq

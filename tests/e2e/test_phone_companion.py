@@ -46,7 +46,7 @@ class EventStream:
         status = self.reader.readline().decode()
         assert " 200 " in status, status
         head = {}
-        while (line := self.reader.readline().decode().strip()):
+        while line := self.reader.readline().decode().strip():
             name, _, value = line.partition(":")
             head[name.lower()] = value.strip()
         assert head["content-type"].startswith("text/event-stream")
@@ -79,9 +79,12 @@ class EventStream:
 
 def test_desktop_sees_the_phone_photo_live(service_urls, factory, app):
     with FakeWeChatServer(FakeWeChat(pages={"pages/scan/entry/index"})) as wechat:
-        settings = make_settings(service_urls, WECHAT_APPID=APPID, WECHAT_SECRET=SECRET,
-                                 WECHAT_API_BASE=wechat.base_url)
-        env = service_env(settings, WECHAT_APPID=APPID, WECHAT_SECRET=SECRET, WECHAT_API_BASE=wechat.base_url)
+        settings = make_settings(
+            service_urls, WECHAT_APPID=APPID, WECHAT_SECRET=SECRET, WECHAT_API_BASE=wechat.base_url
+        )
+        env = service_env(
+            settings, WECHAT_APPID=APPID, WECHAT_SECRET=SECRET, WECHAT_API_BASE=wechat.base_url
+        )
         school = factory.school()
         student = factory.student(school)
         exam = factory.exam(school, students=[student])
@@ -93,34 +96,63 @@ def test_desktop_sees_the_phone_photo_live(service_urls, factory, app):
         base_url = f"http://127.0.0.1:{port}"
         env["PUBLIC_BASE_URL"] = base_url
         api = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "infra/gunicorn.conf.py", "server.app:create_app()"],
-            cwd=root, env={**env, "PORT": str(port), "WEB_CONCURRENCY": "2"})
-        worker = subprocess.Popen([sys.executable, "-m", "workers.worker", "--media"], cwd=root, env=env)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "infra/gunicorn.conf.py",
+                "server.app:create_app()",
+            ],
+            cwd=root,
+            env={**env, "PORT": str(port), "WEB_CONCURRENCY": "2"},
+        )
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "workers.worker", "--media"], cwd=root, env=env
+        )
         stream = None
         try:
             wait_for_port(port, timeout=60, process=api)
             base = f"{base_url}/api/v1"
             desktop = requests.Session()
-            token = desktop.post(f"{base}/auth/login", json={
-                "username": student.student_no, "password": default_password(student.id_number)}, timeout=10).json()
+            token = desktop.post(
+                f"{base}/auth/login",
+                json={
+                    "username": student.student_no,
+                    "password": default_password(student.id_number),
+                },
+                timeout=10,
+            ).json()
             desktop.headers["Authorization"] = f"Bearer {token['access_token']}"
-            attempt_id = desktop.post(f"{base}/exams/{exam.id}/attempts", timeout=10).json()["attempt_id"]
+            attempt_id = desktop.post(f"{base}/exams/{exam.id}/attempts", timeout=10).json()[
+                "attempt_id"
+            ]
             stream = EventStream(f"{base}/attempts/{attempt_id}/events", dict(desktop.headers))
 
-            code = desktop.post(f"{base}/attempts/{attempt_id}/questions/1/qrcode",
-                                json={"purpose": "answer_photo"}, timeout=10).json()
+            code = desktop.post(
+                f"{base}/attempts/{attempt_id}/questions/1/qrcode",
+                json={"purpose": "answer_photo"},
+                timeout=10,
+            ).json()
             assert code["url"] == f"{base_url}/m/{code['scene']}"
 
             phone = requests.Session()
-            phone_token = phone.post(f"{base}/auth/wechat", json={"code": "ok-openid-1"}, timeout=10).json()
+            phone_token = phone.post(
+                f"{base}/auth/wechat", json={"code": "ok-openid-1"}, timeout=10
+            ).json()
             phone.headers["Authorization"] = f"Bearer {phone_token['access_token']}"
-            pairing = phone.post(f"{base}/pairings", json={"scene": code["scene"]}, timeout=10).json()
+            pairing = phone.post(
+                f"{base}/pairings", json={"scene": code["scene"]}, timeout=10
+            ).json()
             assert stream.next()["type"] == "paired"
 
             twelve_mp = camera_jpeg(4000, 3000, orientation=6)
-            uploaded = phone.post(f"{base}/pairings/{pairing['pairing_id']}/photos",
-                                  files={"file": ("IMG_0001.jpg", twelve_mp, "image/jpeg")},
-                                  data={"upload_id": "first"}, timeout=30)
+            uploaded = phone.post(
+                f"{base}/pairings/{pairing['pairing_id']}/photos",
+                files={"file": ("IMG_0001.jpg", twelve_mp, "image/jpeg")},
+                data={"upload_id": "first"},
+                timeout=30,
+            )
             assert uploaded.status_code == 202, uploaded.text
             assert stream.next()["type"] == "upload_received"
             ready = stream.next()
@@ -130,29 +162,41 @@ def test_desktop_sees_the_phone_photo_live(service_urls, factory, app):
 
             # A second phone, a replayed scene and an expired scene are all refused.
             intruder = requests.Session()
-            intruder_token = intruder.post(f"{base}/auth/wechat", json={"code": "ok-openid-2"}, timeout=10).json()
+            intruder_token = intruder.post(
+                f"{base}/auth/wechat", json={"code": "ok-openid-2"}, timeout=10
+            ).json()
             intruder.headers["Authorization"] = f"Bearer {intruder_token['access_token']}"
             replay = intruder.post(f"{base}/pairings", json={"scene": code["scene"]}, timeout=10)
             assert replay.status_code == 409 and replay.json()["code"] == "PAIRING_USED"
-            fresh = desktop.post(f"{base}/attempts/{attempt_id}/questions/1/qrcode",
-                                 json={"purpose": "second_camera"}, timeout=10).json()
+            fresh = desktop.post(
+                f"{base}/attempts/{attempt_id}/questions/1/qrcode",
+                json={"purpose": "second_camera"},
+                timeout=10,
+            ).json()
             with app.app_context():
                 from server.app_services import EXTENSION_KEY
 
                 session = app.extensions[EXTENSION_KEY].sessions()
-                session.query(Pairing).filter_by(scene=fresh["scene"]).one().expires_at -= timedelta(minutes=10)
+                session.query(Pairing).filter_by(
+                    scene=fresh["scene"]
+                ).one().expires_at -= timedelta(minutes=10)
                 session.commit()
             expired = intruder.post(f"{base}/pairings", json={"scene": fresh["scene"]}, timeout=10)
             assert expired.status_code == 410 and expired.json()["code"] == "PAIRING_EXPIRED"
 
             # The desktop drops off; what happens meanwhile is replayed after Last-Event-ID.
             stream.close()
-            missed = phone.post(f"{base}/pairings/{pairing['pairing_id']}/photos",
-                                files={"file": ("IMG_0002.jpg", camera_jpeg(1600, 1200), "image/jpeg")},
-                                data={"upload_id": "second"}, timeout=30)
+            missed = phone.post(
+                f"{base}/pairings/{pairing['pairing_id']}/photos",
+                files={"file": ("IMG_0002.jpg", camera_jpeg(1600, 1200), "image/jpeg")},
+                data={"upload_id": "second"},
+                timeout=30,
+            )
             assert missed.status_code == 202
-            stream = EventStream(f"{base}/attempts/{attempt_id}/events",
-                                 {**desktop.headers, "Last-Event-ID": ready["id"]})
+            stream = EventStream(
+                f"{base}/attempts/{attempt_id}/events",
+                {**desktop.headers, "Last-Event-ID": ready["id"]},
+            )
             replayed = [stream.next(), stream.next()]
             assert [event["type"] for event in replayed] == ["upload_received", "photo_ready"]
             assert replayed[1]["data"]["photo_id"] == missed.json()["id"]

@@ -20,10 +20,21 @@ pytestmark = pytest.mark.slow
 
 
 def start(var_dir: Path, port: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
-    env.update(EXAM_VAR_DIR=str(var_dir), PORT=str(port), EXAM_ADMIN_PASSWORD="", WEB_CONCURRENCY="1")
-    return subprocess.Popen([sys.executable, "-m", "infra.run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+    }
+    env.update(
+        EXAM_VAR_DIR=str(var_dir), PORT=str(port), EXAM_ADMIN_PASSWORD="", WEB_CONCURRENCY="1"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "infra.run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def read_until(process: subprocess.Popen, marker: str, timeout: float = 90) -> str:
@@ -57,7 +68,10 @@ def test_run_serves_demo_data_and_stops_everything(tmp_path):
     try:
         output = read_until(process, "Press Ctrl-C")
         assert f"http://127.0.0.1:{port}/api/docs" in output
-        assert f"http://127.0.0.1:{port}/exam/" in output and f"http://127.0.0.1:{port}/console/" in output
+        assert (
+            f"http://127.0.0.1:{port}/exam/" in output
+            and f"http://127.0.0.1:{port}/console/" in output
+        )
         assert "管理员账号 admin account: admin /" in output
         assert "演示教师 demo teacher: teacher /" in output
         candidate = next(line for line in output.splitlines() if line.startswith("演示考生"))
@@ -66,20 +80,29 @@ def test_run_serves_demo_data_and_stops_everything(tmp_path):
         student_no = candidate.split(":")[1].split()[0]
         password = candidate.rsplit("/", 1)[1].strip()
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/v1/auth/login", method="POST",
+            f"http://127.0.0.1:{port}/api/v1/auth/login",
+            method="POST",
             data=json.dumps({"username": student_no, "password": password}).encode(),
-            headers={"Content-Type": "application/json"})
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             token = json.loads(response.read())["access_token"]
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/me/exams",
-                                         headers={"Authorization": f"Bearer {token}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/me/exams", headers={"Authorization": f"Bearer {token}"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             exams = json.loads(response.read())
         assert [exam["state"] for exam in exams] == ["open"]
-        docs = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/docs", timeout=10).read().decode()
+        docs = (
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/docs", timeout=10).read().decode()
+        )
         assert "/api/docs/static/swagger-ui-bundle.js" in docs
         for page in ("exam", "console"):
-            html = urllib.request.urlopen(f"http://127.0.0.1:{port}/{page}/", timeout=10).read().decode()
+            html = (
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/{page}/", timeout=10)
+                .read()
+                .decode()
+            )
             assert "考试云" in html
     finally:
         stop_and_check_nothing_left(process)

@@ -50,10 +50,19 @@ def _tiny_png(side: int = 8) -> bytes:
     rows = b"".join(b"\x00" + bytes(255 * ((x + y) % 2) for x in range(side)) for y in range(side))
 
     def chunk(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+        return (
+            struct.pack(">I", len(payload))
+            + kind
+            + payload
+            + struct.pack(">I", zlib.crc32(kind + payload))
+        )
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 WXACODE_PNG = _tiny_png()
@@ -110,7 +119,9 @@ class FakeWeChat:
 
     # --- the server ---
 
-    def handle(self, method: str, path: str, query: dict[str, str], body: bytes) -> tuple[int, dict, bytes]:
+    def handle(
+        self, method: str, path: str, query: dict[str, str], body: bytes
+    ) -> tuple[int, dict, bytes]:
         """(status, headers, body) for a request to `path` (relative to the base URL)."""
         try:
             payload = json.loads(body) if body else None
@@ -127,12 +138,16 @@ class FakeWeChat:
         return 404, {"Content-Type": "text/plain"}, b"not found"
 
     @staticmethod
-    def _json(data: dict, content_type: str = "application/json; encoding=utf-8") -> tuple[int, dict, bytes]:
+    def _json(
+        data: dict, content_type: str = "application/json; encoding=utf-8"
+    ) -> tuple[int, dict, bytes]:
         return 200, {"Content-Type": content_type}, json.dumps(data).encode()
 
     def _error(self, errcode: int, content_type: str = "application/json; encoding=utf-8"):
-        return self._json({"errcode": errcode, "errmsg": f"{_ERRMSG.get(errcode, 'error')} rid: fake"},
-                          content_type)
+        return self._json(
+            {"errcode": errcode, "errmsg": f"{_ERRMSG.get(errcode, 'error')} rid: fake"},
+            content_type,
+        )
 
     def _credentials_error(self, query: dict[str, str]) -> int | None:
         if query.get("appid") != self.appid:
@@ -160,7 +175,7 @@ class FakeWeChat:
         code = query.get("js_code", "")
         for prefix in ("ok-", "union-"):
             if code.startswith(prefix) and len(code) > len(prefix):
-                openid = code[len(prefix):]
+                openid = code[len(prefix) :]
                 answer = {"openid": openid, "session_key": f"sk-{openid}-secret"}
                 if prefix == "union-":
                     answer["unionid"] = f"u-{openid}"
@@ -192,13 +207,20 @@ class FakeWeChat:
 
         def callback(request):
             parts = urlsplit(request.url)
-            path = parts.path[len(urlsplit(base).path):]
+            path = parts.path[len(urlsplit(base).path) :]
             body = request.body or b""
-            return self.handle(request.method, path, dict(parse_qsl(parts.query)),
-                               body.encode() if isinstance(body, str) else body)
+            return self.handle(
+                request.method,
+                path,
+                dict(parse_qsl(parts.query)),
+                body.encode() if isinstance(body, str) else body,
+            )
 
-        for method, path in (("GET", "cgi-bin/token"), ("GET", "sns/jscode2session"),
-                             ("POST", "wxa/getwxacodeunlimit")):
+        for method, path in (
+            ("GET", "cgi-bin/token"),
+            ("GET", "sns/jscode2session"),
+            ("POST", "wxa/getwxacodeunlimit"),
+        ):
             rsps.add_callback(method, base + path, callback=callback)
 
     @contextlib.contextmanager
@@ -226,7 +248,8 @@ class FakeWeChatServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 status, headers, content = fake_wechat.handle(
-                    self.command, parts.path.lstrip("/"), dict(parse_qsl(parts.query)), body)
+                    self.command, parts.path.lstrip("/"), dict(parse_qsl(parts.query)), body
+                )
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -245,7 +268,9 @@ class FakeWeChatServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> FakeWeChatServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-wechat", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="fake-wechat", daemon=True
+        )
         self._thread.start()
         return self
 

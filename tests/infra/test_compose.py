@@ -132,9 +132,13 @@ def test_app_services_share_one_image_and_environment(compose, services):
     for name in APP_SERVICES:
         service = services[name]
         assert service["build"] == {"context": "..", "dockerfile": "infra/Dockerfile"}, name
-        assert (COMPOSE.parent / service["build"]["context"] / service["build"]["dockerfile"]).is_file()
+        assert (
+            COMPOSE.parent / service["build"]["context"] / service["build"]["dockerfile"]
+        ).is_file()
         env = _environment(service)
-        assert {k: v for k, v in env.items() if k in shared} == {k: str(v) for k, v in shared.items()}, name
+        assert {k: v for k, v in env.items() if k in shared} == {
+            k: str(v) for k, v in shared.items()
+        }, name
         depends = service["depends_on"]
         for store in ("postgres", "redis"):
             assert depends[store]["condition"] == "service_healthy", (name, store)
@@ -148,7 +152,9 @@ def test_app_environment_names_are_settings_or_listed(services):
         assert not unknown, f"{name} sets {sorted(unknown)}: not in Settings nor in NOT_IN_SETTINGS"
     gunicorn_conf = GUNICORN_CONF.read_text()
     for variable in GUNICORN_ONLY:
-        assert re.search(rf"""["']{variable}["']""", gunicorn_conf), f"gunicorn.conf.py does not read {variable}"
+        assert re.search(rf"""["']{variable}["']""", gunicorn_conf), (
+            f"gunicorn.conf.py does not read {variable}"
+        )
 
 
 def test_settings_without_production_defaults_are_set(services):
@@ -168,7 +174,9 @@ def test_production_environment_passes_settings_validation(services):
     names = {match.group(1) for match in REFERENCE.finditer(" ".join(env.values()))}
     supplied = {name: f"supplied-{name.lower()}-{'x' * 32}" for name in names}
     resolved = {name: _interpolate(value, supplied) for name, value in env.items()}
-    settings = Settings(**{name: value for name, value in resolved.items() if name in Settings.model_fields})
+    settings = Settings(
+        **{name: value for name, value in resolved.items() if name in Settings.model_fields}
+    )
     assert settings.EXAM_ENV == "production"
     assert not settings.is_sqlite
 
@@ -179,12 +187,18 @@ def test_no_literal_secrets(compose, services):
     for owner, env in environments.items():
         for key, value in env.items():
             if SECRET_NAME.search(key):
-                assert MANDATORY_REFERENCE.match(value), f"{owner}.{key} must be `${{VAR:?...}}`, not {value!r}"
+                assert MANDATORY_REFERENCE.match(value), (
+                    f"{owner}.{key} must be `${{VAR:?...}}`, not {value!r}"
+                )
     # The database password inside DATABASE_URL is a reference too, the same one postgres gets.
     database_url = compose["x-app-env"]["DATABASE_URL"]
-    assert re.fullmatch(r"postgresql\+psycopg://examcloud:\$\{POSTGRES_PASSWORD:\?[^}]*\}@postgres:5432/examcloud",
-                        database_url), database_url
-    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert re.fullmatch(
+        r"postgresql\+psycopg://examcloud:\$\{POSTGRES_PASSWORD:\?[^}]*\}@postgres:5432/examcloud",
+        database_url,
+    ), database_url
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(
+        "${POSTGRES_PASSWORD:?"
+    )
 
 
 def test_stores_keep_their_data(compose, services):
@@ -193,7 +207,11 @@ def test_stores_keep_their_data(compose, services):
     assert services["redis"]["image"].startswith("redis:7")
     assert "healthcheck" in services["redis"]
     assert "--appendonly" in _command(services["redis"])
-    for name, target in (("postgres", "/var/lib/postgresql/data"), ("redis", "/data"), ("s3", "/data")):
+    for name, target in (
+        ("postgres", "/var/lib/postgresql/data"),
+        ("redis", "/data"),
+        ("s3", "/data"),
+    ):
         volumes = [_volume(volume) for volume in services[name]["volumes"]]
         assert any(v[0] in compose["volumes"] and v[1] == target for v in volumes), name
     # The app talks to the object store where the environment says.
@@ -206,15 +224,20 @@ def test_nginx_fronts_the_api(compose, services):
     assert nginx["image"].startswith("nginx:1.25")
     assert {str(port) for port in nginx["ports"]} == {"80:80", "443:443"}
     mounts = {target: source for source, target in map(_volume, nginx["volumes"])}
-    assert (COMPOSE.parent / mounts["/etc/nginx/nginx.conf"]).resolve() == INFRA / "nginx" / "examcloud.conf"
+    assert (
+        COMPOSE.parent / mounts["/etc/nginx/nginx.conf"]
+    ).resolve() == INFRA / "nginx" / "examcloud.conf"
     assert "/etc/nginx/certs" in mounts
     # Certificates (private keys) never live in the repository, whose infra/ goes into the image.
     assert not _interpolate(mounts["/etc/nginx/certs"], {}).startswith(".")
     # gunicorn trusts forwarded headers from exactly the network nginx reaches the api on.
     shared_networks = set(nginx["networks"]) & set(services["api"]["networks"])
     assert shared_networks, "nginx and api share no network"
-    subnets = {_interpolate(config["subnet"], {})
-               for network in shared_networks for config in compose["networks"][network]["ipam"]["config"]}
+    subnets = {
+        _interpolate(config["subnet"], {})
+        for network in shared_networks
+        for config in compose["networks"][network]["ipam"]["config"]
+    }
     assert {_interpolate(compose["x-app-env"]["FORWARDED_ALLOW_IPS"], {})} == subnets
     assert "ports" not in services["api"], "the api is reached through nginx only"
 

@@ -113,34 +113,89 @@ def pki(tmp_path_factory) -> dict[str, Path]:
     cnf.write_text(OPENSSL_CNF)
     newkey = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
 
-    _run(openssl, "req", "-config", cnf, "-x509", *newkey, "-keyout", d / "root.key",
-         "-out", d / "root.pem", "-days", "2", "-subj", "/CN=Exam Cloud Test Root CA",
-         "-extensions", "v3_root")
+    _run(
+        openssl,
+        "req",
+        "-config",
+        cnf,
+        "-x509",
+        *newkey,
+        "-keyout",
+        d / "root.key",
+        "-out",
+        d / "root.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Exam Cloud Test Root CA",
+        "-extensions",
+        "v3_root",
+    )
 
     def issue(name: str, subject: str, ca: str, extensions: str) -> None:
-        _run(openssl, "req", "-config", cnf, "-new", *newkey, "-keyout", d / f"{name}.key",
-             "-out", d / f"{name}.csr", "-subj", subject)
-        _run(openssl, "x509", "-req", "-in", d / f"{name}.csr", "-CA", d / f"{ca}.pem",
-             "-CAkey", d / f"{ca}.key", "-set_serial", str(secrets.randbits(63)), "-days", "2",
-             "-extfile", cnf, "-extensions", extensions, "-out", d / f"{name}.pem")
+        _run(
+            openssl,
+            "req",
+            "-config",
+            cnf,
+            "-new",
+            *newkey,
+            "-keyout",
+            d / f"{name}.key",
+            "-out",
+            d / f"{name}.csr",
+            "-subj",
+            subject,
+        )
+        _run(
+            openssl,
+            "x509",
+            "-req",
+            "-in",
+            d / f"{name}.csr",
+            "-CA",
+            d / f"{ca}.pem",
+            "-CAkey",
+            d / f"{ca}.key",
+            "-set_serial",
+            str(secrets.randbits(63)),
+            "-days",
+            "2",
+            "-extfile",
+            cnf,
+            "-extensions",
+            extensions,
+            "-out",
+            d / f"{name}.pem",
+        )
 
     issue("intermediate", "/CN=Exam Cloud Test Intermediate CA", "root", "v3_intermediate")
     issue("leaf", f"/CN={HOSTNAME}", "intermediate", "v3_leaf")
 
-    root, intermediate, leaf = ((d / f"{n}.pem").read_text() for n in ("root", "intermediate", "leaf"))
+    root, intermediate, leaf = (
+        (d / f"{n}.pem").read_text() for n in ("root", "intermediate", "leaf")
+    )
     # What a CA delivers and production installs: leaf first, then the intermediate(s).
     (d / "fullchain.pem").write_text(leaf + intermediate)
     # Issuers for verifying OCSP responses (ssl_trusted_certificate).
     (d / "chain.pem").write_text(intermediate + root)
-    return {"openssl": Path(openssl), "dir": d, **{n: d / f"{n}.pem" for n in ("root", "leaf", "fullchain", "chain")},
-            "privkey": d / "leaf.key"}
+    return {
+        "openssl": Path(openssl),
+        "dir": d,
+        **{n: d / f"{n}.pem" for n in ("root", "leaf", "fullchain", "chain")},
+        "privkey": d / "leaf.key",
+    }
 
 
 def _localize(pki: dict[str, Path], root: Path, listen: dict[int, int] | None = None) -> Path:
     """Copy the production config under `root`; returns the config file to hand to nginx."""
     text = CONF.read_text()
     # Certificate directives -> the throwaway PKI, placed where the config expects it.
-    files_for = {"ssl_certificate": "fullchain", "ssl_certificate_key": "privkey", "ssl_trusted_certificate": "chain"}
+    files_for = {
+        "ssl_certificate": "fullchain",
+        "ssl_certificate_key": "privkey",
+        "ssl_trusted_certificate": "chain",
+    }
 
     def relocate(match: re.Match) -> str:
         directive, path = match.group(2), match.group(3)
@@ -175,7 +230,9 @@ def _localize(pki: dict[str, Path], root: Path, listen: dict[int, int] | None = 
     text = re.sub(rf"^(\s*server\s+){re.escape(UPSTREAM)}\b", r"\g<1>127.0.0.1:9", text, flags=re.M)
 
     for production_port, port in (listen or {}).items():
-        text, count = re.subn(rf"^(\s*listen\s+){production_port}\b", rf"\g<1>127.0.0.1:{port}", text, flags=re.M)
+        text, count = re.subn(
+            rf"^(\s*listen\s+){production_port}\b", rf"\g<1>127.0.0.1:{port}", text, flags=re.M
+        )
         assert count, f"no `listen {production_port}` in {CONF.name}"
 
     conf = root / "nginx.conf"
@@ -212,7 +269,9 @@ def test_ssl_certificate_is_the_full_chain():
 
 def test_full_chain_verifies_and_bare_leaf_does_not(pki):
     openssl = pki["openssl"]
-    verified = _run(openssl, "verify", "-CAfile", pki["root"], "-untrusted", pki["fullchain"], pki["leaf"])
+    verified = _run(
+        openssl, "verify", "-CAfile", pki["root"], "-untrusted", pki["fullchain"], pki["leaf"]
+    )
     assert f"{pki['leaf']}: OK" in verified.stdout
 
     # The failure the FAQ describes: the root alone cannot reach the leaf.
@@ -268,7 +327,9 @@ def test_running_nginx_serves_a_chain_clients_verify(pki, tmp_path):
     conf = _localize(pki, tmp_path, listen={80: http_port, 443: https_port})
     process = subprocess.Popen(
         [nginx, "-p", f"{tmp_path}/", "-c", str(conf), "-e", "stderr", "-g", "daemon off;"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 10
@@ -278,25 +339,35 @@ def test_running_nginx_serves_a_chain_clients_verify(pki, tmp_path):
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"nginx did not start:\n{process.communicate(timeout=5)[0]}", pytrace=False)
+                    pytest.fail(
+                        f"nginx did not start:\n{process.communicate(timeout=5)[0]}", pytrace=False
+                    )
                 time.sleep(0.05)
 
         context = ssl.create_default_context(cafile=str(pki["root"]))
         with socket.create_connection(("127.0.0.1", https_port), timeout=5) as raw:
             with context.wrap_socket(raw, server_hostname=HOSTNAME) as tls:
                 assert tls.version() in {"TLSv1.2", "TLSv1.3"}
-                status, headers = _http(tls, f"GET /healthz HTTP/1.1\r\nHost: {HOSTNAME}\r\nConnection: close\r\n\r\n")
+                status, headers = _http(
+                    tls, f"GET /healthz HTTP/1.1\r\nHost: {HOSTNAME}\r\nConnection: close\r\n\r\n"
+                )
         assert status == 502  # no API behind it here; the TLS side is what is under test
         assert headers["strict-transport-security"].startswith("max-age=")
 
         with socket.create_connection(("127.0.0.1", https_port), timeout=5) as raw:
             with context.wrap_socket(raw, server_hostname=HOSTNAME) as tls:
-                status, _ = _http(tls, f"POST /api/v1/imports HTTP/1.1\r\nHost: {HOSTNAME}\r\n"
-                                       f"Content-Length: {31 * 1024 * 1024}\r\nConnection: close\r\n\r\n")
+                status, _ = _http(
+                    tls,
+                    f"POST /api/v1/imports HTTP/1.1\r\nHost: {HOSTNAME}\r\n"
+                    f"Content-Length: {31 * 1024 * 1024}\r\nConnection: close\r\n\r\n",
+                )
         assert status == 413
 
         with socket.create_connection(("127.0.0.1", http_port), timeout=5) as plain:
-            status, headers = _http(plain, f"GET /api/v1/time?x=1 HTTP/1.1\r\nHost: {HOSTNAME}\r\nConnection: close\r\n\r\n")
+            status, headers = _http(
+                plain,
+                f"GET /api/v1/time?x=1 HTTP/1.1\r\nHost: {HOSTNAME}\r\nConnection: close\r\n\r\n",
+            )
         assert status == 301
         assert headers["location"] == f"https://{HOSTNAME}/api/v1/time?x=1"
     finally:

@@ -78,7 +78,11 @@ def test_a_due_attempt_is_submitted_and_graded_once(sessions, redis, sitting):
         attempt = session.get(Attempt, attempt_id)
         assert (attempt.status, attempt.submit_reason) == ("submitted", "deadline")
     grading = queued(redis, f"grade-{attempt_id}")
-    assert (grading.func_name, grading.origin, grading.args) == (jobs.GRADE_ATTEMPT.function, "high", [attempt_id])
+    assert (grading.func_name, grading.origin, grading.args) == (
+        jobs.GRADE_ATTEMPT.function,
+        "high",
+        [attempt_id],
+    )
     assert attempts.submit_due_attempts() == []
 
 
@@ -86,35 +90,56 @@ def test_an_attempt_still_open_is_left_alone(sitting):
     assert attempts.submit_due_attempts() == []
 
 
-def test_grading_stuck_since_redis_lost_its_job_is_queued_again(client, sessions, redis, settings, sitting):
+def test_grading_stuck_since_redis_lost_its_job_is_queued_again(
+    client, sessions, redis, settings, sitting
+):
     candidate, attempt_id = sitting
-    assert client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=candidate.headers).status_code == 200
+    assert (
+        client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=candidate.headers).status_code
+        == 200
+    )
     redis.flushdb()  # the grading job is lost
     assert attempts.regrade_stuck_attempts() == []  # not stuck yet: its job may still be running
     with sessions() as session:
-        session.get(Attempt, attempt_id).submitted_at -= timedelta(seconds=settings.GRADING_RETRY_AFTER_SECONDS + 1)
+        session.get(Attempt, attempt_id).submitted_at -= timedelta(
+            seconds=settings.GRADING_RETRY_AFTER_SECONDS + 1
+        )
         session.commit()
     assert attempts.regrade_stuck_attempts() == [attempt_id]
     grading = queued(redis, f"grade-{attempt_id}")
-    assert (grading.func_name, grading.origin, grading.args) == (jobs.GRADE_ATTEMPT.function, "high", [attempt_id])
+    assert (grading.func_name, grading.origin, grading.args) == (
+        jobs.GRADE_ATTEMPT.function,
+        "high",
+        [attempt_id],
+    )
 
 
-def test_a_snapshot_whose_job_redis_lost_gets_it_again_under_its_id(client, sessions, redis, settings, sitting):
+def test_a_snapshot_whose_job_redis_lost_gets_it_again_under_its_id(
+    client, sessions, redis, settings, sitting
+):
     candidate, attempt_id = sitting
-    sent = client.post(f"/api/v1/attempts/{attempt_id}/snapshots", headers=candidate.headers,
-                       data={"file": (io.BytesIO(camera_jpeg(640, 480)), "frame.jpg")},
-                       content_type="multipart/form-data")
+    sent = client.post(
+        f"/api/v1/attempts/{attempt_id}/snapshots",
+        headers=candidate.headers,
+        data={"file": (io.BytesIO(camera_jpeg(640, 480)), "frame.jpg")},
+        content_type="multipart/form-data",
+    )
     assert sent.status_code == 202, sent.get_json()
     snapshot_id = sent.get_json()["id"]
     redis.flushdb()
     assert attempts.requeue_lost_media_jobs() == []  # too recent: its job may still be queued
     with sessions() as session:
-        session.get(Snapshot, snapshot_id).created_at -= timedelta(seconds=settings.GRADING_RETRY_AFTER_SECONDS + 1)
+        session.get(Snapshot, snapshot_id).created_at -= timedelta(
+            seconds=settings.GRADING_RETRY_AFTER_SECONDS + 1
+        )
         session.commit()
     assert attempts.requeue_lost_media_jobs() == [f"snapshot-{snapshot_id}"]
     analysis = queued(redis, f"snapshot-{snapshot_id}")
     assert (analysis.func_name, analysis.origin, analysis.args) == (
-        jobs.ANALYSE_SNAPSHOT.function, jobs.MEDIA_QUEUE, [snapshot_id])
+        jobs.ANALYSE_SNAPSHOT.function,
+        jobs.MEDIA_QUEUE,
+        [snapshot_id],
+    )
 
 
 def test_a_silent_second_camera_is_flagged_once(sessions, redis, settings, sitting):
@@ -122,10 +147,18 @@ def test_a_silent_second_camera_is_flagged_once(sessions, redis, settings, sitti
     silent_since = utcnow() - timedelta(seconds=settings.SECOND_CAMERA_GRACE_SECONDS + 1)
     with sessions() as session:
         attempt = session.get(Attempt, attempt_id)
-        pairing = Pairing(scene="S" * 32, school_id=attempt.school_id, attempt_id=attempt_id,
-                          exam_id=attempt.exam_id, student_id=attempt.student_id, position=1,
-                          purpose=PairingPurpose.SECOND_CAMERA, expires_at=silent_since,
-                          redeemed_at=silent_since, last_snapshot_at=silent_since)
+        pairing = Pairing(
+            scene="S" * 32,
+            school_id=attempt.school_id,
+            attempt_id=attempt_id,
+            exam_id=attempt.exam_id,
+            student_id=attempt.student_id,
+            position=1,
+            purpose=PairingPurpose.SECOND_CAMERA,
+            expires_at=silent_since,
+            redeemed_at=silent_since,
+            last_snapshot_at=silent_since,
+        )
         session.add(pairing)
         session.commit()
         pairing_id = pairing.id
@@ -133,8 +166,14 @@ def test_a_silent_second_camera_is_flagged_once(sessions, redis, settings, sitti
     assert attempts.flag_lost_second_cameras() == []
     with sessions() as session:
         assert session.get(Pairing, pairing_id).lost_at is not None
-        flags = session.scalar(select(func.count()).select_from(ProctorFlag).where(
-            ProctorFlag.attempt_id == attempt_id, ProctorFlag.kind == FlagKind.SECOND_CAMERA_LOST))
+        flags = session.scalar(
+            select(func.count())
+            .select_from(ProctorFlag)
+            .where(
+                ProctorFlag.attempt_id == attempt_id,
+                ProctorFlag.kind == FlagKind.SECOND_CAMERA_LOST,
+            )
+        )
         assert flags == 1
     published = [event.type for event in _event_log(redis).read_after(attempt_id, "0")]
     assert published == ["second_camera_lost", "flag_raised"]
@@ -145,5 +184,9 @@ def test_the_sweep_runs_the_four_steps_and_reports_them(sessions, sitting):
     with sessions() as session:
         session.get(Attempt, attempt_id).last_seen_at -= timedelta(hours=1)
         session.commit()
-    assert attempts.sweep_attempts() == {"auto_submitted": [attempt_id], "regraded": [], "media_requeued": [],
-                                         "second_cameras_lost": []}
+    assert attempts.sweep_attempts() == {
+        "auto_submitted": [attempt_id],
+        "regraded": [],
+        "media_requeued": [],
+        "second_cameras_lost": [],
+    }

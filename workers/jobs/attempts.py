@@ -16,8 +16,12 @@ from workers.jobs import job
 log = logging.getLogger(__name__)
 
 # Every kind of row that waits for a media job, so the sweep re-queues what Redis lost.
-MEDIA_WAITING = (faces.WAITING_FACE_CHECKS, *faces.WAITING_BASE_PHOTOS, proctoring.WAITING_SNAPSHOTS,
-                 companion.WAITING_ANSWER_PHOTOS)
+MEDIA_WAITING = (
+    faces.WAITING_FACE_CHECKS,
+    *faces.WAITING_BASE_PHOTOS,
+    proctoring.WAITING_SNAPSHOTS,
+    companion.WAITING_ANSWER_PHOTOS,
+)
 
 
 @job(jobs.GRADE_ATTEMPT)
@@ -38,8 +42,12 @@ def check_attempt(attempt_id: int) -> str | None:
         with context.session() as session:
             again = exams.next_check(session, attempt_id, context.attempt_policy())
         if again is not None:
-            context.job_queue().enqueue(jobs.CHECK_ATTEMPT, attempt_id,
-                                        job_id=exams.check_job_id(attempt_id, again), at=again)
+            context.job_queue().enqueue(
+                jobs.CHECK_ATTEMPT,
+                attempt_id,
+                job_id=exams.check_job_id(attempt_id, again),
+                at=again,
+            )
     return reason
 
 
@@ -48,7 +56,9 @@ def _submit_if_due(attempt_id: int) -> str | None:
         reason = exams.auto_submit_if_due(session, attempt_id, context.attempt_policy())
     if reason:
         log.info("attempt %s auto-submitted (%s)", attempt_id, reason)
-        context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=exams.grade_job_id(attempt_id))
+        context.job_queue().enqueue(
+            jobs.GRADE_ATTEMPT, attempt_id, job_id=exams.grade_job_id(attempt_id)
+        )
     return reason
 
 
@@ -61,10 +71,19 @@ def sweep_attempts() -> dict:
     requeued = requeue_lost_media_jobs()
     lost = flag_lost_second_cameras()
     if submitted or regraded or requeued or lost:
-        log.info("sweep: auto-submitted %s, re-queued grading for %s, media jobs %s, second cameras lost %s",
-                 submitted, regraded, requeued, lost)
-    return {"auto_submitted": submitted, "regraded": regraded, "media_requeued": requeued,
-            "second_cameras_lost": lost}
+        log.info(
+            "sweep: auto-submitted %s, re-queued grading for %s, media jobs %s, second cameras lost %s",
+            submitted,
+            regraded,
+            requeued,
+            lost,
+        )
+    return {
+        "auto_submitted": submitted,
+        "regraded": regraded,
+        "media_requeued": requeued,
+        "second_cameras_lost": lost,
+    }
 
 
 def submit_due_attempts() -> list[int]:
@@ -82,9 +101,12 @@ def regrade_stuck_attempts() -> list[int]:
     harmless. The ids re-queued."""
     with context.session() as session:
         stuck = exams.stuck_in_grading(
-            session, timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
+            session, timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS)
+        )
     for attempt_id in stuck:
-        context.job_queue().enqueue(jobs.GRADE_ATTEMPT, attempt_id, job_id=exams.grade_job_id(attempt_id))
+        context.job_queue().enqueue(
+            jobs.GRADE_ATTEMPT, attempt_id, job_id=exams.grade_job_id(attempt_id)
+        )
     return stuck
 
 
@@ -93,8 +115,11 @@ def requeue_lost_media_jobs() -> list[str]:
     GRADING_RETRY_AFTER_SECONDS (Redis may have lost it; a waiting snapshot would hold its result
     in grading), under the job id the request gave it. The job ids re-queued."""
     with context.session() as session:
-        media = jobs.stale_jobs(session, MEDIA_WAITING,
-                                timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS))
+        media = jobs.stale_jobs(
+            session,
+            MEDIA_WAITING,
+            timedelta(seconds=context.settings().GRADING_RETRY_AFTER_SECONDS),
+        )
     for spec, row_id, job_id in media:
         context.job_queue().enqueue(spec, row_id, job_id=job_id)
     return [job_id for _spec, _row_id, job_id in media]
@@ -104,4 +129,6 @@ def flag_lost_second_cameras() -> list[int]:
     """Flag (once per silence) the second cameras of open attempts that sent no frame for longer
     than SECOND_CAMERA_GRACE_SECONDS, and tell the desktop. The pairing ids flagged now."""
     with context.session() as session:
-        return companion.flag_lost_second_cameras(session, context.pairing_policy(), context.event_publisher())
+        return companion.flag_lost_second_cameras(
+            session, context.pairing_policy(), context.event_publisher()
+        )

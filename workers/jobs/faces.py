@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 @job(jobs.PREPARE_BASE_PHOTO)
 def prepare_base_photo(base_photo_id: int) -> str:
     with context.session() as session:
-        status = faces.prepare_base_photo(session, base_photo_id, context.storage(), context.face_engine(),
-                                                context.face_policy())
+        status = faces.prepare_base_photo(
+            session, base_photo_id, context.storage(), context.face_engine(), context.face_policy()
+        )
     log.info("base photo %s: %s", base_photo_id, status)
     return status
 
@@ -27,8 +28,14 @@ def prepare_base_photo(base_photo_id: int) -> str:
 @job(jobs.RUN_FACE_CHECK)
 def run_face_check(check_id: int) -> dict:
     with context.session() as session:
-        check = faces.run_face_check(session, check_id, context.storage(), context.face_engine(),
-                                           context.face_policy(), context.event_publisher())
+        check = faces.run_face_check(
+            session,
+            check_id,
+            context.storage(),
+            context.face_engine(),
+            context.face_policy(),
+            context.event_publisher(),
+        )
         result = {"status": check.status, "reason": check.reason, "score": check.score}
     log.info("face check %s: %s", check_id, result)
     return result
@@ -37,8 +44,9 @@ def run_face_check(check_id: int) -> dict:
 @job(jobs.SCORE_BASE_PHOTO_REQUEST)
 def score_base_photo_request(request_id: int) -> dict:
     with context.session() as session:
-        request = faces.score_request(session, request_id, context.storage(), context.face_engine(),
-                                            context.face_policy())
+        request = faces.score_request(
+            session, request_id, context.storage(), context.face_engine(), context.face_policy()
+        )
         result = {"score": request.score, "quality_reason": request.quality_reason}
     log.info("base photo request %s scored: %s", request_id, result)
     return result

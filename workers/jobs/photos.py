@@ -22,8 +22,13 @@ def process_answer_photo(photo_id: int) -> dict:
     storage = context.storage()
     with context.session() as session:
         photo = companion.process_answer_photo(
-            session, photo_id, storage, settings.PHOTO_LONG_EDGE, context.event_publisher(),
-            lambda key: storage.url(key, settings.PHOTO_URL_TTL_SECONDS))
+            session,
+            photo_id,
+            storage,
+            settings.PHOTO_LONG_EDGE,
+            context.event_publisher(),
+            lambda key: storage.url(key, settings.PHOTO_URL_TTL_SECONDS),
+        )
         result = {"status": photo.status, "width": photo.width, "height": photo.height}
     log.info("answer photo %s: %s", photo_id, result)
     return result

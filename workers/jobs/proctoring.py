@@ -14,8 +14,14 @@ log = logging.getLogger(__name__)
 @job(jobs.ANALYSE_SNAPSHOT)
 def analyse_snapshot(snapshot_id: int) -> dict:
     with context.session() as session:
-        snapshot = proctoring.analyse_snapshot(session, snapshot_id, context.storage(), context.face_engine(),
-                                               context.face_policy(), context.event_publisher())
+        snapshot = proctoring.analyse_snapshot(
+            session,
+            snapshot_id,
+            context.storage(),
+            context.face_engine(),
+            context.face_policy(),
+            context.event_publisher(),
+        )
         findings = dict(snapshot.findings or {})
     log.info("snapshot %s analysed: %s", snapshot_id, findings)
     return findings

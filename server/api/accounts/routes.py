@@ -43,7 +43,9 @@ def login(payload):
         ),
         app_services.settings.CLIENT_VERSION_MINIMUM,
         app_services.throttle,
-        identity.LoginLimits(app_services.settings.LOGIN_USERNAME_LIMIT, app_services.settings.LOGIN_ADDRESS_LIMIT),
+        identity.LoginLimits(
+            app_services.settings.LOGIN_USERNAME_LIMIT, app_services.settings.LOGIN_ADDRESS_LIMIT
+        ),
     )
     return {
         "access_token": app_services.tokens.issue(identity.actor_of(user)),
@@ -78,7 +80,11 @@ def me():
 def change_password(payload):
     """Change one's own password (offered, never forced)."""
     identity.change_password(
-        db(), services().passwords, current_actor(), payload["old_password"], payload["new_password"]
+        db(),
+        services().passwords,
+        current_actor(),
+        payload["old_password"],
+        payload["new_password"],
     )
 
 

@@ -5,16 +5,25 @@ from server.domain.actors import Role
 
 
 class EnvCheckSchema(ma.Schema):
-    codes = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=32)), load_default=list,
-                           validate=ma.validate.Length(max=50))
-    remote_tools = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=64)), load_default=list,
-                                  validate=ma.validate.Length(max=50))
+    codes = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(max=32)),
+        load_default=list,
+        validate=ma.validate.Length(max=50),
+    )
+    remote_tools = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(max=64)),
+        load_default=list,
+        validate=ma.validate.Length(max=50),
+    )
     client_version = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=32))
 
 
 class LoginSchema(ma.Schema):
-    username = Text(required=True, validate=ma.validate.Length(min=1, max=64),
-                    metadata={"description": "学号或证件号（不区分大小写），或教师用户名"})
+    username = Text(
+        required=True,
+        validate=ma.validate.Length(min=1, max=64),
+        metadata={"description": "学号或证件号（不区分大小写），或教师用户名"},
+    )
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
     env_check = ma.fields.Nested(EnvCheckSchema, allow_none=True)
 
@@ -39,8 +48,11 @@ class LoginResultSchema(ma.Schema):
 
 
 class WeChatLoginSchema(ma.Schema):
-    code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128),
-                            metadata={"description": "wx.login's code"})
+    code = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=128),
+        metadata={"description": "wx.login's code"},
+    )
 
 
 class PhoneSessionSchema(ma.Schema):
@@ -65,8 +77,10 @@ class SchoolSchema(ma.Schema):
 
 
 class TeacherCreateSchema(ma.Schema):
-    username = ma.fields.String(required=True, validate=[
-        ma.validate.Length(min=3, max=64), ma.validate.Regexp(r"^[A-Za-z0-9_.\-]+$")])
+    username = ma.fields.String(
+        required=True,
+        validate=[ma.validate.Length(min=3, max=64), ma.validate.Regexp(r"^[A-Za-z0-9_.\-]+$")],
+    )
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
     school_id = StrictInt(required=True, validate=ID_RANGE)
     name = Text(load_default="", validate=ma.validate.Length(max=64))

@@ -56,8 +56,9 @@ def get_question(attempt_id, n):
 @blp.response(200, SavedSchema)
 def save_answer(payload, attempt_id, n):
     """Autosave an answer; a later client_seq wins, older ones are acknowledged and ignored."""
-    saved_seq = exams.save_answer(autocommit_db(), current_actor(), attempt_id, n, payload["answer"],
-                                      payload["client_seq"])
+    saved_seq = exams.save_answer(
+        autocommit_db(), current_actor(), attempt_id, n, payload["answer"], payload["client_seq"]
+    )
     return {"n": n, "saved_seq": saved_seq}
 
 

@@ -24,16 +24,29 @@ class StartedAttemptSchema(ma.Schema):
 class AnswerPhotoSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     # Removed and rejected photos are left out.
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf(
-        [AnswerPhotoStatus.PROCESSING, AnswerPhotoStatus.READY]))
-    url = ma.fields.Method("_url", allow_none=True, metadata={
-        "type": "string", "format": "uri", "description": "短期有效的照片链接；处理中为 null"})
+    status = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf([AnswerPhotoStatus.PROCESSING, AnswerPhotoStatus.READY]),
+    )
+    url = ma.fields.Method(
+        "_url",
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "uri",
+            "description": "短期有效的照片链接；处理中为 null",
+        },
+    )
     width = ma.fields.Integer(allow_none=True)
     height = ma.fields.Integer(allow_none=True)
     created_at = BeijingDateTime(required=True)
 
     def _url(self, photo):
-        return services().photo_url(photo["photo_key"]) if photo["status"] == AnswerPhotoStatus.READY else None
+        return (
+            services().photo_url(photo["photo_key"])
+            if photo["status"] == AnswerPhotoStatus.READY
+            else None
+        )
 
 
 class QuestionViewSchema(ma.Schema):
@@ -42,20 +55,35 @@ class QuestionViewSchema(ma.Schema):
     n = ma.fields.Integer(required=True)
     type = StrEnumField(QuestionType, attribute="content.type", required=True)
     stem = ma.fields.String(attribute="content.stem", required=True)
-    options = ma.fields.List(ma.fields.Nested(OptionSchema), attribute="content.options", required=True)
-    blanks = ma.fields.Integer(attribute="content.blanks", allow_none=True,
-                               metadata={"description": "fill: how many blanks"})
+    options = ma.fields.List(
+        ma.fields.Nested(OptionSchema), attribute="content.options", required=True
+    )
+    blanks = ma.fields.Integer(
+        attribute="content.blanks",
+        allow_none=True,
+        metadata={"description": "fill: how many blanks"},
+    )
     score = ma.fields.Float(attribute="points", required=True)
     saved_answer = ma.fields.Raw(allow_none=True, required=True)
     saved_seq = ma.fields.Integer(required=True)
-    photos = ma.fields.List(ma.fields.Nested(AnswerPhotoSchema), required=True, metadata={
-        "description": "photos attached from the paired phone, in upload order (photo and essay questions)"})
+    photos = ma.fields.List(
+        ma.fields.Nested(AnswerPhotoSchema),
+        required=True,
+        metadata={
+            "description": "photos attached from the paired phone, in upload order (photo and essay questions)"
+        },
+    )
 
 
 class AnswerSchema(ma.Schema):
-    answer = ma.fields.Raw(required=True, allow_none=True, metadata={
-        "description": "single: \"A\"; multiple: [\"A\",\"C\"]; judge: true/false; fill: [\"...\", ...]; "
-                       "essay/photo: text; null clears"})
+    answer = ma.fields.Raw(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": 'single: "A"; multiple: ["A","C"]; judge: true/false; fill: ["...", ...]; '
+            "essay/photo: text; null clears"
+        },
+    )
     client_seq = StrictInt(required=True, validate=ma.validate.Range(min=1, max=MAX_INT4))
 
 
@@ -91,9 +119,13 @@ class ResultSchema(ma.Schema):
 
 
 class MarkSchema(ma.Schema):
-    score = ma.fields.Decimal(required=True, as_string=False, places=2,
-                              validate=ma.validate.Range(min=0, max=1000),
-                              metadata={"minimum": 0, "maximum": 1000})  # not "0.00"/"1000.00"
+    score = ma.fields.Decimal(
+        required=True,
+        as_string=False,
+        places=2,
+        validate=ma.validate.Range(min=0, max=1000),
+        metadata={"minimum": 0, "maximum": 1000},
+    )  # not "0.00"/"1000.00"
 
 
 class AttemptSummarySchema(ma.Schema):

@@ -47,8 +47,15 @@ def upload_base_photo(_files, student_id):
     """Upload a student's base photo; it becomes active once a worker finds one clear face in it."""
     data, _name = uploaded_file()
     app = services()
-    return faces.upload_base_photo(db(), current_actor(), student_id, data, app.storage,
-                                         app.settings.MAX_UPLOAD_BYTES, app.jobs)
+    return faces.upload_base_photo(
+        db(),
+        current_actor(),
+        student_id,
+        data,
+        app.storage,
+        app.settings.MAX_UPLOAD_BYTES,
+        app.jobs,
+    )
 
 
 @blp.route("/students/<int:student_id>/base-photo", methods=["GET"])
@@ -74,11 +81,14 @@ def import_base_photos(query, _files):
     """Upload base photos in bulk: a zip of `<student_no>.jpg`; answers a per-file report."""
     data, _name = uploaded_file()
     app = services()
-    limits = faces.ZipLimits(max_files=app.settings.BASE_PHOTO_ZIP_MAX_FILES,
-                                   max_total_bytes=app.settings.BASE_PHOTO_ZIP_MAX_BYTES,
-                                   max_photo_bytes=app.settings.MAX_UPLOAD_BYTES)
-    return faces.import_base_photo_zip(db(), current_actor(), data, app.storage, limits, app.jobs,
-                                             school_id=query.get("school_id"))
+    limits = faces.ZipLimits(
+        max_files=app.settings.BASE_PHOTO_ZIP_MAX_FILES,
+        max_total_bytes=app.settings.BASE_PHOTO_ZIP_MAX_BYTES,
+        max_photo_bytes=app.settings.MAX_UPLOAD_BYTES,
+    )
+    return faces.import_base_photo_zip(
+        db(), current_actor(), data, app.storage, limits, app.jobs, school_id=query.get("school_id")
+    )
 
 
 @blp.route("/me/base-photo-requests", methods=["POST"], roles=(Role.CANDIDATE,))
@@ -88,8 +98,9 @@ def create_request(_files):
     """Ask for a new base photo with an ID photo from the phone album; a teacher decides."""
     data, _name = uploaded_file()
     app = services()
-    return faces.create_request(db(), current_actor(), data, app.storage, app.settings.MAX_UPLOAD_BYTES,
-                                      app.jobs)
+    return faces.create_request(
+        db(), current_actor(), data, app.storage, app.settings.MAX_UPLOAD_BYTES, app.jobs
+    )
 
 
 @blp.route("/me/base-photo-requests", methods=["GET"], roles=(Role.CANDIDATE,))
@@ -105,7 +116,9 @@ def my_requests():
 @blp.paginate()
 def list_requests(query, pagination_parameters):
     """Replacement requests of the teacher's school, with both photos and the match score."""
-    return paginate(faces.request_query(current_actor(), query.get("status")), pagination_parameters)
+    return paginate(
+        faces.request_query(current_actor(), query.get("status")), pagination_parameters
+    )
 
 
 @blp.route("/base-photo-requests/<int:request_id>/approve", methods=["POST"])

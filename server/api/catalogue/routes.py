@@ -38,7 +38,9 @@ class Batches(MethodView):
     @blp.response(201, BatchSchema)
     def post(self, payload):
         """Create a batch (考试批)."""
-        return catalogue.create_batch(db(), current_actor(), payload["name"], payload.get("school_id"))
+        return catalogue.create_batch(
+            db(), current_actor(), payload["name"], payload.get("school_id")
+        )
 
 
 @blp.route("/courses")
@@ -65,7 +67,9 @@ class Exams(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """List exams of the teacher's school."""
-        return paginate(catalogue.exam_query(current_actor(), query.get("batch_id")), pagination_parameters)
+        return paginate(
+            catalogue.exam_query(current_actor(), query.get("batch_id")), pagination_parameters
+        )
 
     @blp.arguments(ExamCreateSchema)
     @blp.response(201, ExamSchema)
@@ -87,7 +91,9 @@ class Enrolments(MethodView):
     @blp.paginate()
     def get(self, exam_id, pagination_parameters):
         """List the students enrolled in an exam."""
-        return paginate(catalogue.enrolment_query(db(), current_actor(), exam_id), pagination_parameters)
+        return paginate(
+            catalogue.enrolment_query(db(), current_actor(), exam_id), pagination_parameters
+        )
 
     @blp.arguments(EnrolSchema)
     @blp.response(200, EnrolResultSchema)

@@ -49,7 +49,9 @@ class ExamSchema(ma.Schema):
     duration_minutes = ma.fields.Integer(required=True)
     face_check_required = ma.fields.Boolean(required=True)
     paper_rule_missing = ma.fields.Boolean(
-        required=True, metadata={"description": "FAQ 14: no paper rule yet, candidates cannot start"})
+        required=True,
+        metadata={"description": "FAQ 14: no paper rule yet, candidates cannot start"},
+    )
 
 
 class ExamQuerySchema(ma.Schema):
@@ -57,8 +59,9 @@ class ExamQuerySchema(ma.Schema):
 
 
 class EnrolSchema(ma.Schema):
-    student_ids = ma.fields.List(StrictInt(validate=ID_RANGE), required=True,
-                                 validate=ma.validate.Length(min=1, max=5000))
+    student_ids = ma.fields.List(
+        StrictInt(validate=ID_RANGE), required=True, validate=ma.validate.Length(min=1, max=5000)
+    )
 
 
 class EnrolResultSchema(ma.Schema):
@@ -85,7 +88,14 @@ class MyExamSchema(ma.Schema):
     face_check_required = ma.fields.Boolean(attribute="exam.face_check_required", required=True)
     state = StrEnumField(ExamState, required=True)
     can_enter = ma.fields.Boolean(required=True)
-    reason = ma.fields.String(required=True, metadata={"description": "为什么可以或不可以进入（中文）"})
-    attempt_id = ma.fields.Integer(allow_none=True, metadata={"description": "the candidate's attempt, once started"})
-    result_status = StrEnumField(ResultStatus, allow_none=True, metadata={
-        "description": "its result (FAQ 17, 18): look it up from any computer"})
+    reason = ma.fields.String(
+        required=True, metadata={"description": "为什么可以或不可以进入（中文）"}
+    )
+    attempt_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "the candidate's attempt, once started"}
+    )
+    result_status = StrEnumField(
+        ResultStatus,
+        allow_none=True,
+        metadata={"description": "its result (FAQ 17, 18): look it up from any computer"},
+    )

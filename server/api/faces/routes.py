@@ -20,8 +20,9 @@ def create_face_check(_files, exam_id):
     """Send a webcam capture for the entry face check; poll the answer or watch the events."""
     data, _name = uploaded_file()
     app = services()
-    return faces.request_face_check(db(), current_actor(), exam_id, data, app.storage,
-                                          app.settings.MAX_UPLOAD_BYTES, app.jobs)
+    return faces.request_face_check(
+        db(), current_actor(), exam_id, data, app.storage, app.settings.MAX_UPLOAD_BYTES, app.jobs
+    )
 
 
 @blp.route("/face-checks/<int:check_id>", roles=ANY_ROLE)

@@ -14,9 +14,15 @@ class FaceCheckSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     exam_id = ma.fields.Integer(required=True)
     status = StrEnumField(faces.FaceCheckStatus, required=True)
-    reason = StrEnumField(faces.FaceCheckReason, allow_none=True, metadata={"description": "why it failed"})
-    score = ma.fields.Float(allow_none=True, metadata={
-        "description": "cosine similarity to the base photo, -1..1; null when no face was compared"})
+    reason = StrEnumField(
+        faces.FaceCheckReason, allow_none=True, metadata={"description": "why it failed"}
+    )
+    score = ma.fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "cosine similarity to the base photo, -1..1; null when no face was compared"
+        },
+    )
     message = ma.fields.Method("_message", allow_none=True, metadata={"type": "string"})
     faq = ma.fields.Method("_faq", allow_none=True, metadata={"type": "integer"})
     created_at = BeijingDateTime(required=True)

@@ -28,8 +28,11 @@ def download(link, key):
     """A processed photo, for whoever holds an unexpired signed link."""
     storage = services().storage
     # Only processed copies are ever linked: originals (with EXIF) are never served.
-    if not (isinstance(storage, LocalStorage) and photos.is_photo_key(key)
-            and storage.verify_url(key, link["expires"], link["signature"])):
+    if not (
+        isinstance(storage, LocalStorage)
+        and photos.is_photo_key(key)
+        and storage.verify_url(key, link["expires"], link["signature"])
+    ):
         raise NotFound("NOT_FOUND")
     try:
         data = storage.get(key)

@@ -18,4 +18,6 @@ blp = Blueprint("integrity", __name__, description="诚信事件", roles=STAFF_R
 @blp.paginate()
 def list_integrity_events(query, pagination_parameters):
     """Integrity events of the teacher's school, newest first."""
-    return paginate(identity.integrity_event_query(current_actor(), query.get("code")), pagination_parameters)
+    return paginate(
+        identity.integrity_event_query(current_actor(), query.get("code")), pagination_parameters
+    )

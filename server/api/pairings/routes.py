@@ -27,32 +27,55 @@ from server.app_services import services
 from server.domain import companion
 from server.domain.actors import Role
 
-blp = Blueprint("pairings", __name__, description="手机伴侣（扫码上传、第二机位）", roles=(Role.PHONE,))
+blp = Blueprint(
+    "pairings", __name__, description="手机伴侣（扫码上传、第二机位）", roles=(Role.PHONE,)
+)
 
 
 _QR_CODE_SCHEMA = QrCodeSchema()  # the qrcode view dumps its answers itself (below); one instance
 
 
-@blp.route("/attempts/<int:attempt_id>/questions/<int:n>/qrcode", methods=["POST"], roles=(Role.CANDIDATE,))
+@blp.route(
+    "/attempts/<int:attempt_id>/questions/<int:n>/qrcode", methods=["POST"], roles=(Role.CANDIDATE,)
+)
 @json_body(blp, QrCodeRequestSchema())  # @blp.arguments without webargs' per-request cost
 @blp.response(200, QrCodeSchema)
 def qrcode(payload, attempt_id, n):
     """Question n's QR code for the phone; asking again while it has over a minute left returns it."""
     app = services()
     # autocommit_db itself, not a connection: a re-request answered from memory checks out none.
-    code = companion.issue_code(autocommit_db, current_actor(), attempt_id, n, payload["purpose"],
-                              app.pairing_policy, app.issued_codes)
+    code = companion.issue_code(
+        autocommit_db,
+        current_actor(),
+        attempt_id,
+        n,
+        payload["purpose"],
+        app.pairing_policy,
+        app.issued_codes,
+    )
     # A code's answer never changes: made (and dumped as @blp.response would) the first time,
     # its bytes are sent again to a re-request. A Response passes @blp.response unchanged.
     body = app.issued_codes.answer(code.scene)
     if body is not None:
-        mimetype = cast(DefaultJSONProvider, current_app.json).mimetype  # typed as the base provider
+        mimetype = cast(
+            DefaultJSONProvider, current_app.json
+        ).mimetype  # typed as the base provider
         return current_app.response_class(body, mimetype=mimetype)
     rendered = companion.render_code(app.qr, code.scene)
-    response = jsonify(_QR_CODE_SCHEMA.dump({
-        "scene": code.scene, "url": rendered.url, "png": base64.b64encode(rendered.png).decode(),
-        "content_type": rendered.content_type, "expires_at": code.expires_at, "mode": rendered.mode,
-        "n": code.n, "purpose": code.purpose}))
+    response = jsonify(
+        _QR_CODE_SCHEMA.dump(
+            {
+                "scene": code.scene,
+                "url": rendered.url,
+                "png": base64.b64encode(rendered.png).decode(),
+                "content_type": rendered.content_type,
+                "expires_at": code.expires_at,
+                "mode": rendered.mode,
+                "n": code.n,
+                "purpose": code.purpose,
+            }
+        )
+    )
     app.issued_codes.keep_answer(code.scene, response.get_data())
     return response
 
@@ -63,7 +86,9 @@ def qrcode(payload, attempt_id, n):
 def redeem(payload):
     """Redeem a scanned code: this phone may then upload for that attempt and question."""
     app = services()
-    paired = companion.redeem(db(), current_actor(), payload["scene"], app.pairing_policy, app.events)
+    paired = companion.redeem(
+        db(), current_actor(), payload["scene"], app.pairing_policy, app.events
+    )
     app.issued_codes.forget(payload["scene"])  # the desktop's next request gets a fresh code
     return paired
 
@@ -77,8 +102,17 @@ def upload_photo(form, _files, pairing_id):
     data, _name = uploaded_file()
     app = services()
     upload_id = form.get("upload_id") or secrets.token_hex(16)
-    return companion.upload_answer_photo(db(), current_actor(), pairing_id, upload_id, data, app.storage,
-                                       app.settings.MAX_UPLOAD_BYTES, app.jobs, app.events)
+    return companion.upload_answer_photo(
+        db(),
+        current_actor(),
+        pairing_id,
+        upload_id,
+        data,
+        app.storage,
+        app.settings.MAX_UPLOAD_BYTES,
+        app.jobs,
+        app.events,
+    )
 
 
 @blp.route("/pairings/<int:pairing_id>/snapshots", methods=["POST"])
@@ -88,11 +122,20 @@ def upload_snapshot(_files, pairing_id):
     """A second-camera frame (every few seconds); analysed for proctoring flags."""
     data, _name = uploaded_file()
     app = services()
-    return companion.second_camera_snapshot(db(), current_actor(), pairing_id, data, app.storage,
-                                          app.settings.MAX_UPLOAD_BYTES, app.jobs)
+    return companion.second_camera_snapshot(
+        db(),
+        current_actor(),
+        pairing_id,
+        data,
+        app.storage,
+        app.settings.MAX_UPLOAD_BYTES,
+        app.jobs,
+    )
 
 
-@blp.route("/attempts/<int:attempt_id>/photos/<int:photo_id>", methods=["DELETE"], roles=(Role.CANDIDATE,))
+@blp.route(
+    "/attempts/<int:attempt_id>/photos/<int:photo_id>", methods=["DELETE"], roles=(Role.CANDIDATE,)
+)
 @blp.response(200, UploadedPhotoSchema)
 def remove_photo(attempt_id, photo_id):
     """Remove an answer photo from its question (on the desktop, while the exam is open)."""

@@ -12,7 +12,9 @@ class QrCodeRequestSchema(ma.Schema):
 
 
 class QrCodeSchema(ma.Schema):
-    scene = ma.fields.String(required=True, metadata={"description": "32 characters, WeChat's scene alphabet"})
+    scene = ma.fields.String(
+        required=True, metadata={"description": "32 characters, WeChat's scene alphabet"}
+    )
     url = ma.fields.String(required=True, metadata={"description": "what the code opens"})
     png = ma.fields.String(required=True, metadata={"description": "the code image, base64"})
     content_type = ma.fields.String(required=True, metadata={"example": "image/png"})
@@ -29,7 +31,9 @@ class RedeemSchema(ma.Schema):
 class PairingSchema(ma.Schema):
     pairing_id = ma.fields.Integer(attribute="id", required=True)
     attempt_id = ma.fields.Integer(required=True)
-    question = ma.fields.Integer(attribute="position", required=True, metadata={"description": "question n"})
+    question = ma.fields.Integer(
+        attribute="position", required=True, metadata={"description": "question n"}
+    )
     purpose = StrEnumField(PairingPurpose, required=True)
     paired_at = BeijingDateTime(attribute="redeemed_at", required=True)
 
@@ -41,14 +45,23 @@ class PhotoUploadSchema(ma.Schema):
 
 
 class UploadFormSchema(ma.Schema):
-    upload_id = ma.fields.String(validate=ma.validate.Regexp(UPLOAD_ID), metadata={
-        "description": "the client's id for this upload; a retry with the same id is not stored twice"})
+    upload_id = ma.fields.String(
+        validate=ma.validate.Regexp(UPLOAD_ID),
+        metadata={
+            "description": "the client's id for this upload; a retry with the same id is not stored twice"
+        },
+    )
 
 
 class UploadedPhotoSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     n = ma.fields.Integer(attribute="position", required=True)
-    status = StrEnumField(AnswerPhotoStatus, required=True,
-                          metadata={"description": "rejected: damaged inside, found by processing "
-                                                       "(the desktop was sent upload_rejected)"})
+    status = StrEnumField(
+        AnswerPhotoStatus,
+        required=True,
+        metadata={
+            "description": "rejected: damaged inside, found by processing "
+            "(the desktop was sent upload_rejected)"
+        },
+    )
     upload_id = ma.fields.String(required=True)

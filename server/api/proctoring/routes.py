@@ -30,8 +30,15 @@ def create_snapshot(_files, attempt_id):
     """Send a desktop webcam frame (every minute or so); it is analysed for proctoring flags."""
     data, _name = uploaded_file()
     app = services()
-    return proctoring.desktop_snapshot(db(), current_actor(), attempt_id, data, app.storage,
-                                       app.settings.MAX_UPLOAD_BYTES, app.jobs)
+    return proctoring.desktop_snapshot(
+        db(),
+        current_actor(),
+        attempt_id,
+        data,
+        app.storage,
+        app.settings.MAX_UPLOAD_BYTES,
+        app.jobs,
+    )
 
 
 @blp.route("/attempts/<int:attempt_id>/integrity-events", methods=["POST"], roles=(Role.CANDIDATE,))
@@ -39,8 +46,9 @@ def create_snapshot(_files, attempt_id):
 @blp.response(201, ClientEventResultSchema)
 def report_event(payload, attempt_id):
     """Report what the desktop client detected during the exam (e-01, e-02, camera_black, ...)."""
-    event, flag = proctoring.report_client_event(db(), current_actor(), attempt_id, payload["code"],
-                                                 payload["detail"], client_address())
+    event, flag = proctoring.report_client_event(
+        db(), current_actor(), attempt_id, payload["code"], payload["detail"], client_address()
+    )
     return {"event": event, "flag": flag}
 
 
@@ -50,7 +58,9 @@ def report_event(payload, attempt_id):
 @blp.paginate()
 def list_reviews(query, pagination_parameters):
     """Flagged attempts (监考待审) with their flags and evidence photos."""
-    return paginate(proctoring.review_query(current_actor(), query.get("status")), pagination_parameters)
+    return paginate(
+        proctoring.review_query(current_actor(), query.get("status")), pagination_parameters
+    )
 
 
 @blp.route("/attempts/<int:attempt_id>/review", methods=["POST"])
@@ -58,7 +68,9 @@ def list_reviews(query, pagination_parameters):
 @blp.response(200, ReviewSchema)
 def review(payload, attempt_id):
     """Approve (publish the score) or reject a flagged attempt."""
-    return proctoring.review_attempt(db(), current_actor(), attempt_id, payload["decision"], payload.get("note"))
+    return proctoring.review_attempt(
+        db(), current_actor(), attempt_id, payload["decision"], payload.get("note")
+    )
 
 
 @blp.route("/exams/<int:exam_id>/live")

@@ -30,17 +30,24 @@ class SnapshotSchema(ma.Schema):
 
 class ClientEventSchema(ma.Schema):
     code = ma.fields.String(required=True, validate=ma.validate.OneOf(list(CLIENT_EVENT_FLAGS)))
-    detail = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(max=40)),
-                            values=Text(validate=ma.validate.Length(max=200)),
-                            validate=ma.validate.Length(max=20), load_default=dict)
+    detail = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(max=40)),
+        values=Text(validate=ma.validate.Length(max=200)),
+        validate=ma.validate.Length(max=20),
+        load_default=dict,
+    )
 
 
 class FlagSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     kind = StrEnumField(FlagKind, required=True)
-    label = ma.fields.Function(lambda flag: FLAG_LABELS.get(flag.kind, flag.kind), metadata={"type": "string"})
+    label = ma.fields.Function(
+        lambda flag: FLAG_LABELS.get(flag.kind, flag.kind), metadata={"type": "string"}
+    )
     time = BeijingDateTime(attribute="created_at", required=True)
-    evidence_url = PhotoUrl(attribute="evidence_key", metadata={"description": "the frame that raised it"})
+    evidence_url = PhotoUrl(
+        attribute="evidence_key", metadata={"description": "the frame that raised it"}
+    )
     detail = ma.fields.Dict(required=True)
 
 

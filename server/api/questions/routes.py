@@ -47,7 +47,13 @@ def import_questions(_files, course_id):
     """Import questions from JSON or XLSX; answers a per-row report."""
     data, filename = uploaded_file()
     return exams.import_questions(
-        db(), current_actor(), course_id, data, filename, services().settings.QUESTION_IMPORT_MAX_ROWS)
+        db(),
+        current_actor(),
+        course_id,
+        data,
+        filename,
+        services().settings.QUESTION_IMPORT_MAX_ROWS,
+    )
 
 
 @blp.route("/exams/<int:exam_id>/paper-rule")
@@ -65,4 +71,8 @@ class PaperRules(MethodView):
 
 
 def _rule_out(rule):
-    return {"exam_id": rule.exam_id, "sections": rule.sections, "total_score": exams.total_score(rule)}
+    return {
+        "exam_id": rule.exam_id,
+        "sections": rule.sections,
+        "total_score": exams.total_score(rule),
+    }

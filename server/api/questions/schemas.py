@@ -15,14 +15,23 @@ class OptionSchema(ma.Schema):
 class QuestionCreateSchema(ma.Schema):
     type = StrEnumField(QuestionType, required=True)
     stem = Text(required=True, validate=ma.validate.Length(min=1, max=20000))
-    options = ma.fields.List(ma.fields.Nested(OptionSchema), load_default=list,
-                             validate=ma.validate.Length(max=12))
-    answer = ma.fields.Raw(allow_none=True, metadata={
-        "description": "single: \"A\"; multiple: [\"A\",\"C\"]; judge: true/false; "
-                       "fill: [[\"北京\",\"北京市\"], [\"3\"]] (alternatives per blank); essay/photo: reference text"})
-    score = ma.fields.Decimal(required=True, as_string=False, places=2,
-                              validate=ma.validate.Range(min=0, min_inclusive=False, max=1000),
-                              metadata=SCORE_BOUNDS)
+    options = ma.fields.List(
+        ma.fields.Nested(OptionSchema), load_default=list, validate=ma.validate.Length(max=12)
+    )
+    answer = ma.fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": 'single: "A"; multiple: ["A","C"]; judge: true/false; '
+            'fill: [["北京","北京市"], ["3"]] (alternatives per blank); essay/photo: reference text'
+        },
+    )
+    score = ma.fields.Decimal(
+        required=True,
+        as_string=False,
+        places=2,
+        validate=ma.validate.Range(min=0, min_inclusive=False, max=1000),
+        metadata=SCORE_BOUNDS,
+    )
     external_id = Text(validate=ma.validate.Length(max=64))
 
 
@@ -48,19 +57,25 @@ class SectionSchema(ma.Schema):
     count = StrictInt(required=True, validate=ma.validate.Range(min=1, max=500))
     # A Field, not a Decimal: SectionOutSchema's is a Float.
     score: ma.fields.Field = ma.fields.Decimal(
-        required=True, as_string=False, places=2,
+        required=True,
+        as_string=False,
+        places=2,
         validate=ma.validate.Range(min=0, min_inclusive=False, max=1000),
-        metadata={**SCORE_BOUNDS, "description": "Points for each question of this section"})
+        metadata={**SCORE_BOUNDS, "description": "Points for each question of this section"},
+    )
 
 
 class PaperRuleInSchema(ma.Schema):
-    sections = ma.fields.List(ma.fields.Nested(SectionSchema), required=True,
-                              validate=ma.validate.Length(min=1, max=20))
+    sections = ma.fields.List(
+        ma.fields.Nested(SectionSchema), required=True, validate=ma.validate.Length(min=1, max=20)
+    )
 
 
 class SectionOutSchema(SectionSchema):
     # A Decimal would reach the JSON as a string ("5.00"); the documented type is a number.
-    score = ma.fields.Float(required=True, metadata={"description": "Points for each question of this section"})
+    score = ma.fields.Float(
+        required=True, metadata={"description": "Points for each question of this section"}
+    )
 
 
 class PaperRuleSchema(ma.Schema):

@@ -62,4 +62,3 @@ def import_students(query, _files):
     data, filename = uploaded_file()
     rows = identity.read_rows(data, filename, services().settings.IMPORT_MAX_ROWS)
     return identity.import_students(db(), current_actor(), rows, school_id=query.get("school_id"))
-

@@ -7,8 +7,10 @@ class StudentCreateSchema(ma.Schema):
     student_no = Text(required=True, validate=ma.validate.Length(min=1, max=32))
     id_number = Text(required=True, validate=ma.validate.Length(min=1, max=32))
     name = Text(required=True, validate=ma.validate.Length(min=1, max=64))
-    school_id = StrictInt(validate=ID_RANGE,
-                          metadata={"description": "Admins only; teachers always create in their own school"})
+    school_id = StrictInt(
+        validate=ID_RANGE,
+        metadata={"description": "Admins only; teachers always create in their own school"},
+    )
 
 
 class StudentSchema(ma.Schema):
@@ -23,8 +25,7 @@ class StudentSchema(ma.Schema):
 
 
 class StudentQuerySchema(ma.Schema):
-    q = Text(validate=ma.validate.Length(max=64),
-             metadata={"description": "学号、证件号或姓名"})
+    q = Text(validate=ma.validate.Length(max=64), metadata={"description": "学号、证件号或姓名"})
 
 
 class ImportQuerySchema(ma.Schema):

@@ -84,4 +84,6 @@ SCAN_WITH_WECHAT = """<!doctype html>
 @site_blp.get("/m/<path:scene>")
 def scan_landing(scene):
     """What a plain QR code opens outside WeChat (inside WeChat, the mini program opens)."""
-    return Response(SCAN_WITH_WECHAT, mimetype="text/html", headers={"Cache-Control": "public, max-age=3600"})
+    return Response(
+        SCAN_WITH_WECHAT, mimetype="text/html", headers={"Cache-Control": "public, max-age=3600"}
+    )

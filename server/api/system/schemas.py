@@ -6,7 +6,9 @@ from server.api.schemas import BeijingDateTime
 class ServerTimeSchema(ma.Schema):
     server_time = BeijingDateTime(required=True)
     timezone = ma.fields.String(required=True, metadata={"example": "Asia/Shanghai"})
-    epoch_ms = ma.fields.Integer(required=True, metadata={"description": "For skew: server minus client"})
+    epoch_ms = ma.fields.Integer(
+        required=True, metadata={"description": "For skew: server minus client"}
+    )
 
 
 class ClientBuildSchema(ma.Schema):

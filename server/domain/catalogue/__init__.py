@@ -1,5 +1,4 @@
-"""Catalogue: batches (考试批), courses, exams with their paper rules, and enrolment.
-"""
+"""Catalogue: batches (考试批), courses, exams with their paper rules, and enrolment."""
 
 from server.domain.catalogue.models import Course, Enrolment, Exam, PaperRule
 from server.domain.catalogue.services import (

@@ -60,7 +60,7 @@ class Exam(Base):
 
     batch: Mapped[Batch] = relationship()
     course: Mapped[Course] = relationship()
-    paper_rule: Mapped["PaperRule | None"] = relationship(uselist=False, viewonly=True)
+    paper_rule: Mapped[PaperRule | None] = relationship(uselist=False, viewonly=True)
 
     @property
     def paper_rule_missing(self) -> bool:

@@ -31,7 +31,9 @@ def create_course(
     session: Session, actor: Actor, code: str, name: str, school_id: int | None = None
 ) -> Course:
     actor.require_staff()
-    course = Course(school_id=actor.school_for_new_row(school_id), code=code.strip(), name=name.strip())
+    course = Course(
+        school_id=actor.school_for_new_row(school_id), code=code.strip(), name=name.strip()
+    )
     session.add(course)
     commit_or_conflict(session, "COURSE_EXISTS")
     return course
@@ -93,8 +95,11 @@ def create_exam(session: Session, actor: Actor, draft: ExamDraft) -> Exam:
 
 def exam_query(actor: Actor, batch_id: int | None = None) -> Select[Exam]:
     actor.require_staff()
-    query = (select(Exam).options(joinedload(Exam.course), joinedload(Exam.batch), joinedload(Exam.paper_rule))
-             .order_by(Exam.id))
+    query = (
+        select(Exam)
+        .options(joinedload(Exam.course), joinedload(Exam.batch), joinedload(Exam.paper_rule))
+        .order_by(Exam.id)
+    )
     if batch_id is not None:
         query = query.where(Exam.batch_id == batch_id)
     return _school_scoped(query, Exam, actor)

@@ -45,7 +45,9 @@ class LiveRow:
 
     @property
     def status(self) -> LiveStatus:
-        return LiveStatus(self.attempt.status) if self.attempt is not None else LiveStatus.NOT_STARTED
+        return (
+            LiveStatus(self.attempt.status) if self.attempt is not None else LiveStatus.NOT_STARTED
+        )
 
     @property
     def attempt_id(self) -> int | None:
@@ -60,17 +62,29 @@ class LiveRow:
         return self.attempt.last_seen_at if self.attempt is not None else None
 
 
-def live_view(session: Session, actor: Actor, exam_id: int, now: datetime | None = None) -> list[LiveRow]:
+def live_view(
+    session: Session, actor: Actor, exam_id: int, now: datetime | None = None
+) -> list[LiveRow]:
     actor.require_staff()
     exam = get_exam(session, actor, exam_id)  # NOT_FOUND for other schools
     now = now or utcnow()
     enrolled = session.execute(
-        select(User, Attempt).join(Enrolment, Enrolment.student_id == User.id)
+        select(User, Attempt)
+        .join(Enrolment, Enrolment.student_id == User.id)
         .outerjoin(Attempt, (Attempt.student_id == User.id) & (Attempt.exam_id == exam.id))
-        .where(Enrolment.exam_id == exam.id).order_by(User.student_no, User.id)
+        .where(Enrolment.exam_id == exam.id)
+        .order_by(User.student_no, User.id)
     ).all()
-    everyone = [LiveRow(student, attempt, attempt is not None and attempt.status == AttemptStatus.IN_PROGRESS
-                        and attempt.last_seen_at >= now - ONLINE_WITHIN) for student, attempt in enrolled]
+    everyone = [
+        LiveRow(
+            student,
+            attempt,
+            attempt is not None
+            and attempt.status == AttemptStatus.IN_PROGRESS
+            and attempt.last_seen_at >= now - ONLINE_WITHIN,
+        )
+        for student, attempt in enrolled
+    ]
     rows = {row.attempt.id: row for row in everyone if row.attempt is not None}
     if not rows:
         return everyone
@@ -85,6 +99,8 @@ def live_view(session: Session, actor: Actor, exam_id: int, now: datetime | None
         if purpose == PairingPurpose.SECOND_CAMERA:
             lost = lost_at is not None and row.second_camera != SecondCameraState.ACTIVE
             row.second_camera = SecondCameraState.LOST if lost else SecondCameraState.ACTIVE
-    for flag in session.scalars(select(ProctorFlag).where(ProctorFlag.attempt_id.in_(rows)).order_by(ProctorFlag.id)):
+    for flag in session.scalars(
+        select(ProctorFlag).where(ProctorFlag.attempt_id.in_(rows)).order_by(ProctorFlag.id)
+    ):
         rows[flag.attempt_id].flags.append(flag)
     return everyone

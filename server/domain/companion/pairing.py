@@ -42,7 +42,9 @@ from server.domain.exams import (
 # --- the phone ---
 
 
-def phone_login(session: Session, openid: str, unionid: str | None, now: datetime | None = None) -> Phone:
+def phone_login(
+    session: Session, openid: str, unionid: str | None, now: datetime | None = None
+) -> Phone:
     """The phone behind a WeChat login (created on first sight)."""
     now = now or utcnow()
     phone = session.scalar(select(Phone).where(Phone.openid == openid))
@@ -56,8 +58,14 @@ def phone_login(session: Session, openid: str, unionid: str | None, now: datetim
     return phone
 
 
-def redeem(session: Session, actor: Actor, scene: str, policy: PairingPolicy,
-           publisher: events.EventPublisher | None, now: datetime | None = None) -> Pairing:
+def redeem(
+    session: Session,
+    actor: Actor,
+    scene: str,
+    policy: PairingPolicy,
+    publisher: events.EventPublisher | None,
+    now: datetime | None = None,
+) -> Pairing:
     """Pair this phone with the code's attempt and question. The same phone may scan its code
     again; another phone gets PAIRING_USED, a late one PAIRING_EXPIRED."""
     actor.require_role(Role.PHONE)
@@ -78,9 +86,15 @@ def redeem(session: Session, actor: Actor, scene: str, policy: PairingPolicy,
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
     # One phone serves one candidate per exam: it cannot photograph two people's answers.
-    other = session.scalar(select(Pairing.id).where(
-        Pairing.phone_id == actor.user_id, Pairing.exam_id == pairing.exam_id,
-        Pairing.student_id != pairing.student_id).limit(1))
+    other = session.scalar(
+        select(Pairing.id)
+        .where(
+            Pairing.phone_id == actor.user_id,
+            Pairing.exam_id == pairing.exam_id,
+            Pairing.student_id != pairing.student_id,
+        )
+        .limit(1)
+    )
     if other is not None:
         raise Conflict("PHONE_IN_USE")
     pairing.phone_id, pairing.redeemed_at = actor.user_id, now
@@ -88,12 +102,17 @@ def redeem(session: Session, actor: Actor, scene: str, policy: PairingPolicy,
         pairing.last_snapshot_at = now  # the grace period starts now
     session.commit()
     if publisher is not None:
-        publisher.publish(pairing.attempt_id, EventType.PAIRED,
-                          {"pairing_id": pairing.id, "n": pairing.position, "purpose": pairing.purpose})
+        publisher.publish(
+            pairing.attempt_id,
+            EventType.PAIRED,
+            {"pairing_id": pairing.id, "n": pairing.position, "purpose": pairing.purpose},
+        )
     return pairing
 
 
-def _phone_pairing(session: Session, actor: Actor, pairing_id: int, purpose: str) -> tuple[Pairing, Attempt]:
+def _phone_pairing(
+    session: Session, actor: Actor, pairing_id: int, purpose: str
+) -> tuple[Pairing, Attempt]:
     """This phone's pairing, for an attempt still open: upload rights last until it ends."""
     actor.require_role(Role.PHONE)
     pairing = session.get(Pairing, pairing_id)

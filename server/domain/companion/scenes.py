@@ -9,7 +9,7 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from threading import Lock
 from typing import Any, cast
@@ -100,7 +100,9 @@ class IssuedCodes:
         self._items: OrderedDict[tuple, IssuedCode] = OrderedDict()
         self._keys: dict[str, tuple] = {}  # scene -> key
         self._answer_bytes = answer_bytes
-        self._answers: OrderedDict[str, bytes] = OrderedDict()  # scene -> answer, least recent first
+        self._answers: OrderedDict[str, bytes] = (
+            OrderedDict()
+        )  # scene -> answer, least recent first
         self._answers_total = 0
         self._lock = Lock()
 
@@ -156,6 +158,7 @@ class IssuedCodes:
         if body is not None:
             self._answers_total -= len(body)
 
+
 # Declarative classes type __table__ as any FromClause; these are Tables.
 _attempts = cast(Table, Attempt.__table__)
 _pairings = cast(Table, Pairing.__table__)
@@ -164,49 +167,87 @@ _questions = cast(Table, Question.__table__)
 
 # The attempt, if it is this candidate's, open, on this computer, with question n; and n's type.
 _OPEN_SLOT = (
-    select(_attempts.c.school_id, _attempts.c.exam_id, _attempts.c.status, _attempts.c.active_session,
-           _attempts.c.deadline, _attempts.c.submit_reason, _questions.c.type)
-    .select_from(_attempts.outerjoin(_slots, and_(_slots.c.attempt_id == _attempts.c.id,
-                                                  _slots.c.position == bindparam("n")))
-                 .outerjoin(_questions, _questions.c.id == _slots.c.question_id))
-    .where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.student_id == bindparam("student_id"))
+    select(
+        _attempts.c.school_id,
+        _attempts.c.exam_id,
+        _attempts.c.status,
+        _attempts.c.active_session,
+        _attempts.c.deadline,
+        _attempts.c.submit_reason,
+        _questions.c.type,
+    )
+    .select_from(
+        _attempts.outerjoin(
+            _slots, and_(_slots.c.attempt_id == _attempts.c.id, _slots.c.position == bindparam("n"))
+        ).outerjoin(_questions, _questions.c.id == _slots.c.question_id)
+    )
+    .where(
+        _attempts.c.id == bindparam("attempt_id"), _attempts.c.student_id == bindparam("student_id")
+    )
 )
 _VALID_CODE = (
     select(_pairings.c.id, _pairings.c.scene, _pairings.c.expires_at)
-    .where(_pairings.c.attempt_id == bindparam("attempt_id"), _pairings.c.position == bindparam("n"),
-           _pairings.c.purpose == bindparam("purpose"), _pairings.c.redeemed_at.is_(None),
-           _pairings.c.expires_at > bindparam("usable_after", type_=_pairings.c.expires_at.type))
-    .order_by(_pairings.c.expires_at.desc()).limit(1)
+    .where(
+        _pairings.c.attempt_id == bindparam("attempt_id"),
+        _pairings.c.position == bindparam("n"),
+        _pairings.c.purpose == bindparam("purpose"),
+        _pairings.c.redeemed_at.is_(None),
+        _pairings.c.expires_at > bindparam("usable_after", type_=_pairings.c.expires_at.type),
+    )
+    .order_by(_pairings.c.expires_at.desc())
+    .limit(1)
 )
 # PostgreSQL: the two reads above and the insert of a new code in one statement (one round trip).
 # The insert happens only where the checks below would pass and no valid code exists; the row
 # returned carries what the checks need, the valid code if there is one, else the new code's id.
 _open_slot, _valid_code = _OPEN_SLOT.cte("slot"), _VALID_CODE.cte("valid_code")
 _new_code = (
-    insert(_pairings).from_select(
-        ["scene", "school_id", "attempt_id", "exam_id", "student_id", "position", "purpose", "created_at",
-         "expires_at"],
-        select(bindparam("scene", type_=_pairings.c.scene.type), _open_slot.c.school_id,
-               bindparam("attempt_id", type_=_pairings.c.attempt_id.type), _open_slot.c.exam_id,
-               bindparam("student_id", type_=_pairings.c.student_id.type),
-               bindparam("n", type_=_pairings.c.position.type), bindparam("purpose", type_=_pairings.c.purpose.type),
-               bindparam("now", type_=_pairings.c.created_at.type),
-               bindparam("expires_at", type_=_pairings.c.expires_at.type))
-        .where(_open_slot.c.status == AttemptStatus.IN_PROGRESS,
-               _open_slot.c.active_session.is_not_distinct_from(bindparam("session_id")),
-               _open_slot.c.type.is_not(None),
-               # Equalities, not IN: an IN list is re-rendered on every execution (SQLAlchemy's
-               # "expanding" parameters), ~0.2 ms of a fresh code's CPU.
-               or_(bindparam("purpose") != PairingPurpose.ANSWER_PHOTO,
-                   *(_open_slot.c.type == kind for kind in PHOTO_QUESTION_TYPES)),
-               ~exists(select(_valid_code.c.id))))
-    .returning(_pairings.c.id).cte("new_code")
+    insert(_pairings)
+    .from_select(
+        [
+            "scene",
+            "school_id",
+            "attempt_id",
+            "exam_id",
+            "student_id",
+            "position",
+            "purpose",
+            "created_at",
+            "expires_at",
+        ],
+        select(
+            bindparam("scene", type_=_pairings.c.scene.type),
+            _open_slot.c.school_id,
+            bindparam("attempt_id", type_=_pairings.c.attempt_id.type),
+            _open_slot.c.exam_id,
+            bindparam("student_id", type_=_pairings.c.student_id.type),
+            bindparam("n", type_=_pairings.c.position.type),
+            bindparam("purpose", type_=_pairings.c.purpose.type),
+            bindparam("now", type_=_pairings.c.created_at.type),
+            bindparam("expires_at", type_=_pairings.c.expires_at.type),
+        ).where(
+            _open_slot.c.status == AttemptStatus.IN_PROGRESS,
+            _open_slot.c.active_session.is_not_distinct_from(bindparam("session_id")),
+            _open_slot.c.type.is_not(None),
+            # Equalities, not IN: an IN list is re-rendered on every execution (SQLAlchemy's
+            # "expanding" parameters), ~0.2 ms of a fresh code's CPU.
+            or_(
+                bindparam("purpose") != PairingPurpose.ANSWER_PHOTO,
+                *(_open_slot.c.type == kind for kind in PHOTO_QUESTION_TYPES),
+            ),
+            ~exists(select(_valid_code.c.id)),
+        ),
+    )
+    .returning(_pairings.c.id)
+    .cte("new_code")
 )
-_ISSUE_CODE = (
-    select(_open_slot, _valid_code.c.id.label("valid_id"), _valid_code.c.scene.label("valid_scene"),
-           _valid_code.c.expires_at.label("valid_expires_at"), _new_code.c.id.label("new_id"))
-    .select_from(_open_slot.outerjoin(_valid_code, true()).outerjoin(_new_code, true()))
-)
+_ISSUE_CODE = select(
+    _open_slot,
+    _valid_code.c.id.label("valid_id"),
+    _valid_code.c.scene.label("valid_scene"),
+    _valid_code.c.expires_at.label("valid_expires_at"),
+    _new_code.c.id.label("new_id"),
+).select_from(_open_slot.outerjoin(_valid_code, true()).outerjoin(_new_code, true()))
 
 
 @lru_cache(maxsize=4)
@@ -215,11 +256,21 @@ def _issue_code_sql(dialect: Dialect) -> tuple[str, dict[str, Any]]:
     parameters. Its bound values need no processing there (aware datetimes go as they are); the
     one datetime it reads back is made UTC by the caller."""
     compiled = _ISSUE_CODE.compile(dialect=dialect)
-    return str(compiled), {name: value for name, value in compiled.params.items() if value is not None}
+    return str(compiled), {
+        name: value for name, value in compiled.params.items() if value is not None
+    }
 
 
-def issue_code(connection: Connection | Callable[[], Connection], actor: Actor, attempt_id: int, n: int,
-               purpose: str, policy: PairingPolicy, cache: IssuedCodes, now: datetime | None = None) -> IssuedCode:
+def issue_code(
+    connection: Connection | Callable[[], Connection],
+    actor: Actor,
+    attempt_id: int,
+    n: int,
+    purpose: str,
+    policy: PairingPolicy,
+    cache: IssuedCodes,
+    now: datetime | None = None,
+) -> IssuedCode:
     """Question n's QR code for `purpose`: the still-valid one (over a minute left), else a new
     one. Switching question gets that question's code (FAQ 22).
 
@@ -242,16 +293,31 @@ def issue_code(connection: Connection | Callable[[], Connection], actor: Actor, 
         # Straight to psycopg (a prepared statement): SQLAlchemy's per-execution work was a
         # fifth of a fresh code's CPU on the web worker.
         driver_connection = connection.connection.driver_connection
-        assert driver_connection is not None  # a checked-out connection holds its psycopg connection
+        assert (
+            driver_connection is not None
+        )  # a checked-out connection holds its psycopg connection
         cursor = driver_connection.cursor(row_factory=namedtuple_row)
         with cursor:
-            row = cursor.execute(sql, defaults | {
-                "attempt_id": attempt_id, "student_id": actor.user_id, "n": n, "purpose": purpose,
-                "usable_after": usable_after, "session_id": actor.session_id, "scene": scene, "now": now,
-                "expires_at": expires_at}, prepare=True).fetchone()
+            row = cursor.execute(
+                sql,
+                defaults
+                | {
+                    "attempt_id": attempt_id,
+                    "student_id": actor.user_id,
+                    "n": n,
+                    "purpose": purpose,
+                    "usable_after": usable_after,
+                    "session_id": actor.session_id,
+                    "scene": scene,
+                    "now": now,
+                    "expires_at": expires_at,
+                },
+                prepare=True,
+            ).fetchone()
     else:
-        row = connection.execute(_OPEN_SLOT, {"attempt_id": attempt_id, "student_id": actor.user_id,
-                                              "n": n}).first()
+        row = connection.execute(
+            _OPEN_SLOT, {"attempt_id": attempt_id, "student_id": actor.user_id, "n": n}
+        ).first()
     if row is None:
         raise NotFound("NOT_FOUND")
     if row.status != AttemptStatus.IN_PROGRESS:
@@ -264,22 +330,41 @@ def issue_code(connection: Connection | Callable[[], Connection], actor: Actor, 
         raise InvalidInput("QUESTION_TAKES_NO_PHOTO")
     if one_statement:
         if row.valid_id is not None:
-            code = IssuedCode(row.valid_id, row.valid_scene, attempt_id, n, purpose,
-                              row.valid_expires_at.astimezone(timezone.utc))
+            code = IssuedCode(
+                row.valid_id,
+                row.valid_scene,
+                attempt_id,
+                n,
+                purpose,
+                row.valid_expires_at.astimezone(UTC),
+            )
         else:
             code = IssuedCode(row.new_id, scene, attempt_id, n, purpose, expires_at)
         cache.put(key, code)
         return code
-    existing = connection.execute(_VALID_CODE, {"attempt_id": attempt_id, "n": n, "purpose": purpose,
-                                                "usable_after": usable_after}).first()
+    existing = connection.execute(
+        _VALID_CODE,
+        {"attempt_id": attempt_id, "n": n, "purpose": purpose, "usable_after": usable_after},
+    ).first()
     if existing is not None:
         code = IssuedCode(existing.id, existing.scene, attempt_id, n, purpose, existing.expires_at)
     else:
         scene, expires_at = make_scene(policy.secret), now + policy.ttl
-        pairing_id = connection.execute(insert(_pairings).values(
-            scene=scene, school_id=row.school_id, attempt_id=attempt_id, exam_id=row.exam_id,
-            student_id=actor.user_id, position=n, purpose=purpose, created_at=now, expires_at=expires_at,
-        ).returning(_pairings.c.id)).scalar_one()
+        pairing_id = connection.execute(
+            insert(_pairings)
+            .values(
+                scene=scene,
+                school_id=row.school_id,
+                attempt_id=attempt_id,
+                exam_id=row.exam_id,
+                student_id=actor.user_id,
+                position=n,
+                purpose=purpose,
+                created_at=now,
+                expires_at=expires_at,
+            )
+            .returning(_pairings.c.id)
+        ).scalar_one()
         code = IssuedCode(pairing_id, scene, attempt_id, n, purpose, expires_at)
     cache.put(key, code)
     return code

@@ -27,29 +27,46 @@ from server.domain.proctoring import SnapshotSource
 # --- the second camera (双机位) ---
 
 
-def second_camera_snapshot(session: Session, actor: Actor, pairing_id: int, data: bytes, storage: Storage,
-                           max_bytes: int, scheduler: jobs.JobScheduler,
-                           now: datetime | None = None) -> proctoring.Snapshot:
+def second_camera_snapshot(
+    session: Session,
+    actor: Actor,
+    pairing_id: int,
+    data: bytes,
+    storage: Storage,
+    max_bytes: int,
+    scheduler: jobs.JobScheduler,
+    now: datetime | None = None,
+) -> proctoring.Snapshot:
     pairing, attempt = _phone_pairing(session, actor, pairing_id, PairingPurpose.SECOND_CAMERA)
-    snapshot = proctoring.accept_snapshot(session, attempt, data, storage, max_bytes, scheduler,
-                                          SnapshotSource.PHONE)
+    snapshot = proctoring.accept_snapshot(
+        session, attempt, data, storage, max_bytes, scheduler, SnapshotSource.PHONE
+    )
     pairing = session.get_one(Pairing, pairing_id)
     pairing.last_snapshot_at, pairing.lost_at = now or utcnow(), None
     session.commit()
     return snapshot
 
 
-def flag_lost_second_cameras(session: Session, policy: PairingPolicy, publisher: events.EventPublisher | None,
-                             now: datetime | None = None) -> list[int]:
+def flag_lost_second_cameras(
+    session: Session,
+    policy: PairingPolicy,
+    publisher: events.EventPublisher | None,
+    now: datetime | None = None,
+) -> list[int]:
     """Second cameras silent for longer than the grace period during an open attempt: one flag
     per silence (a camera that comes back and goes quiet again is flagged again)."""
     now = now or utcnow()
     silent = session.scalars(
-        select(Pairing).join(Attempt, Attempt.id == Pairing.attempt_id).where(
-            Pairing.purpose == PairingPurpose.SECOND_CAMERA, Pairing.redeemed_at.is_not(None),
+        select(Pairing)
+        .join(Attempt, Attempt.id == Pairing.attempt_id)
+        .where(
+            Pairing.purpose == PairingPurpose.SECOND_CAMERA,
+            Pairing.redeemed_at.is_not(None),
             Pairing.lost_at.is_(None),
-            Pairing.last_snapshot_at < now - policy.second_camera_grace, Attempt.status == AttemptStatus.IN_PROGRESS,
-        ).with_for_update(of=Pairing, skip_locked=True)
+            Pairing.last_snapshot_at < now - policy.second_camera_grace,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+        )
+        .with_for_update(of=Pairing, skip_locked=True)
     ).all()
     flagged = []
     for pairing in silent:
@@ -57,13 +74,23 @@ def flag_lost_second_cameras(session: Session, policy: PairingPolicy, publisher:
         last_snapshot_at = pairing.last_snapshot_at.isoformat()
         pairing.lost_at = now
         attempt = session.get_one(Attempt, pairing.attempt_id)
-        flag = proctoring.raise_flag(session, attempt, proctoring.FlagKind.SECOND_CAMERA_LOST,
-                                     {"last_snapshot_at": last_snapshot_at}, now)
+        flag = proctoring.raise_flag(
+            session,
+            attempt,
+            proctoring.FlagKind.SECOND_CAMERA_LOST,
+            {"last_snapshot_at": last_snapshot_at},
+            now,
+        )
         flagged.append((pairing, flag, last_snapshot_at))
     session.commit()
     if publisher is not None:
         for pairing, flag, last_snapshot_at in flagged:
-            publisher.publish(pairing.attempt_id, EventType.SECOND_CAMERA_LOST,
-                              {"pairing_id": pairing.id, "last_snapshot_at": last_snapshot_at})
-            publisher.publish(pairing.attempt_id, EventType.FLAG_RAISED, proctoring.flag_event(flag))
+            publisher.publish(
+                pairing.attempt_id,
+                EventType.SECOND_CAMERA_LOST,
+                {"pairing_id": pairing.id, "last_snapshot_at": last_snapshot_at},
+            )
+            publisher.publish(
+                pairing.attempt_id, EventType.FLAG_RAISED, proctoring.flag_event(flag)
+            )
     return [pairing.id for pairing, _, _ in flagged]

@@ -29,41 +29,72 @@ from server.domain.exams import (
 )
 
 
-def upload_answer_photo(session: Session, actor: Actor, pairing_id: int, upload_id: str, data: bytes,
-                        storage: Storage, max_bytes: int, scheduler: jobs.JobScheduler,
-                        publisher: events.EventPublisher | None) -> AnswerPhoto:
+def upload_answer_photo(
+    session: Session,
+    actor: Actor,
+    pairing_id: int,
+    upload_id: str,
+    data: bytes,
+    storage: Storage,
+    max_bytes: int,
+    scheduler: jobs.JobScheduler,
+    publisher: events.EventPublisher | None,
+) -> AnswerPhoto:
     """Store a photo for question n and queue its processing. A retry with the same upload id
     answers the first upload's photo; a refused photo is reported on the desktop too."""
     pairing, attempt = _phone_pairing(session, actor, pairing_id, PairingPurpose.ANSWER_PHOTO)
-    existing = session.scalar(select(AnswerPhoto).where(AnswerPhoto.pairing_id == pairing.id,
-                                                        AnswerPhoto.upload_id == upload_id))
+    existing = session.scalar(
+        select(AnswerPhoto).where(
+            AnswerPhoto.pairing_id == pairing.id, AnswerPhoto.upload_id == upload_id
+        )
+    )
     if existing is not None:
         return existing
-    photo = AnswerPhoto(school_id=attempt.school_id, attempt_id=attempt.id, position=pairing.position,
-                        pairing_id=pairing.id, upload_id=upload_id, status=AnswerPhotoStatus.PROCESSING)
+    photo = AnswerPhoto(
+        school_id=attempt.school_id,
+        attempt_id=attempt.id,
+        position=pairing.position,
+        pairing_id=pairing.id,
+        upload_id=upload_id,
+        status=AnswerPhotoStatus.PROCESSING,
+    )
     session.add(photo)
     try:
         session.flush()
         # Pixels are decoded once, by the job: the 202 does not wait for a 12 MP decode.
-        photo.original_key = photos.store_original(storage, data, max_bytes, f"answer-photos/{attempt.id}/{photo.id}",
-                                                   decode=False)
+        photo.original_key = photos.store_original(
+            storage, data, max_bytes, f"answer-photos/{attempt.id}/{photo.id}", decode=False
+        )
     except DomainError as error:
         session.rollback()
         if publisher is not None:
-            publisher.publish(attempt.id, EventType.UPLOAD_REJECTED,
-                              {"n": pairing.position, "reason": error.code, "message": error.message})
+            publisher.publish(
+                attempt.id,
+                EventType.UPLOAD_REJECTED,
+                {"n": pairing.position, "reason": error.code, "message": error.message},
+            )
         raise
     photo.photo_key = photos.photo_key(photo.original_key)
     session.commit()
-    jobs.request_job(scheduler, jobs.PROCESS_ANSWER_PHOTO, photo.id, job_id=f"answer-photo-{photo.id}")
+    jobs.request_job(
+        scheduler, jobs.PROCESS_ANSWER_PHOTO, photo.id, job_id=f"answer-photo-{photo.id}"
+    )
     if publisher is not None:
-        publisher.publish(attempt.id, EventType.UPLOAD_RECEIVED, {"n": pairing.position, "photo_id": photo.id})
+        publisher.publish(
+            attempt.id, EventType.UPLOAD_RECEIVED, {"n": pairing.position, "photo_id": photo.id}
+        )
     return photo
 
 
-def process_answer_photo(session: Session, photo_id: int, storage: Storage, long_edge: int,
-                         publisher: events.EventPublisher | None, photo_url: Callable[[str], str],
-                         now: datetime | None = None) -> AnswerPhoto:
+def process_answer_photo(
+    session: Session,
+    photo_id: int,
+    storage: Storage,
+    long_edge: int,
+    publisher: events.EventPublisher | None,
+    photo_url: Callable[[str], str],
+    now: datetime | None = None,
+) -> AnswerPhoto:
     """The job: the upright, downscaled copy; then the desktop is told (photo_ready). A photo
     whose pixels turn out damaged is rejected (upload_rejected) and its original deleted."""
     photo = jobs.lock_job_row(session, AnswerPhoto, photo_id, "answer photo")
@@ -79,9 +110,17 @@ def process_answer_photo(session: Session, photo_id: int, storage: Storage, long
         photo.status, photo.ready_at = AnswerPhotoStatus.READY, now or utcnow()
         session.commit()
         if publisher is not None:
-            publisher.publish(photo.attempt_id, EventType.PHOTO_READY, {
-                "photo_id": photo.id, "n": photo.position, "url": photo_url(photo.photo_key),
-                "width": photo.width, "height": photo.height})
+            publisher.publish(
+                photo.attempt_id,
+                EventType.PHOTO_READY,
+                {
+                    "photo_id": photo.id,
+                    "n": photo.position,
+                    "url": photo_url(photo.photo_key),
+                    "width": photo.width,
+                    "height": photo.height,
+                },
+            )
     elif photo.status == AnswerPhotoStatus.REJECTED and photo.original_key is not None:
         _drop_original(session, photo, storage)
     else:
@@ -89,13 +128,26 @@ def process_answer_photo(session: Session, photo_id: int, storage: Storage, long
     return photo
 
 
-def _reject_answer_photo(session: Session, photo: AnswerPhoto, error: Unsupported, storage: Storage,
-                        publisher: events.EventPublisher | None) -> None:
+def _reject_answer_photo(
+    session: Session,
+    photo: AnswerPhoto,
+    error: Unsupported,
+    storage: Storage,
+    publisher: events.EventPublisher | None,
+) -> None:
     photo.status, photo.reason = AnswerPhotoStatus.REJECTED, error.extra.get("reason")
     session.commit()
     if publisher is not None:
-        publisher.publish(photo.attempt_id, EventType.UPLOAD_REJECTED, {
-            "n": photo.position, "photo_id": photo.id, "reason": error.code, "message": error.message})
+        publisher.publish(
+            photo.attempt_id,
+            EventType.UPLOAD_REJECTED,
+            {
+                "n": photo.position,
+                "photo_id": photo.id,
+                "reason": error.code,
+                "message": error.message,
+            },
+        )
     _drop_original(session, photo, storage)
 
 
@@ -107,13 +159,19 @@ def _drop_original(session: Session, photo: AnswerPhoto, storage: Storage) -> No
     session.commit()
 
 
-def remove_answer_photo(session: Session, actor: Actor, attempt_id: int, photo_id: int,
-                        now: datetime | None = None) -> AnswerPhoto:
+def remove_answer_photo(
+    session: Session, actor: Actor, attempt_id: int, photo_id: int, now: datetime | None = None
+) -> AnswerPhoto:
     """The candidate removes a photo from the desktop while the attempt is open."""
     actor.require_role(Role.CANDIDATE)
     photo = session.get(AnswerPhoto, photo_id)
     attempt = session.get(Attempt, attempt_id)
-    if photo is None or attempt is None or photo.attempt_id != attempt.id or attempt.student_id != actor.user_id:
+    if (
+        photo is None
+        or attempt is None
+        or photo.attempt_id != attempt.id
+        or attempt.student_id != actor.user_id
+    ):
         raise NotFound("NOT_FOUND")
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
@@ -125,5 +183,9 @@ def remove_answer_photo(session: Session, actor: Actor, attempt_id: int, photo_i
 
 
 # Answer photos whose processing Redis may have lost (the sweep re-queues them).
-WAITING_ANSWER_PHOTOS = jobs.WaitingRows(jobs.PROCESS_ANSWER_PHOTO, "answer-photo", AnswerPhoto,
-                                         AnswerPhoto.status == AnswerPhotoStatus.PROCESSING)
+WAITING_ANSWER_PHOTOS = jobs.WaitingRows(
+    jobs.PROCESS_ANSWER_PHOTO,
+    "answer-photo",
+    AnswerPhoto,
+    AnswerPhoto.status == AnswerPhotoStatus.PROCESSING,
+)

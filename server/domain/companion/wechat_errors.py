@@ -12,8 +12,10 @@ from server.domain.errors import (
 )
 
 _WECHAT_ERRORS = {
-    "WECHAT_CODE_INVALID": Unauthenticated, "WECHAT_CODE_USED": Unauthenticated,
-    "WECHAT_RATE_LIMITED": RateLimited, "WECHAT_PAGE_INVALID": Unavailable,
+    "WECHAT_CODE_INVALID": Unauthenticated,
+    "WECHAT_CODE_USED": Unauthenticated,
+    "WECHAT_RATE_LIMITED": RateLimited,
+    "WECHAT_PAGE_INVALID": Unavailable,
 }
 
 

@@ -52,34 +52,65 @@ PHOTO_QUESTION_TYPES = (QuestionType.PHOTO, QuestionType.ESSAY)
 
 _OPEN_ATTEMPT = (
     select(_attempts.c.id)
-    .where(_attempts.c.id == bindparam("open_attempt_id"), _attempts.c.student_id == bindparam("student_id"),
-           _attempts.c.status == AttemptStatus.IN_PROGRESS, _attempts.c.active_session == bindparam("session_id"),
-           _attempts.c.deadline > bindparam("now", type_=_attempts.c.deadline.type))
+    .where(
+        _attempts.c.id == bindparam("open_attempt_id"),
+        _attempts.c.student_id == bindparam("student_id"),
+        _attempts.c.status == AttemptStatus.IN_PROGRESS,
+        _attempts.c.active_session == bindparam("session_id"),
+        _attempts.c.deadline > bindparam("now", type_=_attempts.c.deadline.type),
+    )
     .with_for_update(key_share=True)
 )
 _SAVE = (
     update(_slots)
-    .where(_slots.c.id == bindparam("slot_id"), _slots.c.saved_seq < bindparam("seq"),
-           _slots.c.attempt_id.in_(_OPEN_ATTEMPT.scalar_subquery()))
-    .values(answer=bindparam("answer", type_=_slots.c.answer.type), saved_seq=bindparam("seq"),
-            saved_at=bindparam("saved_at", type_=_slots.c.saved_at.type))
+    .where(
+        _slots.c.id == bindparam("slot_id"),
+        _slots.c.saved_seq < bindparam("seq"),
+        _slots.c.attempt_id.in_(_OPEN_ATTEMPT.scalar_subquery()),
+    )
+    .values(
+        answer=bindparam("answer", type_=_slots.c.answer.type),
+        saved_seq=bindparam("seq"),
+        saved_at=bindparam("saved_at", type_=_slots.c.saved_at.type),
+    )
     .returning(_slots.c.saved_seq)
 )
 _ATTEMPT_STATE = select(
-    _attempts.c.student_id, _attempts.c.status, _attempts.c.active_session, _attempts.c.deadline,
+    _attempts.c.student_id,
+    _attempts.c.status,
+    _attempts.c.active_session,
+    _attempts.c.deadline,
     _attempts.c.submit_reason,
 ).where(_attempts.c.id == bindparam("attempt_id"))
 _SLOT_ANSWER = (
-    select(_attempts.c.student_id, _attempts.c.status, _attempts.c.active_session, _attempts.c.deadline,
-           _attempts.c.submit_reason, _slots.c.answer, _slots.c.saved_seq)
-    .select_from(_attempts.outerjoin(_slots, (_slots.c.attempt_id == _attempts.c.id)
-                                     & (_slots.c.id == bindparam("slot_id"))))
+    select(
+        _attempts.c.student_id,
+        _attempts.c.status,
+        _attempts.c.active_session,
+        _attempts.c.deadline,
+        _attempts.c.submit_reason,
+        _slots.c.answer,
+        _slots.c.saved_seq,
+    )
+    .select_from(
+        _attempts.outerjoin(
+            _slots, (_slots.c.attempt_id == _attempts.c.id) & (_slots.c.id == bindparam("slot_id"))
+        )
+    )
     .where(_attempts.c.id == bindparam("attempt_id"))
 )
 # A whole paper, slots and questions, in one read: what the slot cache holds for an attempt.
 _PAPER = (
-    select(_slots.c.id, _slots.c.position, _slots.c.question_id, _slots.c.points,
-           _questions.c.type, _questions.c.stem, _questions.c.options, _questions.c.answer)
+    select(
+        _slots.c.id,
+        _slots.c.position,
+        _slots.c.question_id,
+        _slots.c.points,
+        _questions.c.type,
+        _questions.c.stem,
+        _questions.c.options,
+        _questions.c.answer,
+    )
     .join(_questions, _questions.c.id == _slots.c.question_id)
     .where(_slots.c.attempt_id == bindparam("attempt_id"))
 )
@@ -89,14 +120,24 @@ _TOUCH = (
     .values(last_seen_at=bindparam("now", type_=_attempts.c.last_seen_at.type))
 )
 _PHOTOS = (
-    select(_photos_table.c.id, _photos_table.c.status, _photos_table.c.photo_key, _photos_table.c.width,
-           _photos_table.c.height, _photos_table.c.created_at)
-    .where(_photos_table.c.attempt_id == bindparam("attempt_id"), _photos_table.c.position == bindparam("n"),
-           _photos_table.c.status.in_((AnswerPhotoStatus.PROCESSING, AnswerPhotoStatus.READY)))
+    select(
+        _photos_table.c.id,
+        _photos_table.c.status,
+        _photos_table.c.photo_key,
+        _photos_table.c.width,
+        _photos_table.c.height,
+        _photos_table.c.created_at,
+    )
+    .where(
+        _photos_table.c.attempt_id == bindparam("attempt_id"),
+        _photos_table.c.position == bindparam("n"),
+        _photos_table.c.status.in_((AnswerPhotoStatus.PROCESSING, AnswerPhotoStatus.READY)),
+    )
     .order_by(_photos_table.c.id)
 )
-_QUESTION = select(_questions.c.type, _questions.c.stem, _questions.c.options, _questions.c.answer).where(
-    _questions.c.id == bindparam("question_id"))
+_QUESTION = select(
+    _questions.c.type, _questions.c.stem, _questions.c.options, _questions.c.answer
+).where(_questions.c.id == bindparam("question_id"))
 
 
 K = TypeVar("K", bound=Hashable)
@@ -153,14 +194,18 @@ _slot_cache: ImmutableCache[tuple[int, int], Slot] = ImmutableCache(500_000)
 _touched: dict[int, float] = {}
 
 
-def _content(qtype: QuestionType, stem: str, options: list[Any] | None, key: object) -> QuestionContent:
+def _content(
+    qtype: QuestionType, stem: str, options: list[Any] | None, key: object
+) -> QuestionContent:
     blanks = len(key) if qtype == QuestionType.FILL and isinstance(key, list) else None
     return QuestionContent(qtype, stem, options or [], blanks)
 
 
 def _question(connection: Connection, question_id: int) -> QuestionContent:
     return _question_cache.get(
-        question_id, lambda: _content(*connection.execute(_QUESTION, {"question_id": question_id}).one()))
+        question_id,
+        lambda: _content(*connection.execute(_QUESTION, {"question_id": question_id}).one()),
+    )
 
 
 def _slot(connection: Connection, attempt_id: int, position: int) -> Slot | None:
@@ -175,8 +220,12 @@ def remember_paper(connection: Connection, attempt_id: int) -> None:
     """Cache an attempt's whole paper in this process: done when the attempt starts or
     resumes here, so the exam-start burst of first saves finds it warm."""
     for row in connection.execute(_PAPER, {"attempt_id": attempt_id}):
-        _question_cache.get(row.question_id, partial(_content, row.type, row.stem, row.options, row.answer))
-        _slot_cache.put((attempt_id, row.position), Slot(row.id, row.question_id, float(row.points)))
+        _question_cache.get(
+            row.question_id, partial(_content, row.type, row.stem, row.options, row.answer)
+        )
+        _slot_cache.put(
+            (attempt_id, row.position), Slot(row.id, row.question_id, float(row.points))
+        )
 
 
 def _touch(connection: Connection, attempt_id: int, now: datetime) -> None:
@@ -204,8 +253,13 @@ class QuestionView:
     photos: tuple = ()  # answer photos from the paired phone (photo and essay questions)
 
 
-def get_question(connection: Connection, actor: Actor, attempt_id: int, position: int,
-                 now: datetime | None = None) -> QuestionView:
+def get_question(
+    connection: Connection,
+    actor: Actor,
+    attempt_id: int,
+    position: int,
+    now: datetime | None = None,
+) -> QuestionView:
     """Safe to repeat (FAQ 15): the same question at the same place, with the saved answer.
 
     `connection` is in autocommit mode (make_engine(autocommit=True))."""
@@ -213,18 +267,31 @@ def get_question(connection: Connection, actor: Actor, attempt_id: int, position
     now = now or utcnow()
     slot = _slot(connection, attempt_id, position)
     row = _check_answering(
-        connection.execute(_SLOT_ANSWER, {"attempt_id": attempt_id, "slot_id": slot.id if slot else None}).first(),
-        actor, now)
+        connection.execute(
+            _SLOT_ANSWER, {"attempt_id": attempt_id, "slot_id": slot.id if slot else None}
+        ).first(),
+        actor,
+        now,
+    )
     if slot is None:
         raise NotFound("QUESTION_NOT_FOUND")
     content = _question(connection, slot.question_id)
     _touch(connection, attempt_id, now)
-    photos = _photos(connection, attempt_id, position) if content.type in PHOTO_QUESTION_TYPES else ()
+    photos = (
+        _photos(connection, attempt_id, position) if content.type in PHOTO_QUESTION_TYPES else ()
+    )
     return QuestionView(position, content, slot.points, row.answer, row.saved_seq, photos)
 
 
-def save_answer(connection: Connection, actor: Actor, attempt_id: int, position: int, answer: object,
-                client_seq: int, now: datetime | None = None) -> int:
+def save_answer(
+    connection: Connection,
+    actor: Actor,
+    attempt_id: int,
+    position: int,
+    answer: object,
+    client_seq: int,
+    now: datetime | None = None,
+) -> int:
     """Idempotent autosave: a later client_seq wins; an older or repeated one is acknowledged
     and changes nothing. Returns the stored seq, durable before this returns (`connection`
     is in autocommit mode)."""
@@ -232,18 +299,34 @@ def save_answer(connection: Connection, actor: Actor, attempt_id: int, position:
     now = now or utcnow()
     slot = _slot(connection, attempt_id, position)
     if slot is None:
-        _check_answering(connection.execute(_ATTEMPT_STATE, {"attempt_id": attempt_id}).first(), actor, now)
+        _check_answering(
+            connection.execute(_ATTEMPT_STATE, {"attempt_id": attempt_id}).first(), actor, now
+        )
         raise NotFound("QUESTION_NOT_FOUND")
     content = _question(connection, slot.question_id)
     value = check_answer(content.type, content.options, answer, content.blanks or 1)
-    saved = connection.execute(_SAVE, {
-        "slot_id": slot.id, "seq": client_seq, "answer": value, "saved_at": now, "open_attempt_id": attempt_id,
-        "student_id": actor.user_id, "session_id": actor.session_id, "now": now,
-    }).first()
+    saved = connection.execute(
+        _SAVE,
+        {
+            "slot_id": slot.id,
+            "seq": client_seq,
+            "answer": value,
+            "saved_at": now,
+            "open_attempt_id": attempt_id,
+            "student_id": actor.user_id,
+            "session_id": actor.session_id,
+            "now": now,
+        },
+    ).first()
     if saved is None:
         # Nothing written: say why, or acknowledge an older or repeated seq.
         row = _check_answering(
-            connection.execute(_SLOT_ANSWER, {"attempt_id": attempt_id, "slot_id": slot.id}).first(), actor, now)
+            connection.execute(
+                _SLOT_ANSWER, {"attempt_id": attempt_id, "slot_id": slot.id}
+            ).first(),
+            actor,
+            now,
+        )
         saved_seq: int = row.saved_seq
     else:
         saved_seq = saved.saved_seq
@@ -251,12 +334,19 @@ def save_answer(connection: Connection, actor: Actor, attempt_id: int, position:
     return saved_seq
 
 
-def heartbeat(session: Session, actor: Actor, attempt_id: int, now: datetime | None = None) -> Attempt:
+def heartbeat(
+    session: Session, actor: Actor, attempt_id: int, now: datetime | None = None
+) -> Attempt:
     """Keeps the attempt alive (FAQ 10) and tells the client its deadline."""
     actor.require_role(Role.CANDIDATE)
     now = now or utcnow()
     attempt = _check_answering(
-        session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update(key_share=True)), actor, now)
+        session.scalar(
+            select(Attempt).where(Attempt.id == attempt_id).with_for_update(key_share=True)
+        ),
+        actor,
+        now,
+    )
     attempt.last_seen_at = now
     session.commit()
     return attempt
@@ -296,4 +386,7 @@ def _check_answering(row: State | None, actor: Actor, now: datetime) -> State:
 
 def _photos(connection: Connection, attempt_id: int, position: int) -> tuple[dict[str, Any], ...]:
     """Question n's photos in upload order (removed ones left out)."""
-    return tuple(row._asdict() for row in connection.execute(_PHOTOS, {"attempt_id": attempt_id, "n": position}))
+    return tuple(
+        row._asdict()
+        for row in connection.execute(_PHOTOS, {"attempt_id": attempt_id, "n": position})
+    )

@@ -56,33 +56,51 @@ class StartedAttempt:
 # --- start or resume ---
 
 
-def start_or_resume(session: Session, actor: Actor, exam_id: int, policy: AttemptPolicy,
-                    scheduler: jobs.JobScheduler, now: datetime | None = None) -> StartedAttempt:
+def start_or_resume(
+    session: Session,
+    actor: Actor,
+    exam_id: int,
+    policy: AttemptPolicy,
+    scheduler: jobs.JobScheduler,
+    now: datetime | None = None,
+) -> StartedAttempt:
     """One attempt per candidate per exam; a second computer resumes it and takes it over."""
     actor.require_role(Role.CANDIDATE)
     now = now or utcnow()
     entry = my_exam(session, actor, exam_id, now)  # NOT_FOUND / NOT_ENROLLED
     existing = _find_attempt(session, entry.exam.id, actor.user_id)
     if existing is not None:
-        if existing.status == AttemptStatus.IN_PROGRESS and existing.active_session != actor.session_id:
+        if (
+            existing.status == AttemptStatus.IN_PROGRESS
+            and existing.active_session != actor.session_id
+        ):
             # Another computer takes the attempt over: the person must be checked there too.
             policy.entry_gate.require(session, entry.exam, actor.user_id, now)
-        return StartedAttempt(_resume(session, actor, existing, policy, scheduler, now), resumed=True)
+        return StartedAttempt(
+            _resume(session, actor, existing, policy, scheduler, now), resumed=True
+        )
     if not entry.can_enter:
         raise Forbidden("EXAM_NOT_OPEN", reason=entry.reason, state=entry.state)
     policy.entry_gate.require(session, entry.exam, actor.user_id, now)
     paper = draw_paper(session, entry.exam)  # PAPER_RULE_MISSING (FAQ 14)
     attempt = Attempt(
-        exam_id=entry.exam.id, student_id=actor.user_id, school_id=entry.exam.school_id,
-        status=AttemptStatus.IN_PROGRESS, started_at=now, last_seen_at=now,
-        deadline=deadline_of(entry.exam, now), active_session=actor.session_id,
+        exam_id=entry.exam.id,
+        student_id=actor.user_id,
+        school_id=entry.exam.school_id,
+        status=AttemptStatus.IN_PROGRESS,
+        started_at=now,
+        last_seen_at=now,
+        deadline=deadline_of(entry.exam, now),
+        active_session=actor.session_id,
         question_count=len(paper),
     )
     session.add(attempt)
     try:
         session.flush()
         session.add_all(
-            AttemptQuestion(attempt_id=attempt.id, position=position, question_id=question_id, points=points)
+            AttemptQuestion(
+                attempt_id=attempt.id, position=position, question_id=question_id, points=points
+            )
             for position, (question_id, points) in enumerate(paper, start=1)
         )
         session.commit()
@@ -92,17 +110,29 @@ def start_or_resume(session: Session, actor: Actor, exam_id: int, policy: Attemp
         existing = _find_attempt(session, entry.exam.id, actor.user_id)
         if existing is None:  # another constraint failed: not a race
             raise
-        return StartedAttempt(_resume(session, actor, existing, policy, scheduler, now), resumed=True)
+        return StartedAttempt(
+            _resume(session, actor, existing, policy, scheduler, now), resumed=True
+        )
     _schedule_auto_submit(scheduler, attempt, policy)
     remember_paper(session.connection(), attempt.id)
     session.commit()
     return StartedAttempt(attempt, resumed=False)
 
 
-def _resume(session: Session, actor: Actor, attempt: Attempt, policy: AttemptPolicy,
-            scheduler: jobs.JobScheduler, now: datetime) -> Attempt:
+def _resume(
+    session: Session,
+    actor: Actor,
+    attempt: Attempt,
+    policy: AttemptPolicy,
+    scheduler: jobs.JobScheduler,
+    now: datetime,
+) -> Attempt:
     attempt = relock_attempt(session, attempt)
-    expired = _expiry_reason(attempt, policy, now) if attempt.status == AttemptStatus.IN_PROGRESS else None
+    expired = (
+        _expiry_reason(attempt, policy, now)
+        if attempt.status == AttemptStatus.IN_PROGRESS
+        else None
+    )
     if expired:
         # Came back too late (FAQ 10): what was saved is submitted and graded.
         _submit_locked(session, attempt, expired, now)
@@ -122,12 +152,18 @@ def _resume(session: Session, actor: Actor, attempt: Attempt, policy: AttemptPol
 
 
 def _find_attempt(session: Session, exam_id: int, student_id: int) -> Attempt | None:
-    return session.scalar(select(Attempt).where(Attempt.exam_id == exam_id, Attempt.student_id == student_id))
+    return session.scalar(
+        select(Attempt).where(Attempt.exam_id == exam_id, Attempt.student_id == student_id)
+    )
 
 
-def _schedule_auto_submit(scheduler: jobs.JobScheduler, attempt: Attempt, policy: AttemptPolicy) -> None:
+def _schedule_auto_submit(
+    scheduler: jobs.JobScheduler, attempt: Attempt, policy: AttemptPolicy
+) -> None:
     at = check_time(attempt, policy)
-    jobs.request_job(scheduler, jobs.CHECK_ATTEMPT, attempt.id, job_id=check_job_id(attempt.id, at), at=at)
+    jobs.request_job(
+        scheduler, jobs.CHECK_ATTEMPT, attempt.id, job_id=check_job_id(attempt.id, at), at=at
+    )
 
 
 def check_time(attempt: Attempt, policy: AttemptPolicy) -> datetime:
@@ -160,7 +196,10 @@ def _own_attempt(session: Session, actor: Actor, attempt_id: int) -> Attempt:
 def lock_attempt(session: Session, attempt_id: int) -> Attempt | None:
     """The attempt, locked FOR UPDATE and re-read: submits and grading serialise on it."""
     return session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id).with_for_update().execution_options(populate_existing=True)
+        select(Attempt)
+        .where(Attempt.id == attempt_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
 
 
@@ -175,8 +214,13 @@ def relock_attempt(session: Session, attempt: Attempt) -> Attempt:
 # --- submitting ---
 
 
-def submit(session: Session, actor: Actor, attempt_id: int, scheduler: jobs.JobScheduler,
-           now: datetime | None = None) -> Attempt:
+def submit(
+    session: Session,
+    actor: Actor,
+    attempt_id: int,
+    scheduler: jobs.JobScheduler,
+    now: datetime | None = None,
+) -> Attempt:
     """Answers at once; grading runs as a job. Submitting again is harmless (FAQ 16 retries)."""
     now = now or utcnow()
     attempt = _own_attempt(session, actor, attempt_id)
@@ -207,8 +251,9 @@ def _expiry_reason(attempt: Attempt, policy: AttemptPolicy, now: datetime) -> Su
     return None
 
 
-def auto_submit_if_due(session: Session, attempt_id: int, policy: AttemptPolicy,
-                       now: datetime | None = None) -> SubmitReason | None:
+def auto_submit_if_due(
+    session: Session, attempt_id: int, policy: AttemptPolicy, now: datetime | None = None
+) -> SubmitReason | None:
     """Submit with what was saved when the deadline passed or the candidate fell silent.
 
     Returns the reason when this call submitted it; None when it was not due or already done.
@@ -217,7 +262,11 @@ def auto_submit_if_due(session: Session, attempt_id: int, policy: AttemptPolicy,
     attempt = lock_attempt(session, attempt_id)
     if attempt is None:
         raise LookupError(f"attempt {attempt_id} does not exist")
-    reason = _expiry_reason(attempt, policy, now) if attempt.status == AttemptStatus.IN_PROGRESS else None
+    reason = (
+        _expiry_reason(attempt, policy, now)
+        if attempt.status == AttemptStatus.IN_PROGRESS
+        else None
+    )
     if reason:
         _submit_locked(session, attempt, reason, now)
     session.commit()
@@ -232,22 +281,36 @@ def next_check(session: Session, attempt_id: int, policy: AttemptPolicy) -> date
     return check_time(attempt, policy)
 
 
-def due_for_auto_submit(session: Session, policy: AttemptPolicy, now: datetime | None = None) -> list[int]:
+def due_for_auto_submit(
+    session: Session, policy: AttemptPolicy, now: datetime | None = None
+) -> list[int]:
     now = now or utcnow()
-    return list(session.scalars(
-        select(Attempt.id).where(
-            Attempt.status == AttemptStatus.IN_PROGRESS,
-            (Attempt.deadline <= now) | (Attempt.last_seen_at <= now - policy.silence),
-        ).order_by(Attempt.id)
-    ))
+    return list(
+        session.scalars(
+            select(Attempt.id)
+            .where(
+                Attempt.status == AttemptStatus.IN_PROGRESS,
+                (Attempt.deadline <= now) | (Attempt.last_seen_at <= now - policy.silence),
+            )
+            .order_by(Attempt.id)
+        )
+    )
 
 
-def stuck_in_grading(session: Session, older_than: timedelta, now: datetime | None = None) -> list[int]:
+def stuck_in_grading(
+    session: Session, older_than: timedelta, now: datetime | None = None
+) -> list[int]:
     now = now or utcnow()
-    return list(session.scalars(
-        select(Attempt.id).where(Attempt.result_status == ResultStatus.GRADING,
-                                 Attempt.submitted_at <= now - older_than).order_by(Attempt.id)
-    ))
+    return list(
+        session.scalars(
+            select(Attempt.id)
+            .where(
+                Attempt.result_status == ResultStatus.GRADING,
+                Attempt.submitted_at <= now - older_than,
+            )
+            .order_by(Attempt.id)
+        )
+    )
 
 
 def require_event_access(session: Session, actor: Actor, attempt_id: int) -> None:

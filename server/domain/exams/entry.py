@@ -56,7 +56,10 @@ def availability(exam: Exam, now: datetime, finished: bool = False) -> ExamAvail
         )
         return ExamAvailability(exam, ExamState.CLOSED, False, reason)
     return ExamAvailability(
-        exam, ExamState.OPEN, True, f"考试进行中，可以进入考试（北京时间 {format_beijing(exam.ends_at)} 结束）"
+        exam,
+        ExamState.OPEN,
+        True,
+        f"考试进行中，可以进入考试（北京时间 {format_beijing(exam.ends_at)} 结束）",
     )
 
 
@@ -71,18 +74,27 @@ def my_exams(session: Session, actor: Actor, now: datetime | None = None) -> lis
         .order_by(Exam.starts_at, Exam.id)
     )
     attempts = _attempts_by_exam(session, actor.user_id)
-    return [_with_attempt(availability(exam, now, finished=_finished(attempts.get(exam.id))), attempts.get(exam.id))
-            for exam in exams]
+    return [
+        _with_attempt(
+            availability(exam, now, finished=_finished(attempts.get(exam.id))),
+            attempts.get(exam.id),
+        )
+        for exam in exams
+    ]
 
 
-def my_exam(session: Session, actor: Actor, exam_id: int, now: datetime | None = None) -> ExamAvailability:
+def my_exam(
+    session: Session, actor: Actor, exam_id: int, now: datetime | None = None
+) -> ExamAvailability:
     """One exam as the candidate sees it; an own-school exam without enrolment says so (FAQ 11)."""
     actor.require_role(Role.CANDIDATE)
     exam = session.get(Exam, exam_id)
     if exam is None or exam.school_id != actor.school_id:
         raise NotFound("NOT_FOUND")
     enrolled = session.scalar(
-        select(Enrolment.id).where(Enrolment.exam_id == exam.id, Enrolment.student_id == actor.user_id)
+        select(Enrolment.id).where(
+            Enrolment.exam_id == exam.id, Enrolment.student_id == actor.user_id
+        )
     )
     if enrolled is None:
         raise Forbidden("NOT_ENROLLED")
@@ -93,11 +105,13 @@ def my_exam(session: Session, actor: Actor, exam_id: int, now: datetime | None =
 _AttemptState = Row[int, int, AttemptStatus, ResultStatus]  # exam_id, id, status, result_status
 
 
-def _attempts_by_exam(session: Session, student_id: int,
-                      exam_id: int | None = None) -> dict[int, _AttemptState]:
+def _attempts_by_exam(
+    session: Session, student_id: int, exam_id: int | None = None
+) -> dict[int, _AttemptState]:
     """exam id -> (attempt id, status, result status) of the candidate's attempts."""
     query = select(Attempt.exam_id, Attempt.id, Attempt.status, Attempt.result_status).where(
-        Attempt.student_id == student_id)
+        Attempt.student_id == student_id
+    )
     if exam_id is not None:
         query = query.where(Attempt.exam_id == exam_id)
     return {row.exam_id: row for row in session.execute(query)}

@@ -35,9 +35,14 @@ class QuestionType(StrEnum):
 
 
 # Scored by the grading job; the others (essay, photo) are marked by a teacher.
-OBJECTIVE_TYPES = frozenset({
-    QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.JUDGE, QuestionType.FILL,
-})
+OBJECTIVE_TYPES = frozenset(
+    {
+        QuestionType.SINGLE,
+        QuestionType.MULTIPLE,
+        QuestionType.JUDGE,
+        QuestionType.FILL,
+    }
+)
 
 
 class AttemptStatus(StrEnum):
@@ -103,9 +108,12 @@ class Attempt(Base):
     exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
-    status: Mapped[AttemptStatus] = mapped_column(StringEnum(AttemptStatus, 16), default=AttemptStatus.IN_PROGRESS)
-    result_status: Mapped[ResultStatus] = mapped_column(StringEnum(ResultStatus, 16),
-                                                        default=ResultStatus.IN_PROGRESS)
+    status: Mapped[AttemptStatus] = mapped_column(
+        StringEnum(AttemptStatus, 16), default=AttemptStatus.IN_PROGRESS
+    )
+    result_status: Mapped[ResultStatus] = mapped_column(
+        StringEnum(ResultStatus, 16), default=ResultStatus.IN_PROGRESS
+    )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -133,7 +141,9 @@ class AttemptQuestion(Base):
     """Question n of an attempt's paper, drawn once and stored, with the saved answer."""
 
     __tablename__ = "attempt_questions"
-    __table_args__ = (UniqueConstraint("attempt_id", "position", name="uq_attempt_questions_position"),)
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position", name="uq_attempt_questions_position"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
@@ -173,8 +183,9 @@ class AnswerPhoto(Base):
     pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id", ondelete="CASCADE"))
     # The client's id for this upload: a retry of the same upload finds this row.
     upload_id: Mapped[str] = mapped_column(String(64))
-    status: Mapped[AnswerPhotoStatus] = mapped_column(StringEnum(AnswerPhotoStatus, 16),
-                                                      default=AnswerPhotoStatus.PROCESSING)
+    status: Mapped[AnswerPhotoStatus] = mapped_column(
+        StringEnum(AnswerPhotoStatus, 16), default=AnswerPhotoStatus.PROCESSING
+    )
     reason: Mapped[str | None] = mapped_column(String(32))
     original_key: Mapped[str | None] = mapped_column(String(512))
     photo_key: Mapped[str | None] = mapped_column(String(512))

@@ -30,13 +30,22 @@ def parse_sections(raw_sections: list[dict]) -> list[Section]:
     sections = []
     for index, raw in enumerate(raw_sections):
         if raw.get("type") not in tuple(QuestionType):
-            raise InvalidInput("VALIDATION_ERROR", errors={f"sections.{index}.type": ["题型不正确"]})
-        sections.append(Section(QuestionType(raw["type"]), int(raw["count"]),
-                                Decimal(str(raw["score"])).quantize(Decimal("0.01"))))
+            raise InvalidInput(
+                "VALIDATION_ERROR", errors={f"sections.{index}.type": ["题型不正确"]}
+            )
+        sections.append(
+            Section(
+                QuestionType(raw["type"]),
+                int(raw["count"]),
+                Decimal(str(raw["score"])).quantize(Decimal("0.01")),
+            )
+        )
     if not sections:
         raise InvalidInput("VALIDATION_ERROR", errors={"sections": ["至少需要一个大题"]})
     if sum(section.count for section in sections) > MAX_PAPER_QUESTIONS:
-        raise InvalidInput("VALIDATION_ERROR", errors={"sections": [f"一份试卷最多{MAX_PAPER_QUESTIONS}题"]})
+        raise InvalidInput(
+            "VALIDATION_ERROR", errors={"sections": [f"一份试卷最多{MAX_PAPER_QUESTIONS}题"]}
+        )
     return sections
 
 
@@ -52,7 +61,9 @@ def shortages(sections: list[Section], available: dict[str, int]) -> list[str]:
     ]
 
 
-def set_paper_rule(session: Session, actor: Actor, exam_id: int, raw_sections: list[dict]) -> PaperRule:
+def set_paper_rule(
+    session: Session, actor: Actor, exam_id: int, raw_sections: list[dict]
+) -> PaperRule:
     """Refused when saved if the bank cannot supply it, with the reason per type."""
     exam = get_exam(session, actor, exam_id)
     sections = parse_sections(raw_sections)
@@ -82,7 +93,9 @@ def total_score(rule: PaperRule) -> float:
     return float(sum(Decimal(str(s["score"])) * s["count"] for s in rule.sections))
 
 
-def draw_paper(session: Session, exam: Exam, rng: random.Random | None = None) -> list[tuple[int, Decimal]]:
+def draw_paper(
+    session: Session, exam: Exam, rng: random.Random | None = None
+) -> list[tuple[int, Decimal]]:
     """(question id, points) in paper order; sections in rule order, questions shuffled within.
 
     Fails with FAQ 14's message when the exam has no rule or the bank no longer satisfies it.
@@ -94,15 +107,22 @@ def draw_paper(session: Session, exam: Exam, rng: random.Random | None = None) -
     sections = parse_sections(rule.sections)
     pools: dict[str, list[int]] = {}
     for qtype in {section.type for section in sections}:
-        pools[qtype] = list(session.scalars(
-            select(Question.id).where(Question.course_id == exam.course_id, Question.type == qtype)
-        ))
+        pools[qtype] = list(
+            session.scalars(
+                select(Question.id).where(
+                    Question.course_id == exam.course_id, Question.type == qtype
+                )
+            )
+        )
         rng.shuffle(pools[qtype])
     missing = shortages(sections, {qtype: len(ids) for qtype, ids in pools.items()})
     if missing:
         raise Conflict("PAPER_RULE_MISSING", shortages=missing)
     paper: list[tuple[int, Decimal]] = []
     for section in sections:
-        drawn, pools[section.type] = pools[section.type][: section.count], pools[section.type][section.count:]
+        drawn, pools[section.type] = (
+            pools[section.type][: section.count],
+            pools[section.type][section.count :],
+        )
         paper.extend((question_id, section.score) for question_id in drawn)
     return paper

@@ -20,8 +20,14 @@ from server.domain.import_report import ImportReport, RowError
 MAX_STEM = 20000
 MAX_OPTIONS = 12
 JUDGE_OPTIONS = [{"key": "T", "text": "正确"}, {"key": "F", "text": "错误"}]
-TYPE_NAMES = {QuestionType.SINGLE: "单选题", QuestionType.MULTIPLE: "多选题", QuestionType.JUDGE: "判断题",
-              QuestionType.FILL: "填空题", QuestionType.ESSAY: "简答题", QuestionType.PHOTO: "拍照题"}
+TYPE_NAMES = {
+    QuestionType.SINGLE: "单选题",
+    QuestionType.MULTIPLE: "多选题",
+    QuestionType.JUDGE: "判断题",
+    QuestionType.FILL: "填空题",
+    QuestionType.ESSAY: "简答题",
+    QuestionType.PHOTO: "拍照题",
+}
 # Import files may name types in Chinese.
 TYPE_ALIASES = {
     **{name: qtype for qtype, name in TYPE_NAMES.items()},
@@ -57,7 +63,8 @@ def validate_question(raw: dict[str, Any]) -> QuestionDraft:
     if _contains_nul(raw):
         raise BadQuestion("题目内容不能包含空字符", "stem")
     qtype = TYPE_ALIASES.get(str(raw.get("type") or "").strip().lower()) or TYPE_ALIASES.get(
-        str(raw.get("type") or "").strip())
+        str(raw.get("type") or "").strip()
+    )
     if qtype is None:
         raise BadQuestion("题型必须是 single、multiple、judge、fill、essay、photo 之一", "type")
     stem = str(raw.get("stem") or "").strip()
@@ -68,7 +75,9 @@ def validate_question(raw: dict[str, Any]) -> QuestionDraft:
     score = _score(raw.get("score"))
     options = _options(raw.get("options"), qtype)
     answer = _answer(raw.get("answer"), qtype, options)
-    external_id = str(raw["external_id"]).strip()[:64] if raw.get("external_id") not in (None, "") else None
+    external_id = (
+        str(raw["external_id"]).strip()[:64] if raw.get("external_id") not in (None, "") else None
+    )
     return QuestionDraft(qtype, stem, options, answer, score, external_id)
 
 
@@ -104,7 +113,11 @@ def _options(value: object, qtype: QuestionType) -> list[dict[str, str]]:
         raise BadQuestion(f"选择题需要2到{MAX_OPTIONS}个选项", "options")
     options: list[dict[str, str]] = []
     for item in value:
-        if not isinstance(item, dict) or not str(item.get("key") or "").strip() or not str(item.get("text") or "").strip():
+        if (
+            not isinstance(item, dict)
+            or not str(item.get("key") or "").strip()
+            or not str(item.get("text") or "").strip()
+        ):
             raise BadQuestion("每个选项需要 key 和 text", "options")
         options.append({"key": str(item["key"]).strip().upper(), "text": str(item["text"]).strip()})
     if len({option["key"] for option in options}) != len(options):
@@ -130,8 +143,18 @@ def _answer(value: object, qtype: QuestionType, options: list[dict[str, str]]) -
         return chosen
     if qtype == QuestionType.JUDGE:
         if isinstance(value, str):
-            value = {"T": True, "TRUE": True, "对": True, "正确": True, "√": True,
-                     "F": False, "FALSE": False, "错": False, "错误": False, "×": False}.get(value.strip().upper())
+            value = {
+                "T": True,
+                "TRUE": True,
+                "对": True,
+                "正确": True,
+                "√": True,
+                "F": False,
+                "FALSE": False,
+                "错": False,
+                "错误": False,
+                "×": False,
+            }.get(value.strip().upper())
         if not isinstance(value, bool):
             raise BadQuestion("判断题答案必须是 true 或 false", "answer")
         return value
@@ -146,7 +169,9 @@ def _answer(value: object, qtype: QuestionType, options: list[dict[str, str]]) -
                 raise BadQuestion("填空题每个空都需要答案", "answer")
             blanks.append(alternatives)
         if not blanks:
-            raise BadQuestion("填空题需要答案（多个空用 | 分隔，同一空的多个答案用 / 分隔）", "answer")
+            raise BadQuestion(
+                "填空题需要答案（多个空用 | 分隔，同一空的多个答案用 / 分隔）", "answer"
+            )
         return blanks
     # essay and photo: an optional reference answer for the marker.
     return str(value).strip() if value not in (None, "") else None
@@ -167,8 +192,9 @@ def add_question(session: Session, actor: Actor, course_id: int, raw: dict[str, 
     return question
 
 
-def question_query(session: Session, actor: Actor, course_id: int,
-                   qtype: QuestionType | None = None) -> Select[Question]:
+def question_query(
+    session: Session, actor: Actor, course_id: int, qtype: QuestionType | None = None
+) -> Select[Question]:
     course = get_course(session, actor, course_id)
     query = select(Question).where(Question.course_id == course.id).order_by(Question.id)
     if qtype:
@@ -178,13 +204,16 @@ def question_query(session: Session, actor: Actor, course_id: int,
 
 def count_by_type(session: Session, course_id: int) -> dict[str, int]:
     rows = session.execute(
-        select(Question.type, func.count()).where(Question.course_id == course_id).group_by(Question.type)
+        select(Question.type, func.count())
+        .where(Question.course_id == course_id)
+        .group_by(Question.type)
     )
     return {qtype: count for qtype, count in rows}
 
 
-def import_questions(session: Session, actor: Actor, course_id: int, data: bytes, filename: str,
-                     max_rows: int) -> ImportReport:
+def import_questions(
+    session: Session, actor: Actor, course_id: int, data: bytes, filename: str, max_rows: int
+) -> ImportReport:
     """JSON (a list of questions) or XLSX (题型, 题干, 选项, 答案, 分值[, 编号]); a report per row."""
     course = get_course(session, actor, course_id)
     rows = _read_question_rows(data, filename, max_rows)
@@ -198,12 +227,18 @@ def import_questions(session: Session, actor: Actor, course_id: int, data: bytes
         except BadQuestion as exc:
             report.errors.append(RowError(line, str(exc), exc.field))
             continue
-        same = by_external.get(draft.external_id) if draft.external_id else by_content.get((draft.type, draft.stem))
+        same = (
+            by_external.get(draft.external_id)
+            if draft.external_id
+            else by_content.get((draft.type, draft.stem))
+        )
         if same is not None:
             if _same_content(same, draft):
                 report.unchanged += 1
             else:
-                report.errors.append(RowError(line, "编号或题干已存在但内容不同，请核对", "external_id"))
+                report.errors.append(
+                    RowError(line, "编号或题干已存在但内容不同，请核对", "external_id")
+                )
             continue
         question = _new_question(course, draft)
         session.add(question)
@@ -216,21 +251,41 @@ def import_questions(session: Session, actor: Actor, course_id: int, data: bytes
 
 
 def _new_question(course: Course, draft: QuestionDraft) -> Question:
-    return Question(school_id=course.school_id, course_id=course.id, external_id=draft.external_id,
-                    type=draft.type, stem=draft.stem, options=draft.options, answer=draft.answer,
-                    score=draft.score)
+    return Question(
+        school_id=course.school_id,
+        course_id=course.id,
+        external_id=draft.external_id,
+        type=draft.type,
+        stem=draft.stem,
+        options=draft.options,
+        answer=draft.answer,
+        score=draft.score,
+    )
 
 
 def _same_content(question: Question, draft: QuestionDraft) -> bool:
-    return (question.type, question.stem, question.options, question.answer, Decimal(question.score)) == (
-        draft.type, draft.stem, draft.options, draft.answer, draft.score)
+    return (
+        question.type,
+        question.stem,
+        question.options,
+        question.answer,
+        Decimal(question.score),
+    ) == (draft.type, draft.stem, draft.options, draft.answer, draft.score)
 
 
-_XLSX_HEADERS = {"type": ("题型", "type"), "stem": ("题干", "stem"), "options": ("选项", "options"),
-                 "answer": ("答案", "answer"), "score": ("分值", "score"), "external_id": ("编号", "external_id")}
+_XLSX_HEADERS = {
+    "type": ("题型", "type"),
+    "stem": ("题干", "stem"),
+    "options": ("选项", "options"),
+    "answer": ("答案", "answer"),
+    "score": ("分值", "score"),
+    "external_id": ("编号", "external_id"),
+}
 
 
-def _read_question_rows(data: bytes, filename: str, max_rows: int) -> list[tuple[int, dict[str, Any]]]:
+def _read_question_rows(
+    data: bytes, filename: str, max_rows: int
+) -> list[tuple[int, dict[str, Any]]]:
     if data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
         rows = _xlsx_question_rows(data)
     else:
@@ -242,7 +297,10 @@ def _read_question_rows(data: bytes, filename: str, max_rows: int) -> list[tuple
             items = items.get("questions")
         if not isinstance(items, list):
             raise InvalidInput("QUESTION_IMPORT_BAD_FILE")
-        rows = [(index, item if isinstance(item, dict) else {}) for index, item in enumerate(items, start=1)]
+        rows = [
+            (index, item if isinstance(item, dict) else {})
+            for index, item in enumerate(items, start=1)
+        ]
     if not rows:
         raise InvalidInput("IMPORT_EMPTY")
     if len(rows) > max_rows:
@@ -262,16 +320,21 @@ def _xlsx_question_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     if not table:
         raise InvalidInput("IMPORT_EMPTY")
     names = [str(cell or "").strip().lower() for cell in table[0]]
-    columns = {key: names.index(alias) for key, aliases in _XLSX_HEADERS.items()
-               for alias in aliases if alias in names}
+    columns = {
+        key: names.index(alias)
+        for key, aliases in _XLSX_HEADERS.items()
+        for alias in aliases
+        if alias in names
+    }
     if not {"type", "stem", "answer", "score"} <= set(columns):
         raise InvalidInput("QUESTION_IMPORT_BAD_HEADER")
     rows = []
     for line, values in enumerate(table[1:], start=2):
         if not any(str(value or "").strip() for value in values):
             continue
-        raw: dict[str, Any] = {key: values[index] if index < len(values) else None
-                               for key, index in columns.items()}
+        raw: dict[str, Any] = {
+            key: values[index] if index < len(values) else None for key, index in columns.items()
+        }
         raw["options"] = _xlsx_options(raw.get("options"))
         rows.append((line, raw))
     return rows

@@ -17,8 +17,9 @@ MAX_BLANK = 1000
 Answer = str | bool | list[str] | None
 
 
-def check_answer(qtype: QuestionType, options: list[dict[str, str]], answer: object,
-                 blanks: int = 1) -> Answer:
+def check_answer(
+    qtype: QuestionType, options: list[dict[str, str]], answer: object, blanks: int = 1
+) -> Answer:
     """The answer in canonical form, or INVALID_ANSWER naming what is wrong. None clears it."""
     if answer is None:
         return None
@@ -40,11 +41,16 @@ def check_answer(qtype: QuestionType, options: list[dict[str, str]], answer: obj
     if qtype == QuestionType.FILL:
         if isinstance(answer, str):
             answer = [answer]
-        if (isinstance(answer, list) and len(answer) <= max(blanks, 1)
-                and all(isinstance(text, str) and len(text) <= MAX_BLANK for text in answer)):
+        if (
+            isinstance(answer, list)
+            and len(answer) <= max(blanks, 1)
+            and all(isinstance(text, str) and len(text) <= MAX_BLANK for text in answer)
+        ):
             return answer
         raise _invalid(f"填空题请按空填写（共{blanks}空）")
-    if isinstance(answer, str) and len(answer) <= MAX_TEXT:  # essay, photo (a note beside the photos)
+    if (
+        isinstance(answer, str) and len(answer) <= MAX_TEXT
+    ):  # essay, photo (a note beside the photos)
         return answer
     raise _invalid(f"作答内容过长或格式不正确（最多{MAX_TEXT}字）")
 
@@ -73,8 +79,14 @@ def objective_points(qtype: QuestionType, key: Any, answer: Any, points: Decimal
         blanks = key or []
         given = answer if isinstance(answer, list) else [answer]
         right = sum(
-            1 for index, alternatives in enumerate(blanks)
-            if index < len(given) and normalize_text(given[index]) in {normalize_text(a) for a in alternatives}
+            1
+            for index, alternatives in enumerate(blanks)
+            if index < len(given)
+            and normalize_text(given[index]) in {normalize_text(a) for a in alternatives}
         )
-        return (points * right / len(blanks)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if blanks else Decimal("0.00")
+        return (
+            (points * right / len(blanks)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if blanks
+            else Decimal("0.00")
+        )
     raise ValueError(f"{qtype} is not an objective question type")

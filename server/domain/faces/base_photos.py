@@ -47,16 +47,20 @@ def current_base_photo(session: Session, student_id: int) -> BasePhoto | None:
     """The active base photo, else the newest one still being processed (uploaded minutes
     before the exam: a face check processes it rather than failing with no_base_photo)."""
     rows = session.scalars(
-        select(BasePhoto).where(BasePhoto.student_id == student_id,
-                                BasePhoto.status.in_((BasePhotoStatus.ACTIVE, BasePhotoStatus.PROCESSING)))
+        select(BasePhoto)
+        .where(
+            BasePhoto.student_id == student_id,
+            BasePhoto.status.in_((BasePhotoStatus.ACTIVE, BasePhotoStatus.PROCESSING)),
+        )
         .order_by(BasePhoto.id.desc())
     ).all()
     active = [row for row in rows if row.status == BasePhotoStatus.ACTIVE]
     return active[0] if active else (rows[0] if rows else None)
 
 
-def usable_base_photo(session: Session, student_id: int, storage: Storage, engine: FaceAnalyser,
-                      policy: FacePolicy) -> BasePhoto | None:
+def usable_base_photo(
+    session: Session, student_id: int, storage: Storage, engine: FaceAnalyser, policy: FacePolicy
+) -> BasePhoto | None:
     """The active base photo with its embedding, processing a pending upload on the way."""
     for _ in range(3):  # a pending upload may turn out unusable; the previous one then applies
         base = current_base_photo(session, student_id)
@@ -68,8 +72,14 @@ def usable_base_photo(session: Session, student_id: int, storage: Storage, engin
     return None
 
 
-def process_base_photo(session: Session, base: BasePhoto, storage: Storage, engine: FaceAnalyser,
-                       policy: FacePolicy, now: datetime | None = None) -> None:
+def process_base_photo(
+    session: Session,
+    base: BasePhoto,
+    storage: Storage,
+    engine: FaceAnalyser,
+    policy: FacePolicy,
+    now: datetime | None = None,
+) -> None:
     """Make the copy and the embedding once; a usable photo becomes the active one."""
     if base.status != BasePhotoStatus.PROCESSING:
         return
@@ -87,9 +97,13 @@ def process_base_photo(session: Session, base: BasePhoto, storage: Storage, engi
 
 def _activate(session: Session, base: BasePhoto, now: datetime) -> None:
     # Only a newer photo replaces the active one: a slow job must not undo a later upload.
-    active = session.scalars(select(BasePhoto).where(
-        BasePhoto.student_id == base.student_id, BasePhoto.status == BasePhotoStatus.ACTIVE,
-        BasePhoto.id != base.id)).all()
+    active = session.scalars(
+        select(BasePhoto).where(
+            BasePhoto.student_id == base.student_id,
+            BasePhoto.status == BasePhotoStatus.ACTIVE,
+            BasePhoto.id != base.id,
+        )
+    ).all()
     if any(other.id > base.id for other in active):
         base.status, base.replaced_at, base.embedding = BasePhotoStatus.REPLACED, now, None
         return
@@ -99,8 +113,9 @@ def _activate(session: Session, base: BasePhoto, now: datetime) -> None:
     base.status, base.activated_at = BasePhotoStatus.ACTIVE, now
 
 
-def prepare_base_photo(session: Session, base_photo_id: int, storage: Storage, engine: FaceAnalyser,
-                       policy: FacePolicy) -> BasePhotoStatus:
+def prepare_base_photo(
+    session: Session, base_photo_id: int, storage: Storage, engine: FaceAnalyser, policy: FacePolicy
+) -> BasePhotoStatus:
     """The job: process one uploaded base photo; returns its status. Idempotent."""
     base = jobs.lock_job_row(session, BasePhoto, base_photo_id, "base photo")
     process_base_photo(session, base, storage, engine, policy)
@@ -111,19 +126,33 @@ def prepare_base_photo(session: Session, base_photo_id: int, storage: Storage, e
 # --- teacher uploads ---
 
 
-def _new_base_photo(session: Session, student: User, data: bytes, storage: Storage, max_bytes: int,
-                    uploaded_by: int) -> BasePhoto:
-    base = BasePhoto(school_id=student.school_id, student_id=student.id, uploaded_by=uploaded_by,
-                     status=BasePhotoStatus.PROCESSING)
+def _new_base_photo(
+    session: Session, student: User, data: bytes, storage: Storage, max_bytes: int, uploaded_by: int
+) -> BasePhoto:
+    base = BasePhoto(
+        school_id=student.school_id,
+        student_id=student.id,
+        uploaded_by=uploaded_by,
+        status=BasePhotoStatus.PROCESSING,
+    )
     session.add(base)
     session.flush()
-    base.original_key = photos.store_original(storage, data, max_bytes, f"base-photos/{student.id}/{base.id}")
+    base.original_key = photos.store_original(
+        storage, data, max_bytes, f"base-photos/{student.id}/{base.id}"
+    )
     base.photo_key = photos.photo_key(base.original_key)
     return base
 
 
-def upload_base_photo(session: Session, actor: Actor, student_id: int, data: bytes, storage: Storage,
-                      max_bytes: int, scheduler: jobs.JobScheduler) -> BasePhoto:
+def upload_base_photo(
+    session: Session,
+    actor: Actor,
+    student_id: int,
+    data: bytes,
+    storage: Storage,
+    max_bytes: int,
+    scheduler: jobs.JobScheduler,
+) -> BasePhoto:
     student = get_student(session, actor, student_id)
     try:
         base = _new_base_photo(session, student, data, storage, max_bytes, actor.user_id)
@@ -148,8 +177,9 @@ def base_photo_state(session: Session, actor: Actor, student_id: int) -> BasePho
             raise NotFound("NOT_FOUND")
     else:
         get_student(session, actor, student_id)
-    rows = session.scalars(select(BasePhoto).where(BasePhoto.student_id == student_id)
-                           .order_by(BasePhoto.id.desc())).all()
+    rows = session.scalars(
+        select(BasePhoto).where(BasePhoto.student_id == student_id).order_by(BasePhoto.id.desc())
+    ).all()
     active = next((row for row in rows if row.status == BasePhotoStatus.ACTIVE), None)
     return BasePhotoState(student_id, active, rows[0] if rows else None)
 
@@ -184,9 +214,15 @@ class ZipLimits:
     max_photo_bytes: int
 
 
-def import_base_photo_zip(session: Session, actor: Actor, archive: bytes, storage: Storage,
-                          limits: ZipLimits, scheduler: jobs.JobScheduler,
-                          school_id: int | None = None) -> ZipReport:
+def import_base_photo_zip(
+    session: Session,
+    actor: Actor,
+    archive: bytes,
+    storage: Storage,
+    limits: ZipLimits,
+    scheduler: jobs.JobScheduler,
+    school_id: int | None = None,
+) -> ZipReport:
     """A zip of `<student_no>.jpg` (any folder depth, any accepted photo format): one report line
     per photo file; good ones become base photos being processed, bad ones say why."""
     actor.require_staff()
@@ -200,24 +236,41 @@ def import_base_photo_zip(session: Session, actor: Actor, archive: bytes, storag
         raise InvalidInput("ZIP_TOO_MANY_FILES", max_files=limits.max_files)
     if sum(info.file_size for info in members) > limits.max_total_bytes:
         raise TooLarge("UPLOAD_TOO_LARGE", max_bytes=limits.max_total_bytes)
-    students = _students_by_number(session, school, [_student_no(info.filename) for info in members])
+    students = _students_by_number(
+        session, school, [_student_no(info.filename) for info in members]
+    )
     report = ZipReport()
     queued: list[int] = []
     for info in members:
-        report.files.append(_import_member(session, bundle, info, students, storage, limits, actor, queued))
+        report.files.append(
+            _import_member(session, bundle, info, students, storage, limits, actor, queued)
+        )
     session.commit()
     for base_photo_id in queued:
-        jobs.request_job(scheduler, jobs.PREPARE_BASE_PHOTO, base_photo_id, job_id=f"base-photo-{base_photo_id}")
+        jobs.request_job(
+            scheduler, jobs.PREPARE_BASE_PHOTO, base_photo_id, job_id=f"base-photo-{base_photo_id}"
+        )
     return report
 
 
-def _import_member(session: Session, bundle: zipfile.ZipFile, info: zipfile.ZipInfo, students: dict[str, User],
-                   storage: Storage, limits: ZipLimits, actor: Actor, queued: list[int]) -> ZipFileResult:
+def _import_member(
+    session: Session,
+    bundle: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    students: dict[str, User],
+    storage: Storage,
+    limits: ZipLimits,
+    actor: Actor,
+    queued: list[int],
+) -> ZipFileResult:
     student_no = _student_no(info.filename)
     result = ZipFileResult(file=info.filename, student_no=student_no, status="error")
     student = students.get(student_no.upper())
     if student is None:
-        result.code, result.reason = "STUDENT_NOT_FOUND", "本校没有该学号的学生（文件名应为 学号.jpg）"
+        result.code, result.reason = (
+            "STUDENT_NOT_FOUND",
+            "本校没有该学号的学生（文件名应为 学号.jpg）",
+        )
         return result
     if info.file_size > limits.max_photo_bytes:
         result.code, result.reason = "UPLOAD_TOO_LARGE", "照片文件过大"
@@ -225,7 +278,9 @@ def _import_member(session: Session, bundle: zipfile.ZipFile, info: zipfile.ZipI
     try:
         with bundle.open(info) as member:
             data = member.read(limits.max_photo_bytes + 1)  # never trust the declared size
-        base = _new_base_photo(session, student, data, storage, limits.max_photo_bytes, actor.user_id)
+        base = _new_base_photo(
+            session, student, data, storage, limits.max_photo_bytes, actor.user_id
+        )
     except DomainError as error:
         result.code, result.reason = error.code, error.message
         return result
@@ -240,8 +295,12 @@ def _import_member(session: Session, bundle: zipfile.ZipFile, info: zipfile.ZipI
 def _is_photo_member(info: zipfile.ZipInfo) -> bool:
     name = info.filename
     base = posixpath.basename(name)
-    return (not info.is_dir() and not name.startswith("__MACOSX/") and not base.startswith(".")
-            and base.lower().endswith(PHOTO_SUFFIXES))
+    return (
+        not info.is_dir()
+        and not name.startswith("__MACOSX/")
+        and not base.startswith(".")
+        and base.lower().endswith(PHOTO_SUFFIXES)
+    )
 
 
 def _student_no(filename: str) -> str:
@@ -252,40 +311,66 @@ def _students_by_number(session: Session, school_id: int, numbers: list[str]) ->
     wanted = {number.upper() for number in numbers if number}
     if not wanted:
         return {}
-    rows = session.scalars(select(User).where(User.school_id == school_id, User.role == Role.CANDIDATE))
-    return {row.student_no.upper(): row for row in rows if row.student_no and row.student_no.upper() in wanted}
+    rows = session.scalars(
+        select(User).where(User.school_id == school_id, User.role == Role.CANDIDATE)
+    )
+    return {
+        row.student_no.upper(): row
+        for row in rows
+        if row.student_no and row.student_no.upper() in wanted
+    }
 
 
 # --- replacement requests (FAQ 7: 申请更新底片) ---
 
 
-def create_request(session: Session, actor: Actor, data: bytes, storage: Storage, max_bytes: int,
-                   scheduler: jobs.JobScheduler) -> BasePhotoRequest:
+def create_request(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    storage: Storage,
+    max_bytes: int,
+    scheduler: jobs.JobScheduler,
+) -> BasePhotoRequest:
     """A student's new ID photo; scored by a job, decided by a teacher."""
     actor.require_role(Role.CANDIDATE)
-    request = BasePhotoRequest(school_id=actor.school_id, student_id=actor.user_id, status=RequestStatus.PENDING)
+    request = BasePhotoRequest(
+        school_id=actor.school_id, student_id=actor.user_id, status=RequestStatus.PENDING
+    )
     session.add(request)
     session.flush()
     try:
-        request.original_key = photos.store_original(storage, data, max_bytes, f"base-photo-requests/{request.id}")
+        request.original_key = photos.store_original(
+            storage, data, max_bytes, f"base-photo-requests/{request.id}"
+        )
     except DomainError:
         session.rollback()
         raise
     request.photo_key = photos.photo_key(request.original_key)
     session.commit()
-    jobs.request_job(scheduler, jobs.SCORE_BASE_PHOTO_REQUEST, request.id, job_id=f"photo-request-{request.id}")
+    jobs.request_job(
+        scheduler, jobs.SCORE_BASE_PHOTO_REQUEST, request.id, job_id=f"photo-request-{request.id}"
+    )
     return request
 
 
-def score_request(session: Session, request_id: int, storage: Storage, engine: FaceAnalyser,
-                  policy: FacePolicy, now: datetime | None = None) -> BasePhotoRequest:
+def score_request(
+    session: Session,
+    request_id: int,
+    storage: Storage,
+    engine: FaceAnalyser,
+    policy: FacePolicy,
+    now: datetime | None = None,
+) -> BasePhotoRequest:
     """The job: copy, quality and the score against the base photo active now. Idempotent."""
     request = jobs.lock_job_row(session, BasePhotoRequest, request_id, "base photo request")
     if request.scored_at is not None:
         session.commit()
         return request
     assert request.photo_key is not None  # set with the original, before the row was committed
-    data = photos.process_original(storage, request.original_key, request.photo_key, policy.long_edge)
+    data = photos.process_original(
+        storage, request.original_key, request.photo_key, policy.long_edge
+    )
     request.original_key = None
     analysis = engine.analyse(data)
     request.quality_reason = analysis.reason
@@ -303,8 +388,11 @@ def score_request(session: Session, request_id: int, storage: Storage, engine: F
 
 def request_query(actor: Actor, status: RequestStatus | None) -> Select[BasePhotoRequest]:
     actor.require_staff()
-    query = (select(BasePhotoRequest).options(joinedload(BasePhotoRequest.student))
-             .order_by(BasePhotoRequest.id))
+    query = (
+        select(BasePhotoRequest)
+        .options(joinedload(BasePhotoRequest.student))
+        .order_by(BasePhotoRequest.id)
+    )
     if status:
         query = query.where(BasePhotoRequest.status == status)
     if not actor.is_admin:
@@ -314,22 +402,38 @@ def request_query(actor: Actor, status: RequestStatus | None) -> Select[BasePhot
 
 def my_requests(session: Session, actor: Actor) -> list[BasePhotoRequest]:
     actor.require_role(Role.CANDIDATE)
-    return list(session.scalars(select(BasePhotoRequest).where(BasePhotoRequest.student_id == actor.user_id)
-                                .order_by(BasePhotoRequest.id.desc()).limit(50)))
+    return list(
+        session.scalars(
+            select(BasePhotoRequest)
+            .where(BasePhotoRequest.student_id == actor.user_id)
+            .order_by(BasePhotoRequest.id.desc())
+            .limit(50)
+        )
+    )
 
 
 def get_request(session: Session, actor: Actor, request_id: int) -> BasePhotoRequest:
     return get_visible(session, actor, BasePhotoRequest, request_id)
 
 
-def decide_request(session: Session, actor: Actor, request_id: int, approve: bool, note: str | None = None,
-                   now: datetime | None = None) -> BasePhotoRequest:
+def decide_request(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    approve: bool,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> BasePhotoRequest:
     """Approve (the photo becomes the active base photo, the old one is kept as replaced) or
     reject (the base photo stays); both record who and when."""
     actor.require_staff()
     request = get_request(session, actor, request_id)
-    locked = session.scalar(select(BasePhotoRequest).where(BasePhotoRequest.id == request.id)
-                            .with_for_update().execution_options(populate_existing=True))
+    locked = session.scalar(
+        select(BasePhotoRequest)
+        .where(BasePhotoRequest.id == request.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if locked is None:  # deleted with its student meanwhile
         raise NotFound("NOT_FOUND")
     request = locked
@@ -341,9 +445,15 @@ def decide_request(session: Session, actor: Actor, request_id: int, approve: boo
             raise Conflict("REQUEST_NOT_READY")
         if request.embedding is None:
             raise Conflict("BASE_PHOTO_UNUSABLE", reason=request.quality_reason)
-        base = BasePhoto(school_id=request.school_id, student_id=request.student_id, source=BasePhotoSource.REQUEST,
-                         uploaded_by=actor.user_id, photo_key=request.photo_key, embedding=request.embedding,
-                         status=BasePhotoStatus.PROCESSING)
+        base = BasePhoto(
+            school_id=request.school_id,
+            student_id=request.student_id,
+            source=BasePhotoSource.REQUEST,
+            uploaded_by=actor.user_id,
+            photo_key=request.photo_key,
+            embedding=request.embedding,
+            status=BasePhotoStatus.PROCESSING,
+        )
         session.add(base)
         session.flush()
         _activate(session, base, now)
@@ -357,8 +467,16 @@ def decide_request(session: Session, actor: Actor, request_id: int, approve: boo
 
 # Base photos and replacement requests whose job Redis may have lost (the sweep re-queues them).
 WAITING_BASE_PHOTOS = (
-    jobs.WaitingRows(jobs.PREPARE_BASE_PHOTO, "base-photo", BasePhoto,
-                     BasePhoto.status == BasePhotoStatus.PROCESSING),
-    jobs.WaitingRows(jobs.SCORE_BASE_PHOTO_REQUEST, "photo-request", BasePhotoRequest,
-                     BasePhotoRequest.scored_at.is_(None)),
+    jobs.WaitingRows(
+        jobs.PREPARE_BASE_PHOTO,
+        "base-photo",
+        BasePhoto,
+        BasePhoto.status == BasePhotoStatus.PROCESSING,
+    ),
+    jobs.WaitingRows(
+        jobs.SCORE_BASE_PHOTO_REQUEST,
+        "photo-request",
+        BasePhotoRequest,
+        BasePhotoRequest.scored_at.is_(None),
+    ),
 )

@@ -31,20 +31,28 @@ from server.domain.faces.models import (
 
 # What the candidate is told for each outcome, in the FAQ's words, and the FAQ entry.
 REASON_MESSAGES: dict[FaceCheckReason, tuple[str, int]] = {
-    FaceCheckReason.NO_FACE: ("没有检测到人脸：请确定电脑有摄像头，并且摄像头是可用的状态，正对摄像头后重试", 6),
+    FaceCheckReason.NO_FACE: (
+        "没有检测到人脸：请确定电脑有摄像头，并且摄像头是可用的状态，正对摄像头后重试",
+        6,
+    ),
     FaceCheckReason.MULTIPLE_FACES: ("画面中有多张人脸：识别时镜头前只能有考生本人", 7),
     FaceCheckReason.TOO_DARK: ("光线不足：请参照识别时的提示，进行坐姿、光线的调整后重试", 7),
     FaceCheckReason.BLURRY: ("照片模糊：请保持不动，进行坐姿、光线的调整后重试", 7),
     FaceCheckReason.FACE_TOO_SMALL: ("人脸太小：请靠近摄像头，进行坐姿的调整后重试", 7),
-    FaceCheckReason.MISMATCH: ("识别失败：请确定考生与底片为同一人，参照识别时的提示，进行坐姿、光线的调整；"
-                               "如还不能识别请与老师联系，在确认本人的情况下，申请更新底片", 7),
+    FaceCheckReason.MISMATCH: (
+        "识别失败：请确定考生与底片为同一人，参照识别时的提示，进行坐姿、光线的调整；"
+        "如还不能识别请与老师联系，在确认本人的情况下，申请更新底片",
+        7,
+    ),
     FaceCheckReason.NO_BASE_PHOTO: ("没有底照：请与学校老师联系，请老师更新上传学生相片", 8),
     FaceCheckReason.UNSUPPORTED: ("抓拍照片保存失败：请确认网络情况，退出后再进入重试", 9),
 }
 PASSED_MESSAGE = "人脸识别通过"
 
 
-def message_for(status: FaceCheckStatus, reason: FaceCheckReason | None) -> tuple[str | None, int | None]:
+def message_for(
+    status: FaceCheckStatus, reason: FaceCheckReason | None
+) -> tuple[str | None, int | None]:
     if status == FaceCheckStatus.PASSED:
         return PASSED_MESSAGE, None
     if reason is None:
@@ -55,13 +63,22 @@ def message_for(status: FaceCheckStatus, reason: FaceCheckReason | None) -> tupl
 # --- the request ---
 
 
-def request_face_check(session: Session, actor: Actor, exam_id: int, capture: bytes, storage: Storage,
-                       max_bytes: int, scheduler: jobs.JobScheduler) -> FaceCheck:
+def request_face_check(
+    session: Session,
+    actor: Actor,
+    exam_id: int,
+    capture: bytes,
+    storage: Storage,
+    max_bytes: int,
+    scheduler: jobs.JobScheduler,
+) -> FaceCheck:
     """Store the capture and queue the check; without any base photo it fails at once (FAQ 8)
     and the capture is not kept."""
     actor.require_role(Role.CANDIDATE)
     entry = my_exam(session, actor, exam_id)  # NOT_FOUND / NOT_ENROLLED
-    check = FaceCheck(school_id=entry.exam.school_id, exam_id=entry.exam.id, student_id=actor.user_id)
+    check = FaceCheck(
+        school_id=entry.exam.school_id, exam_id=entry.exam.id, student_id=actor.user_id
+    )
     if base_photos.current_base_photo(session, actor.user_id) is None:
         photos.inspect_upload(capture, max_bytes)  # bad input is still a clear 413/415
         check.status, check.reason = FaceCheckStatus.FAILED, FaceCheckReason.NO_BASE_PHOTO
@@ -71,8 +88,9 @@ def request_face_check(session: Session, actor: Actor, exam_id: int, capture: by
         return check
     session.add(check)
     session.flush()
-    check.original_key = photos.store_original(storage, capture, max_bytes, f"face-checks/{check.id}",
-                                               failure_code="CAPTURE_SAVE_FAILED")
+    check.original_key = photos.store_original(
+        storage, capture, max_bytes, f"face-checks/{check.id}", failure_code="CAPTURE_SAVE_FAILED"
+    )
     check.photo_key = photos.photo_key(check.original_key)
     session.commit()
     jobs.request_job(scheduler, jobs.RUN_FACE_CHECK, check.id, job_id=f"face-check-{check.id}")
@@ -86,16 +104,24 @@ def get_face_check(session: Session, actor: Actor, check_id: int) -> FaceCheck:
 # --- the job ---
 
 
-def run_face_check(session: Session, check_id: int, storage: Storage, engine: FaceAnalyser,
-                   policy: FacePolicy, publisher: events.EventPublisher | None = None,
-                   now: datetime | None = None) -> FaceCheck:
+def run_face_check(
+    session: Session,
+    check_id: int,
+    storage: Storage,
+    engine: FaceAnalyser,
+    policy: FacePolicy,
+    publisher: events.EventPublisher | None = None,
+    now: datetime | None = None,
+) -> FaceCheck:
     """Decide a queued check; a check already decided is returned as it is (idempotent)."""
     check = jobs.lock_job_row(session, FaceCheck, check_id, "face check")
     if check.status != FaceCheckStatus.QUEUED:
         session.commit()
         return check
     assert check.photo_key is not None  # set with the original, before the row was committed
-    capture = photos.process_original(storage, check.original_key, check.photo_key, policy.long_edge)
+    capture = photos.process_original(
+        storage, check.original_key, check.photo_key, policy.long_edge
+    )
     check.original_key = None
     base = base_photos.usable_base_photo(session, check.student_id, storage, engine, policy)
     if base is None:
@@ -115,8 +141,11 @@ def run_face_check(session: Session, check_id: int, storage: Storage, engine: Fa
     check.completed_at = now or utcnow()
     session.commit()
     if publisher is not None:
-        attempt_id = session.scalar(select(Attempt.id).where(Attempt.exam_id == check.exam_id,
-                                                             Attempt.student_id == check.student_id))
+        attempt_id = session.scalar(
+            select(Attempt.id).where(
+                Attempt.exam_id == check.exam_id, Attempt.student_id == check.student_id
+            )
+        )
         if attempt_id is not None:
             publisher.publish(attempt_id, EventType.FACE_CHECK, face_check_event(check))
     return check
@@ -124,8 +153,14 @@ def run_face_check(session: Session, check_id: int, storage: Storage, engine: Fa
 
 def face_check_event(check: FaceCheck) -> dict[str, object]:
     message, faq = message_for(check.status, check.reason)
-    return {"id": check.id, "status": check.status, "reason": check.reason, "score": check.score,
-            "message": message, "faq": faq}
+    return {
+        "id": check.id,
+        "status": check.status,
+        "reason": check.reason,
+        "score": check.score,
+        "message": message,
+        "faq": faq,
+    }
 
 
 @dataclass(frozen=True)
@@ -138,15 +173,21 @@ class FaceCheckGate:
     def require(self, session: Session, exam: Exam, student_id: int, now: datetime) -> None:
         if not exam.face_check_required:
             return
-        passed = session.scalar(select(FaceCheck.id).where(
-            FaceCheck.exam_id == exam.id, FaceCheck.student_id == student_id,
-            FaceCheck.status == FaceCheckStatus.PASSED,
-            FaceCheck.completed_at >= now - self.valid_for,
-        ).limit(1))
+        passed = session.scalar(
+            select(FaceCheck.id)
+            .where(
+                FaceCheck.exam_id == exam.id,
+                FaceCheck.student_id == student_id,
+                FaceCheck.status == FaceCheckStatus.PASSED,
+                FaceCheck.completed_at >= now - self.valid_for,
+            )
+            .limit(1)
+        )
         if passed is None:
             raise Forbidden("FACE_CHECK_REQUIRED")
 
 
 # Face checks whose job Redis may have lost (the sweep re-queues them).
-WAITING_FACE_CHECKS = jobs.WaitingRows(jobs.RUN_FACE_CHECK, "face-check", FaceCheck,
-                                       FaceCheck.status == FaceCheckStatus.QUEUED)
+WAITING_FACE_CHECKS = jobs.WaitingRows(
+    jobs.RUN_FACE_CHECK, "face-check", FaceCheck, FaceCheck.status == FaceCheckStatus.QUEUED
+)

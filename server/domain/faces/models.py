@@ -69,8 +69,9 @@ class BasePhoto(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[BasePhotoStatus] = mapped_column(StringEnum(BasePhotoStatus, 16),
-                                                    default=BasePhotoStatus.PROCESSING)
+    status: Mapped[BasePhotoStatus] = mapped_column(
+        StringEnum(BasePhotoStatus, 16), default=BasePhotoStatus.PROCESSING
+    )
     # Why it is unusable.
     reason: Mapped[QualityReason | None] = mapped_column(StringEnum(QualityReason, 32))
     original_key: Mapped[str | None] = mapped_column(String(512))  # until processed
@@ -78,8 +79,9 @@ class BasePhoto(Base):
     # float32 unit vector (2 KB); only base photos keep one, captures never do.
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    source: Mapped[BasePhotoSource] = mapped_column(StringEnum(BasePhotoSource, 16),
-                                                    default=BasePhotoSource.TEACHER)
+    source: Mapped[BasePhotoSource] = mapped_column(
+        StringEnum(BasePhotoSource, 16), default=BasePhotoSource.TEACHER
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -94,7 +96,9 @@ class BasePhotoRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[RequestStatus] = mapped_column(StringEnum(RequestStatus, 16), default=RequestStatus.PENDING)
+    status: Mapped[RequestStatus] = mapped_column(
+        StringEnum(RequestStatus, 16), default=RequestStatus.PENDING
+    )
     original_key: Mapped[str | None] = mapped_column(String(512))
     photo_key: Mapped[str | None] = mapped_column(String(512))
     # Scored by a job against the base photo active then; null until scored or without one.
@@ -107,10 +111,14 @@ class BasePhotoRequest(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(String(500))
-    base_photo_id: Mapped[int | None] = mapped_column(ForeignKey("base_photos.id"))  # made on approval
+    base_photo_id: Mapped[int | None] = mapped_column(
+        ForeignKey("base_photos.id")
+    )  # made on approval
 
     student: Mapped[User] = relationship(foreign_keys=[student_id])
-    compared_base_photo: Mapped[BasePhoto | None] = relationship(foreign_keys=[compared_base_photo_id])
+    compared_base_photo: Mapped[BasePhoto | None] = relationship(
+        foreign_keys=[compared_base_photo_id]
+    )
 
 
 class FaceCheck(Base):
@@ -123,8 +131,9 @@ class FaceCheck(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"))
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[FaceCheckStatus] = mapped_column(StringEnum(FaceCheckStatus, 16),
-                                                    default=FaceCheckStatus.QUEUED)
+    status: Mapped[FaceCheckStatus] = mapped_column(
+        StringEnum(FaceCheckStatus, 16), default=FaceCheckStatus.QUEUED
+    )
     reason: Mapped[FaceCheckReason | None] = mapped_column(StringEnum(FaceCheckReason, 32))
     score: Mapped[float | None] = mapped_column(Float)
     base_photo_id: Mapped[int | None] = mapped_column(ForeignKey("base_photos.id"))

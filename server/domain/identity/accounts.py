@@ -67,8 +67,12 @@ def find_login_matches(session: Session, username: str) -> list[User]:
 
 
 def login(
-    session: Session, passwords: Passwords, request: LoginRequest, minimum_client_version: str,
-    throttle: Throttle, limits: LoginLimits,
+    session: Session,
+    passwords: Passwords,
+    request: LoginRequest,
+    minimum_client_version: str,
+    throttle: Throttle,
+    limits: LoginLimits,
 ) -> User:
     """Check the failure limits, credentials, then the environment; refusals are recorded."""
     counted = (
@@ -78,8 +82,11 @@ def login(
     if any(throttle.exhausted(limit, key) for limit, key in counted):
         raise RateLimited("LOGIN_RATE_LIMITED")
     user = next(
-        (match for match in find_login_matches(session, request.username)
-         if passwords.verify(match, request.password)),
+        (
+            match
+            for match in find_login_matches(session, request.username)
+            if passwords.verify(match, request.password)
+        ),
         None,
     )
     if user is None:
@@ -130,7 +137,9 @@ def change_password(
     if len(new_password) < MIN_PASSWORD_LENGTH or (
         user.id_number and new_password == default_password(user.id_number)
     ):
-        raise InvalidInput("WEAK_PASSWORD", errors={"new_password": ["新密码至少8位，且不能与默认密码相同"]})
+        raise InvalidInput(
+            "WEAK_PASSWORD", errors={"new_password": ["新密码至少8位，且不能与默认密码相同"]}
+        )
     user.password_hash = passwords.hash(new_password)
     user.password_changed_at = utcnow()
     session.commit()
@@ -191,13 +200,24 @@ def create_staff(
 
 
 def create_teacher(
-    session: Session, passwords: Passwords, actor: Actor, *, username: str, password: str,
-    school_id: int, name: str = "",
+    session: Session,
+    passwords: Passwords,
+    actor: Actor,
+    *,
+    username: str,
+    password: str,
+    school_id: int,
+    name: str = "",
 ) -> User:
     actor.require_role(Role.ADMIN)
     return create_staff(
-        session, passwords, role=Role.TEACHER, username=username, password=password,
-        school_id=school_id, name=name,
+        session,
+        passwords,
+        role=Role.TEACHER,
+        username=username,
+        password=password,
+        school_id=school_id,
+        name=name,
     )
 
 
@@ -231,7 +251,12 @@ def new_student(school_id: int, student_no: str, id_number: str, name: str) -> U
 
 
 def create_student(
-    session: Session, actor: Actor, *, student_no: str, id_number: str, name: str,
+    session: Session,
+    actor: Actor,
+    *,
+    student_no: str,
+    id_number: str,
+    name: str,
     school_id: int | None = None,
 ) -> User:
     actor.require_staff()
@@ -260,7 +285,11 @@ def student_query(actor: Actor, search: str | None = None) -> Select[User]:
     if search:
         needle = normalize_login_name(search)
         query = query.where(
-            or_(User.student_no == needle, User.id_number == needle, User.name.contains(search.strip()))
+            or_(
+                User.student_no == needle,
+                User.id_number == needle,
+                User.name.contains(search.strip()),
+            )
         )
     return query
 
@@ -282,4 +311,3 @@ def integrity_event_query(actor: Actor, code: str | None = None) -> Select[Integ
     if code:
         query = query.where(IntegrityEvent.code == code)
     return query
-

@@ -19,10 +19,12 @@ class EnvCheck:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any] | None) -> "EnvCheck":
+    def from_payload(cls, payload: dict[str, Any] | None) -> EnvCheck:
         payload = payload or {}
         return cls(
-            codes=tuple(str(code).strip() for code in payload.get("codes") or () if str(code).strip()),
+            codes=tuple(
+                str(code).strip() for code in payload.get("codes") or () if str(code).strip()
+            ),
             remote_tools=tuple(
                 str(tool).strip() for tool in payload.get("remote_tools") or () if str(tool).strip()
             ),

@@ -23,7 +23,15 @@ from server.domain.import_report import ImportReport, RowError
 # Accepted header names for each column, Chinese first.
 HEADERS = {
     "student_no": ("学号", "考号", "student_no", "studentno", "student number"),
-    "id_number": ("证件号", "身份证号", "证件号码", "身份证号码", "id_number", "idnumber", "id number"),
+    "id_number": (
+        "证件号",
+        "身份证号",
+        "证件号码",
+        "身份证号码",
+        "id_number",
+        "idnumber",
+        "id number",
+    ),
     "name": ("姓名", "name"),
 }
 XLSX_MAGIC = b"PK\x03\x04"
@@ -31,7 +39,9 @@ XLSX_MAGIC = b"PK\x03\x04"
 MAX_LENGTHS = {"student_no": 32, "name": 64}
 
 
-def read_rows(data: bytes, filename: str = "", max_rows: int = 20000) -> list[tuple[int, dict[str, str]]]:
+def read_rows(
+    data: bytes, filename: str = "", max_rows: int = 20000
+) -> list[tuple[int, dict[str, str]]]:
     """(line number, {column: text}) for each non-empty data row; the header is line 1."""
     if data.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
         raw_rows = _xlsx_rows(data)
@@ -89,13 +99,21 @@ def import_students(
     return report
 
 
-def _check_row(line: int, row: dict[str, str], seen_in_file: dict[str, int], by_no: dict[str | None, User],
-               by_id: dict[str | None, User]) -> RowError | str | None:
+def _check_row(
+    line: int,
+    row: dict[str, str],
+    seen_in_file: dict[str, int],
+    by_no: dict[str | None, User],
+    by_id: dict[str | None, User],
+) -> RowError | str | None:
     for key, label in (("student_no", "学号"), ("id_number", "证件号"), ("name", "姓名")):
         if not row.get(key):
             return RowError(line, f"缺少{label}", key)
     student_no = normalize_login_name(row["student_no"])
-    for key, label, value in (("student_no", "学号", student_no), ("name", "姓名", row["name"].strip())):
+    for key, label, value in (
+        ("student_no", "学号", student_no),
+        ("name", "姓名", row["name"].strip()),
+    ):
         if len(value) > MAX_LENGTHS[key]:
             return RowError(line, f"{label}过长（最多{MAX_LENGTHS[key]}个字符）", key)
     try:

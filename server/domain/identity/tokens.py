@@ -28,7 +28,9 @@ class TokenService:
     def issue(self, actor: Actor) -> str:
         """A token for a new login session (its own id, so attempts know which computer answers)."""
         session_id = actor.session_id or secrets.token_urlsafe(12)
-        return self._serializer.dumps({"u": actor.user_id, "r": actor.role, "s": actor.school_id, "j": session_id})
+        return self._serializer.dumps(
+            {"u": actor.user_id, "r": actor.role, "s": actor.school_id, "j": session_id}
+        )
 
     def read(self, token: str) -> Actor:
         with self._lock:
@@ -47,14 +49,20 @@ class TokenService:
 
     def _verify(self, token: str) -> tuple[Actor, int]:
         try:
-            payload, issued = self._serializer.loads(token, max_age=self.ttl_seconds, return_timestamp=True)
+            payload, issued = self._serializer.loads(
+                token, max_age=self.ttl_seconds, return_timestamp=True
+            )
         except SignatureExpired as exc:
             raise Unauthenticated("TOKEN_EXPIRED") from exc
         except BadSignature as exc:
             raise Unauthenticated("TOKEN_INVALID") from exc
         try:
-            actor = Actor(user_id=int(payload["u"]), role=Role(payload["r"]), school_id=payload["s"],
-                          session_id=str(payload.get("j") or ""))
+            actor = Actor(
+                user_id=int(payload["u"]),
+                role=Role(payload["r"]),
+                school_id=payload["s"],
+                session_id=str(payload.get("j") or ""),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise Unauthenticated("TOKEN_INVALID") from exc
         return actor, int(issued.timestamp())

@@ -41,8 +41,17 @@ _ORIENTATION_TRANSPOSE = {
 }
 _EXIF_ORIENTATION = 0x0112
 # What Pillow's and pillow-heif's decoders raise on damaged or hostile input.
-_DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, RuntimeError,
-                  struct.error, zlib.error, MemoryError)
+_DECODE_ERRORS = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    RuntimeError,
+    struct.error,
+    zlib.error,
+    MemoryError,
+)
 
 
 @dataclass(frozen=True)
@@ -65,14 +74,17 @@ def sniff_format(data: bytes) -> str | None:
         box_size = int.from_bytes(data[:4], "big")
         if 16 <= box_size <= 256:
             # major brand, minor version, then compatible brands, four bytes each
-            brands = {data[8:12]} | {data[i:i + 4] for i in range(16, min(box_size, len(data)), 4)}
+            brands = {data[8:12]} | {
+                data[i : i + 4] for i in range(16, min(box_size, len(data)), 4)
+            }
             if brands & _HEIC_BRANDS:
                 return "HEIF"
     return None
 
 
-def inspect_upload(data: bytes, max_bytes: int, max_pixels: int = MAX_PIXELS, *,
-                   decode: bool = True) -> ImageInfo:
+def inspect_upload(
+    data: bytes, max_bytes: int, max_pixels: int = MAX_PIXELS, *, decode: bool = True
+) -> ImageInfo:
     """Accept a JPEG/PNG/WebP/HEIC photo that decodes completely, or raise.
 
     TooLarge (UPLOAD_TOO_LARGE) past `max_bytes`; Unsupported (UNSUPPORTED_IMAGE) for anything
@@ -135,8 +147,17 @@ def downscale_jpeg(data: bytes, long_edge: int, max_pixels: int = MAX_PIXELS) ->
             result = result.transpose(transpose)
         out = io.BytesIO()
         # Only what is passed here is written: no EXIF, GPS, XMP, ICC or comment travels.
-        result.save(out, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False,
-                    subsampling="4:2:0", exif=b"", icc_profile=None, comment=b"")
+        result.save(
+            out,
+            "JPEG",
+            quality=JPEG_QUALITY,
+            optimize=False,
+            progressive=False,
+            subsampling="4:2:0",
+            exif=b"",
+            icc_profile=None,
+            comment=b"",
+        )
     return out.getvalue()
 
 
@@ -197,7 +218,7 @@ def _jpeg_reaches_eoi(data: bytes) -> bool:
         elif 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
             offset += 2
         else:
-            offset += 2 + int.from_bytes(data[offset + 2:offset + 4], "big")
+            offset += 2 + int.from_bytes(data[offset + 2 : offset + 4], "big")
     return False
 
 
@@ -207,11 +228,11 @@ def _boxes_fill(data: bytes) -> bool:
     while offset < len(data):
         if offset + 8 > len(data):
             return False
-        size = int.from_bytes(data[offset:offset + 4], "big")
+        size = int.from_bytes(data[offset : offset + 4], "big")
         if size == 1:  # 64-bit size after the type
             if offset + 16 > len(data):
                 return False
-            size = int.from_bytes(data[offset + 8:offset + 16], "big")
+            size = int.from_bytes(data[offset + 8 : offset + 16], "big")
         elif size == 0:  # the box runs to the end of the file
             return True
         if size < 8 or offset + size > len(data):
@@ -225,7 +246,7 @@ def _upright_transpose(image: Image.Image) -> Image.Transpose | None:
     try:
         orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
         return _ORIENTATION_TRANSPOSE.get(int(orientation))
-    except Exception:  # noqa: BLE001 - a broken EXIF block must not reject the photo
+    except Exception:
         return None
 
 

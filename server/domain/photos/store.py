@@ -20,8 +20,15 @@ log = logging.getLogger(__name__)
 _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}
 
 
-def store_original(storage: Storage, data: bytes, max_bytes: int, folder: str,
-                   failure_code: str = "PHOTO_SAVE_FAILED", *, decode: bool = True) -> str:
+def store_original(
+    storage: Storage,
+    data: bytes,
+    max_bytes: int,
+    folder: str,
+    failure_code: str = "PHOTO_SAVE_FAILED",
+    *,
+    decode: bool = True,
+) -> str:
     """Check the upload (UPLOAD_TOO_LARGE / UNSUPPORTED_IMAGE) and store it; returns its key.
 
     `decode=False` leaves the pixels to the job (see images.inspect_upload). A storage failure
@@ -58,7 +65,9 @@ def is_photo_key(key: str) -> bool:
     return name.startswith("photo-") and name.endswith(".jpg")
 
 
-def process_original(storage: Storage, original_key: str | None, output_key: str, long_edge: int) -> bytes:
+def process_original(
+    storage: Storage, original_key: str | None, output_key: str, long_edge: int
+) -> bytes:
     """The processed copy's bytes, making it from the original if it is not there yet.
 
     Idempotent: a rerun finds the copy (storage writes are atomic) and only finishes deleting

@@ -44,15 +44,29 @@ CLIENT_EVENT_FLAGS = {
 
 
 def flag_event(flag: ProctorFlag) -> dict[str, object]:
-    return {"id": flag.id, "kind": flag.kind, "label": FLAG_LABELS.get(flag.kind, flag.kind),
-            "created_at": flag.created_at.isoformat()}
+    return {
+        "id": flag.id,
+        "kind": flag.kind,
+        "label": FLAG_LABELS.get(flag.kind, flag.kind),
+        "created_at": flag.created_at.isoformat(),
+    }
 
 
-def raise_flag(session: Session, attempt: Attempt, kind: FlagKind, detail: dict | None = None,
-               now: datetime | None = None) -> ProctorFlag:
+def raise_flag(
+    session: Session,
+    attempt: Attempt,
+    kind: FlagKind,
+    detail: dict | None = None,
+    now: datetime | None = None,
+) -> ProctorFlag:
     """A flag without a photo (client reports, a silent second camera); the caller commits."""
-    flag = ProctorFlag(school_id=attempt.school_id, attempt_id=attempt.id, kind=kind,
-                       detail=detail or {}, created_at=now or utcnow())
+    flag = ProctorFlag(
+        school_id=attempt.school_id,
+        attempt_id=attempt.id,
+        kind=kind,
+        detail=detail or {},
+        created_at=now or utcnow(),
+    )
     session.add(flag)
     session.flush()
     settle_result(session, attempt.id)
@@ -62,16 +76,30 @@ def raise_flag(session: Session, attempt: Attempt, kind: FlagKind, detail: dict 
 # --- client-reported integrity events during an attempt ---
 
 
-def report_client_event(session: Session, actor: Actor, attempt_id: int, code: str, detail: dict,
-                        client_address: str | None) -> tuple[IntegrityEvent, ProctorFlag | None]:
+def report_client_event(
+    session: Session,
+    actor: Actor,
+    attempt_id: int,
+    code: str,
+    detail: dict,
+    client_address: str | None,
+) -> tuple[IntegrityEvent, ProctorFlag | None]:
     actor.require_role(Role.CANDIDATE)
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.student_id != actor.user_id:
         raise NotFound("NOT_FOUND")
     if code not in CLIENT_EVENT_FLAGS:
-        raise InvalidInput("VALIDATION_ERROR", errors={"code": [f"未知的事件代码，可选：{', '.join(CLIENT_EVENT_FLAGS)}"]})
-    event = IntegrityEvent(school_id=attempt.school_id, user_id=actor.user_id, code=code,
-                           detail={**detail, "attempt_id": attempt.id}, client_address=client_address)
+        raise InvalidInput(
+            "VALIDATION_ERROR",
+            errors={"code": [f"未知的事件代码，可选：{', '.join(CLIENT_EVENT_FLAGS)}"]},
+        )
+    event = IntegrityEvent(
+        school_id=attempt.school_id,
+        user_id=actor.user_id,
+        code=code,
+        detail={**detail, "attempt_id": attempt.id},
+        client_address=client_address,
+    )
     session.add(event)
     flag = None
     kind = CLIENT_EVENT_FLAGS[code]

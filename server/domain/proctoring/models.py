@@ -50,8 +50,12 @@ class Snapshot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
-    source: Mapped[SnapshotSource] = mapped_column(StringEnum(SnapshotSource, 16), default=SnapshotSource.DESKTOP)
-    status: Mapped[SnapshotStatus] = mapped_column(StringEnum(SnapshotStatus, 16), default=SnapshotStatus.QUEUED)
+    source: Mapped[SnapshotSource] = mapped_column(
+        StringEnum(SnapshotSource, 16), default=SnapshotSource.DESKTOP
+    )
+    status: Mapped[SnapshotStatus] = mapped_column(
+        StringEnum(SnapshotStatus, 16), default=SnapshotStatus.QUEUED
+    )
     original_key: Mapped[str | None] = mapped_column(String(512))
     # Kept only when the frame raised a flag (it is the evidence); otherwise deleted.
     photo_key: Mapped[str | None] = mapped_column(String(512))
@@ -67,7 +71,9 @@ class ProctorFlag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[FlagKind] = mapped_column(StringEnum(FlagKind, 32))
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id", ondelete="SET NULL"))
     evidence_key: Mapped[str | None] = mapped_column(String(512))

@@ -44,8 +44,13 @@ def settle_result(session: Session, attempt_id: int) -> ResultStatus | None:
         status = ResultStatus.PUBLISHED
     elif attempt.review_decision == ReviewDecision.REJECT:
         status = ResultStatus.REJECTED
-    elif session.scalar(select(exists().where(Snapshot.attempt_id == attempt.id,
-                                              Snapshot.status == SnapshotStatus.QUEUED))):
+    elif session.scalar(
+        select(
+            exists().where(
+                Snapshot.attempt_id == attempt.id, Snapshot.status == SnapshotStatus.QUEUED
+            )
+        )
+    ):
         status = ResultStatus.GRADING
     elif session.scalar(select(exists().where(ProctorFlag.attempt_id == attempt.id))):
         status = ResultStatus.PENDING_REVIEW
@@ -61,8 +66,12 @@ def review_query(actor: Actor, status: str | None) -> Select[Attempt]:
     # Attempt.flags is mapped by proctoring.models after the class, so exams need not import
     # proctoring; mypy sees only the class body.
     flags = Attempt.flags  # type: ignore[attr-defined]
-    query = (select(Attempt).options(selectinload(flags), joinedload(Attempt.student))
-             .where(exists().where(ProctorFlag.attempt_id == Attempt.id)).order_by(Attempt.id))
+    query = (
+        select(Attempt)
+        .options(selectinload(flags), joinedload(Attempt.student))
+        .where(exists().where(ProctorFlag.attempt_id == Attempt.id))
+        .order_by(Attempt.id)
+    )
     if status == "pending":
         query = query.where(Attempt.result_status == ResultStatus.PENDING_REVIEW)
     elif status == "decided":
@@ -72,8 +81,14 @@ def review_query(actor: Actor, status: str | None) -> Select[Attempt]:
     return query
 
 
-def review_attempt(session: Session, actor: Actor, attempt_id: int, decision: ReviewDecision, note: str | None,
-                   now: datetime | None = None) -> Attempt:
+def review_attempt(
+    session: Session,
+    actor: Actor,
+    attempt_id: int,
+    decision: ReviewDecision,
+    note: str | None,
+    now: datetime | None = None,
+) -> Attempt:
     """Approve (the score is published) or reject (the result is void) a flagged attempt."""
     actor.require_staff()
     attempt = get_visible(session, actor, Attempt, attempt_id)

@@ -64,8 +64,15 @@ def _answering_attempt(session: Session, actor: Actor, attempt_id: int) -> Attem
     return attempt
 
 
-def accept_snapshot(session: Session, attempt: Attempt, data: bytes, storage: Storage, max_bytes: int,
-                    scheduler: jobs.JobScheduler, source: SnapshotSource) -> Snapshot:
+def accept_snapshot(
+    session: Session,
+    attempt: Attempt,
+    data: bytes,
+    storage: Storage,
+    max_bytes: int,
+    scheduler: jobs.JobScheduler,
+    source: SnapshotSource,
+) -> Snapshot:
     """Store the frame and queue its analysis. The attempt row is locked so a concurrent submit
     either sees this snapshot queued (and waits for it) or refuses it."""
     attempt = relock_attempt(session, attempt)
@@ -77,19 +84,31 @@ def accept_snapshot(session: Session, attempt: Attempt, data: bytes, storage: St
     session.flush()
     try:
         snapshot.original_key = photos.store_original(
-            storage, data, max_bytes, f"snapshots/{attempt.id}/{snapshot.id}")
+            storage, data, max_bytes, f"snapshots/{attempt.id}/{snapshot.id}"
+        )
     except Exception:
         session.rollback()
         raise
     session.commit()
-    jobs.request_job(scheduler, jobs.ANALYSE_SNAPSHOT, snapshot.id, job_id=f"snapshot-{snapshot.id}")
+    jobs.request_job(
+        scheduler, jobs.ANALYSE_SNAPSHOT, snapshot.id, job_id=f"snapshot-{snapshot.id}"
+    )
     return snapshot
 
 
-def desktop_snapshot(session: Session, actor: Actor, attempt_id: int, data: bytes, storage: Storage,
-                     max_bytes: int, scheduler: jobs.JobScheduler) -> Snapshot:
+def desktop_snapshot(
+    session: Session,
+    actor: Actor,
+    attempt_id: int,
+    data: bytes,
+    storage: Storage,
+    max_bytes: int,
+    scheduler: jobs.JobScheduler,
+) -> Snapshot:
     attempt = _answering_attempt(session, actor, attempt_id)
-    return accept_snapshot(session, attempt, data, storage, max_bytes, scheduler, SnapshotSource.DESKTOP)
+    return accept_snapshot(
+        session, attempt, data, storage, max_bytes, scheduler, SnapshotSource.DESKTOP
+    )
 
 
 @dataclass(frozen=True)
@@ -98,11 +117,15 @@ class Finding:
     detail: dict[str, object]
 
 
-def judge_frame(analysis: FaceAnalysis, base_embedding: NDArray[np.float32] | None,
-                threshold: float) -> Finding:
+def judge_frame(
+    analysis: FaceAnalysis, base_embedding: NDArray[np.float32] | None, threshold: float
+) -> Finding:
     """What a proctoring frame shows, from the face engine's analysis of it."""
-    detail: dict[str, object] = {"reason": analysis.reason, "faces": analysis.faces,
-              "luminance": None if analysis.luminance is None else round(float(analysis.luminance), 1)}
+    detail: dict[str, object] = {
+        "reason": analysis.reason,
+        "faces": analysis.faces,
+        "luminance": None if analysis.luminance is None else round(float(analysis.luminance), 1),
+    }
     if analysis.reason == QualityReason.TOO_DARK:
         dark = analysis.luminance is not None and analysis.luminance < BLACK_FRAME_LUMINANCE
         return Finding(FlagKind.CAMERA_BLOCKED if dark else FlagKind.LOW_LIGHT, detail)
@@ -117,9 +140,15 @@ def judge_frame(analysis: FaceAnalysis, base_embedding: NDArray[np.float32] | No
     return Finding(FlagKind.NOT_CANDIDATE if score < threshold else None, detail)
 
 
-def analyse_snapshot(session: Session, snapshot_id: int, storage: Storage, engine: FaceAnalyser,
-                     policy: FacePolicy, publisher: events.EventPublisher | None = None,
-                     now: datetime | None = None) -> Snapshot:
+def analyse_snapshot(
+    session: Session,
+    snapshot_id: int,
+    storage: Storage,
+    engine: FaceAnalyser,
+    policy: FacePolicy,
+    publisher: events.EventPublisher | None = None,
+    now: datetime | None = None,
+) -> Snapshot:
     """The job: flag what the frame shows, keep it only as evidence, settle the result."""
     now = now or utcnow()
     snapshot = jobs.lock_job_row(session, Snapshot, snapshot_id, "snapshot")
@@ -142,9 +171,15 @@ def analyse_snapshot(session: Session, snapshot_id: int, storage: Storage, engin
     flag = None
     if finding.kind is not None:
         snapshot.photo_key = output_key
-        flag = ProctorFlag(school_id=attempt.school_id, attempt_id=attempt.id, kind=finding.kind,
-                           snapshot_id=snapshot.id, evidence_key=output_key,
-                           detail={**finding.detail, "source": snapshot.source}, created_at=now)
+        flag = ProctorFlag(
+            school_id=attempt.school_id,
+            attempt_id=attempt.id,
+            kind=finding.kind,
+            snapshot_id=snapshot.id,
+            evidence_key=output_key,
+            detail={**finding.detail, "source": snapshot.source},
+            created_at=now,
+        )
         session.add(flag)
     else:
         storage.delete(output_key)  # an unremarkable frame is not kept (biometric data)
@@ -159,5 +194,6 @@ def analyse_snapshot(session: Session, snapshot_id: int, storage: Storage, engin
 
 
 # Snapshots whose analysis Redis may have lost: each holds its attempt's result in grading.
-WAITING_SNAPSHOTS = jobs.WaitingRows(jobs.ANALYSE_SNAPSHOT, "snapshot", Snapshot,
-                                     Snapshot.status == SnapshotStatus.QUEUED)
+WAITING_SNAPSHOTS = jobs.WaitingRows(
+    jobs.ANALYSE_SNAPSHOT, "snapshot", Snapshot, Snapshot.status == SnapshotStatus.QUEUED
+)
