@@ -320,8 +320,8 @@ def seaweed_s3(
         f"-s3.localSocket={root / 's3.sock'}",
         *(f"-{name}={port}" for name, port in ports.items()),
     ]
-    log = open(root / "weed.log", "wb")
-    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    with open(root / "weed.log", "wb") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=root)
     try:
         endpoint_url = f"http://127.0.0.1:{ports['s3.port']}"
         try:
@@ -337,7 +337,6 @@ def seaweed_s3(
         }
     finally:
         stop_process(process)
-        log.close()
         shutil.rmtree(root, ignore_errors=True)
         # weed leaves gRPC sockets named after its ports in /tmp, whatever TMPDIR says.
         for port in ports.values():

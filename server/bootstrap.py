@@ -49,7 +49,7 @@ class DemoLogins:
 def load_demo_data(
     session: Session, passwords: Passwords, teacher_password: str
 ) -> DemoLogins | None:
-    """A school, a teacher, students, a batch, a course and an open exam; only into an empty database."""
+    """A school, a teacher, students, a batch, a course and an open exam (empty databases only)."""
     if session.scalar(select(func.count()).select_from(School)):
         return None
     school = School(name="示范中学")

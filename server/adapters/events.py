@@ -32,6 +32,7 @@ the mailboxes are gevent Events; ``threading`` is looked up at call time for tha
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -351,10 +352,8 @@ class EventHub:
                 logger.exception("event hub failed, restarting in %.1fs", backoff)
             finally:
                 self.connected = False
-                try:
+                with contextlib.suppress(Exception):  # the connection is already gone
                     pubsub.close()
-                except Exception:  # the connection is already gone
-                    pass
             if self._closed:
                 break
             if self.subscriptions_confirmed != confirmed:

@@ -73,7 +73,9 @@ def _rs_table(ecc_length: int) -> tuple[int, ...]:
     exp, _ = _gf_exp_log()
     generator = [1]  # coefficients, highest degree first
     for i in range(ecc_length):  # times (x + alpha^i); minus is plus in GF(2^8)
-        generator = [a ^ _gf_mul(b, exp[i]) for a, b in zip(generator + [0], [0] + generator)]
+        generator = [
+            a ^ _gf_mul(b, exp[i]) for a, b in zip(generator + [0], [0] + generator, strict=True)
+        ]
     tail = generator[1:]
     return tuple(int.from_bytes(bytes(_gf_mul(f, g) for g in tail), "big") for f in range(256))
 
@@ -171,7 +173,10 @@ def layout(version: int, ec_level: str, mask: int) -> Layout:
     starts = np.cumsum((0,) + sizes[:-1])
     # Codeword i of every block in turn, data first (short blocks run out first), then ECC.
     data_order = [
-        start + i for i in range(max(sizes)) for start, size in zip(starts, sizes) if i < size
+        start + i
+        for i in range(max(sizes))
+        for start, size in zip(starts, sizes, strict=True)
+        if i < size
     ]
     ecc_order = [
         sum(sizes) + b * ecc_length + i for i in range(ecc_length) for b in range(len(sizes))

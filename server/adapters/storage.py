@@ -8,6 +8,7 @@ first use.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -97,10 +98,8 @@ class LocalStorage:
         return self._path(key).is_file()
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             self._path(key).unlink()
-        except (FileNotFoundError, NotADirectoryError):
-            pass
 
     def url(self, key: str, expires_in: int) -> str:
         validate_key(key)

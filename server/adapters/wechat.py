@@ -35,6 +35,7 @@ debug line with the URL is redacted.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -248,10 +249,8 @@ class WeChat:
             if lock is not None:
                 from redis.exceptions import LockError
 
-                try:
+                with contextlib.suppress(LockError):  # expired while we fetched: nothing to undo
                     lock.release()
-                except LockError:  # expired while we fetched; nothing to undo
-                    pass
 
     def _fetch_token(self) -> str:
         client = self.client

@@ -21,8 +21,8 @@ class ErrorSchema(ma.Schema):
     request_id = ma.fields.String()
     errors = ma.fields.Dict(
         metadata={
-            "description": "Offending fields and what is wrong with them; `json` when the body as a whole "
-            "is unreadable (e.g. invalid JSON)"
+            "description": "Offending fields and what is wrong with them; `json` when the body "
+            "as a whole is unreadable (e.g. invalid JSON)"
         }
     )
     # Context some errors carry next to the code (DomainError extras).
@@ -38,8 +38,9 @@ class ErrorSchema(ma.Schema):
     reason = ma.fields.String(
         allow_none=True,
         metadata={
-            "description": "EXAM_NOT_OPEN: why the exam cannot be entered (中文); UNSUPPORTED_IMAGE: format, "
-            "unreadable or too_many_pixels; BASE_PHOTO_UNUSABLE: the photo's quality reason"
+            "description": "EXAM_NOT_OPEN: why the exam cannot be entered (中文); "
+            "UNSUPPORTED_IMAGE: format, unreadable or too_many_pixels; BASE_PHOTO_UNUSABLE: the "
+            "photo's quality reason"
         },
     )
     state = ma.fields.String(metadata={"description": "EXAM_NOT_OPEN: the exam's state"})

@@ -97,7 +97,8 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "UNSUPPORTED_MEDIA_TYPE": CatalogueEntry("不支持的内容类型", None),
     # Photo uploads (FAQ 21)
     "UNSUPPORTED_IMAGE": CatalogueEntry(
-        "仅支持 JPG、PNG、WebP、HEIC 格式的照片，文件也可能已损坏；请重新拍照或从相册选择照片后再上传",
+        "仅支持 JPG、PNG、WebP、HEIC 格式的照片，文件也可能已损坏；"
+        "请重新拍照或从相册选择照片后再上传",
         21,
     ),
     "PHOTO_SAVE_FAILED": CatalogueEntry("照片保存失败，请检查网络后重新上传", 9),

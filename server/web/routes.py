@@ -11,9 +11,9 @@ web = Blueprint("web", __name__)
 # Only our own scripts and styles; photos and QR codes are data:/blob: URLs or from this server
 # (or, with S3 storage, presigned URLs on the storage host, hence img-src https:).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https: http:; "
-    "media-src 'self' blob: mediastream:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-    "form-action 'self'"
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: blob: https: http:; media-src 'self' blob: mediastream:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
 

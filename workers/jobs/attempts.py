@@ -72,7 +72,8 @@ def sweep_attempts() -> dict:
     lost = flag_lost_second_cameras()
     if submitted or regraded or requeued or lost:
         log.info(
-            "sweep: auto-submitted %s, re-queued grading for %s, media jobs %s, second cameras lost %s",
+            "sweep: auto-submitted %s, re-queued grading for %s, media jobs %s, "
+            "second cameras lost %s",
             submitted,
             regraded,
             requeued,

@@ -70,7 +70,8 @@ class QuestionViewSchema(ma.Schema):
         ma.fields.Nested(AnswerPhotoSchema),
         required=True,
         metadata={
-            "description": "photos attached from the paired phone, in upload order (photo and essay questions)"
+            "description": "photos attached from the paired phone, in upload order (photo and "
+            "essay questions)"
         },
     )
 
@@ -80,8 +81,8 @@ class AnswerSchema(ma.Schema):
         required=True,
         allow_none=True,
         metadata={
-            "description": 'single: "A"; multiple: ["A","C"]; judge: true/false; fill: ["...", ...]; '
-            "essay/photo: text; null clears"
+            "description": 'single: "A"; multiple: ["A","C"]; judge: true/false; '
+            'fill: ["...", ...]; essay/photo: text; null clears'
         },
     )
     client_seq = StrictInt(required=True, validate=ma.validate.Range(min=1, max=MAX_INT4))

@@ -31,8 +31,8 @@ class BasePhotoSchema(ma.Schema):
         BasePhotoStatus,
         required=True,
         metadata={
-            "description": "processing → active (used by face checks) or unusable (no single clear face: "
-            "the previous photo stays active); replaced ones are kept for audit"
+            "description": "processing → active (used by face checks) or unusable (no single "
+            "clear face: the previous photo stays active); replaced ones are kept for audit"
         },
     )
     reason = StrEnumField(
@@ -84,8 +84,8 @@ class BasePhotoRequestSchema(ma.Schema):
     score = ma.fields.Float(
         allow_none=True,
         metadata={
-            "description": "face match against the base photo active when it was scored (-1..1); null "
-            "until scored, or without a base photo or a usable face"
+            "description": "face match against the base photo active when it was scored (-1..1); "
+            "null until scored, or without a base photo or a usable face"
         },
     )
     quality_reason = StrEnumField(QualityReason, allow_none=True)
@@ -116,7 +116,8 @@ class ReviewedRequestSchema(BasePhotoRequestSchema):
         "_threshold",
         metadata={
             "type": "number",
-            "description": "the score from which faces count as the same person (FACE_MATCH_THRESHOLD)",
+            "description": "the score from which faces count as the same person "
+            "(FACE_MATCH_THRESHOLD)",
         },
     )
 

@@ -25,8 +25,8 @@ class EventQuerySchema(ma.Schema):
     after = ma.fields.String(
         validate=ma.validate.Length(max=45),
         metadata={
-            "description": "JSON polling: events after this id (`0`: from the start of the kept log). "
-            "Without it the answer is a text/event-stream"
+            "description": "JSON polling: events after this id (`0`: from the start of the kept "
+            "log). Without it the answer is a text/event-stream"
         },
     )
 
@@ -38,10 +38,12 @@ class EventSchema(ma.Schema):
         required=True,
         metadata={
             "description": (
-                "by type: paired {pairing_id, n, purpose}; upload_received {n, photo_id}; photo_ready {photo_id, n, "
-                "url, width, height}; upload_rejected {n, reason, message, photo_id (only for a photo refused after "
-                "its 202, damaged inside)}; face_check {id, status, reason, score, message, faq}; flag_raised {id, "
-                "kind, label, created_at}; second_camera_lost {pairing_id, last_snapshot_at}"
+                "by type: paired {pairing_id, n, purpose}; upload_received {n, photo_id}; "
+                "photo_ready {photo_id, n, url, width, height}; upload_rejected {n, reason, "
+                "message, photo_id (only for a photo refused after its 202, damaged inside)}; "
+                "face_check {id, "
+                "status, reason, score, message, faq}; flag_raised {id, kind, label, created_at}; "
+                "second_camera_lost {pairing_id, last_snapshot_at}"
             )
         },
     )
@@ -56,12 +58,12 @@ class EventPageSchema(ma.Schema):
 @blp.response(
     200,
     EventPageSchema,
-    description="with `after`: a JSON page; without: text/event-stream "
-    "(an `id:`, `event:` and `data:` per event, a comment at least every EVENT_KEEPALIVE_SECONDS (15 s), "
-    "`Last-Event-ID` replays what was missed)",
+    description="with `after`: a JSON page; without: text/event-stream (an `id:`, `event:` and "
+    "`data:` per event, a comment at least every EVENT_KEEPALIVE_SECONDS (15 s), `Last-Event-ID` "
+    "replays what was missed)",
 )
 def attempt_events(query, attempt_id):
-    """The attempt's events: paired, upload_received, photo_ready, upload_rejected, face_check, ..."""
+    """The attempt's events: paired, upload_received, photo_ready, upload_rejected, ..."""
     exams.require_event_access(db(), current_actor(), attempt_id)
     db().close()  # a stream may stay open for hours: it must not hold a database connection
     app = services()

@@ -20,7 +20,8 @@ class FaceCheckSchema(ma.Schema):
     score = ma.fields.Float(
         allow_none=True,
         metadata={
-            "description": "cosine similarity to the base photo, -1..1; null when no face was compared"
+            "description": "cosine similarity to the base photo, -1..1; null when no face was "
+            "compared"
         },
     )
     message = ma.fields.Method("_message", allow_none=True, metadata={"type": "string"})

@@ -41,7 +41,7 @@ _QR_CODE_SCHEMA = QrCodeSchema()  # the qrcode view dumps its answers itself (be
 @json_body(blp, QrCodeRequestSchema())  # @blp.arguments without webargs' per-request cost
 @blp.response(200, QrCodeSchema)
 def qrcode(payload, attempt_id, n):
-    """Question n's QR code for the phone; asking again while it has over a minute left returns it."""
+    """Question n's QR code for the phone; asked again with over a minute left, the same one."""
     app = services()
     # autocommit_db itself, not a connection: a re-request answered from memory checks out none.
     code = companion.issue_code(

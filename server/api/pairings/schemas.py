@@ -48,7 +48,8 @@ class UploadFormSchema(ma.Schema):
     upload_id = ma.fields.String(
         validate=ma.validate.Regexp(UPLOAD_ID),
         metadata={
-            "description": "the client's id for this upload; a retry with the same id is not stored twice"
+            "description": "the client's id for this upload; a retry with the same id is not "
+            "stored twice"
         },
     )
 

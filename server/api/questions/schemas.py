@@ -3,7 +3,8 @@ import marshmallow as ma
 from server.api.schemas import StrEnumField, StrictInt, Text
 from server.domain.exams import QuestionType
 
-# apispec writes a Decimal field's Range bounds as strings ("1000.00"): invalid OpenAPI. Say them here.
+# apispec writes a Decimal field's Range bounds as strings ("1000.00"), which is invalid
+# OpenAPI: the bounds are given here instead.
 SCORE_BOUNDS = {"minimum": 0, "exclusiveMinimum": True, "maximum": 1000}
 
 

@@ -1,4 +1,4 @@
-"""The teacher's live view of an exam in progress: who is online, who is paired, what was flagged."""
+"""The teacher's live view of an exam in progress: who is online, who is paired, what is flagged."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Answer photos from the phone (FAQ 21): idempotent uploads, processing, removal from the desktop."""
+"""Answer photos from the phone (FAQ 21): idempotent uploads, processing, removal on the desktop."""
 
 from __future__ import annotations
 

@@ -37,7 +37,8 @@ def grade_attempt(
     session: Session, attempt_id: int, settle: SettleResult, now: datetime | None = None
 ) -> bool:
     """Store the objective score, then let `settle` publish it or hold it for review (FAQ 18,
-    proctoring.settle_result); False when it was already graded (the result is only settled again)."""
+    proctoring.settle_result); False when it was already graded (the result is only settled
+    again)."""
     now = now or utcnow()
     attempt = lock_attempt(session, attempt_id)
     if attempt is None:
@@ -140,8 +141,10 @@ class Result:
 
 RESULT_MESSAGES = {
     ResultStatus.IN_PROGRESS: "考试进行中",
-    ResultStatus.GRADING: "成绩计算中，请稍后查询：可以返回待考列表，稍后再通过“客观分”按键查看成绩",
-    ResultStatus.PENDING_REVIEW: "待审核：考试过程中系统监测到疑似光线不足、摄像头被遮挡、其他人员入镜或非本人考试等情况，"
+    ResultStatus.GRADING: "成绩计算中，请稍后查询："
+    "可以返回待考列表，稍后再通过“客观分”按键查看成绩",
+    ResultStatus.PENDING_REVIEW: "待审核：考试过程中系统监测到疑似光线不足、"
+    "摄像头被遮挡、其他人员入镜或非本人考试等情况，"
     "需要学校在监考待审中审核后，成绩才会公布",
     ResultStatus.PUBLISHED: "成绩已公布",
     ResultStatus.REJECTED: "经学校审核，本次考试成绩无效，如有疑问请与学校老师联系",

@@ -134,7 +134,7 @@ def _answer(value: object, qtype: QuestionType, options: list[dict[str, str]]) -
         return key
     if qtype == QuestionType.MULTIPLE:
         if isinstance(value, str):
-            value = [part for part in value.replace(",", "").replace("，", "").replace(" ", "")]
+            value = list(value.replace(",", "").replace("，", "").replace(" ", ""))
         # Anything but a list (a number) is no answer, as an empty one is.
         given = value if isinstance(value, (list, dict)) else []
         chosen = sorted({str(key).strip().upper() for key in given})
@@ -160,7 +160,7 @@ def _answer(value: object, qtype: QuestionType, options: list[dict[str, str]]) -
         return value
     if qtype == QuestionType.FILL:
         if isinstance(value, str):
-            value = [blank for blank in value.split("|")]
+            value = value.split("|")
         blanks: list[list[str]] = []
         for blank in value if isinstance(value, (list, dict)) else []:  # a number is no answer
             alternatives = blank if isinstance(blank, list) else str(blank).split("/")
@@ -208,13 +208,14 @@ def count_by_type(session: Session, course_id: int) -> dict[str, int]:
         .where(Question.course_id == course_id)
         .group_by(Question.type)
     )
-    return {qtype: count for qtype, count in rows}
+    return dict(rows.tuples().all())
 
 
 def import_questions(
     session: Session, actor: Actor, course_id: int, data: bytes, filename: str, max_rows: int
 ) -> ImportReport:
-    """JSON (a list of questions) or XLSX (题型, 题干, 选项, 答案, 分值[, 编号]); a report per row."""
+    """JSON (a list of questions) or XLSX (题型, 题干, 选项, 答案, 分值[, 编号]); a report per
+    row."""
     course = get_course(session, actor, course_id)
     rows = _read_question_rows(data, filename, max_rows)
     existing = list(session.scalars(select(Question).where(Question.course_id == course.id)))

@@ -62,7 +62,9 @@ def validate_id_number(raw: str) -> str:
 
 
 def _mainland_check_char(value: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(value[:17], _MAINLAND_WEIGHTS))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(value[:17], _MAINLAND_WEIGHTS, strict=False)
+    )
     return _MAINLAND_CHECK[total % 11]
 
 

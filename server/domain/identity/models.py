@@ -1,4 +1,5 @@
-"""Accounts and the schools they belong to. Every school-owned row carries school_id, the isolation key."""
+"""Accounts and the schools they belong to. Every school-owned row carries school_id, the
+isolation key."""
 
 from __future__ import annotations
 

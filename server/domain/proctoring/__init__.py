@@ -1,4 +1,4 @@
-"""Proctoring: snapshots and their analysis, flags raised on an attempt, and the teacher's review."""
+"""Proctoring: snapshots and their analysis, flags raised on an attempt, the teacher's review."""
 
 from server.domain.proctoring.flags import (
     CLIENT_EVENT_FLAGS,
