@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import os
 
-from server.adapters.events import EventHub, EventLog, make_event_redis, sse_stream
+from server.adapters.event_hub import EventHub, sse_stream
+from server.adapters.events import EventLog, make_event_redis
 
 
 def create_app(redis_url: str | None = None, keepalive: float | None = None):

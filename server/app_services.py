@@ -12,7 +12,8 @@ from flask import Flask, current_app, g, request
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
-from server.adapters.events import EventHub, EventLog, make_event_redis
+from server.adapters.event_hub import EventHub
+from server.adapters.events import EventLog, make_event_redis
 from server.adapters.qr import QrRenderer, make_qr_renderer
 from server.adapters.queue import JobQueue
 from server.adapters.storage import Storage, make_storage

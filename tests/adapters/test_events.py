@@ -15,15 +15,14 @@ import pytest
 import redis
 
 from infra.services import free_port, redis_server
+from server.adapters.event_hub import EventHub, sse_stream
 from server.adapters.events import (
     NOTIFY_CHANNEL,
     Event,
-    EventHub,
     EventLog,
     InvalidEventId,
     make_event_redis,
     parse_event_id,
-    sse_stream,
     stream_key,
 )
 from server.domain.events import EventType
@@ -485,7 +484,8 @@ GEVENT_SCRIPT = r"""
 from gevent import monkey; monkey.patch_all()
 import json, sys, threading, time
 import gevent, gevent.event, redis
-from server.adapters.events import EventHub, EventLog, make_event_redis, sse_stream
+from server.adapters.event_hub import EventHub, sse_stream
+from server.adapters.events import EventLog, make_event_redis
 
 url, n, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 client = make_event_redis(url, client_name=name)
@@ -519,16 +519,21 @@ while (hub.subscriber_count() < n or not hub.connected) and time.monotonic() < d
 rss_idle = rss_mb()
 with open("/proc/self/status") as status:  # the hub is a greenlet: no OS thread of its own
     os_threads = int(next(l for l in status if l.startswith("Threads:")).split()[1])
-pubsub_clients = sum(c["name"] == name for c in redis.Redis.from_url(url).client_list(_type="pubsub"))
+pubsub_clients = sum(
+    c["name"] == name for c in redis.Redis.from_url(url).client_list(_type="pubsub")
+)
 started = time.monotonic()
-published = {a: [log.publish(a, "photo_ready", {"url": f"/p/{a}"}), log.publish(a, "flag_raised", {})]
-             for a in attempts}
+published = {
+    a: [log.publish(a, "photo_ready", {"url": f"/p/{a}"}), log.publish(a, "flag_raised", {})]
+    for a in attempts
+}
 gevent.joinall(greenlets, timeout=30)
 print(json.dumps({
     "patched": monkey.is_module_patched("threading"),
     "os_threads": os_threads,
     "mailbox_is_gevent": isinstance(threading.Event(), gevent.event.Event),
-    "subscribed": n, "delivered_all": all(received.get(i) == published[attempts[i % 4]] for i in range(n)),
+    "subscribed": n,
+    "delivered_all": all(received.get(i) == published[attempts[i % 4]] for i in range(n)),
     "finished": sum(g.successful() for g in greenlets), "delivery_s": time.monotonic() - started,
     "subscribers_after": hub.subscriber_count(), "pubsub_clients": pubsub_clients,
     "hub_connections": hub.connections_opened, "rss_before_mb": rss_before, "rss_idle_mb": rss_idle,

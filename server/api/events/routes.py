@@ -7,7 +7,8 @@ import time
 import marshmallow as ma
 from flask import Response, request
 
-from server.adapters.events import InvalidEventId, sse_stream
+from server.adapters.event_hub import sse_stream
+from server.adapters.events import InvalidEventId
 from server.api.auth import current_actor, db
 from server.api.blueprint import Blueprint
 from server.api.schemas import StrEnumField

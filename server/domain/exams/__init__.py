@@ -26,7 +26,6 @@ from server.domain.exams.grading import (
     mark_answer,
 )
 from server.domain.exams.models import (
-    OBJECTIVE_TYPES,
     AnswerPhoto,
     AnswerPhotoStatus,
     Attempt,
@@ -49,7 +48,6 @@ __all__ = [
     "AttemptQuestion",
     "AttemptStatus",
     "ExamState",
-    "OBJECTIVE_TYPES",
     "PHOTO_QUESTION_TYPES",
     "Question",
     "QuestionType",

@@ -208,7 +208,7 @@ def count_by_type(session: Session, course_id: int) -> dict[str, int]:
         .where(Question.course_id == course_id)
         .group_by(Question.type)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def import_questions(

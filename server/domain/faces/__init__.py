@@ -2,17 +2,11 @@
 face check at exam entry.
 """
 
+from server.domain.faces.base_photo_zip import ZipLimits, import_base_photo_zip
 from server.domain.faces.base_photos import (
     WAITING_BASE_PHOTOS,
-    ZipLimits,
     base_photo_state,
-    create_request,
-    decide_request,
-    import_base_photo_zip,
-    my_requests,
     prepare_base_photo,
-    request_query,
-    score_request,
     upload_base_photo,
     usable_base_photo,
 )
@@ -34,6 +28,13 @@ from server.domain.faces.models import (
     FaceCheckStatus,
     QualityReason,
     RequestStatus,
+)
+from server.domain.faces.photo_requests import (
+    create_request,
+    decide_request,
+    my_requests,
+    request_query,
+    score_request,
 )
 
 __all__ = [

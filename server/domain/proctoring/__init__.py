@@ -14,11 +14,7 @@ from server.domain.proctoring.models import (
     SnapshotSource,
     SnapshotStatus,
 )
-from server.domain.proctoring.reviews import (
-    review_attempt,
-    review_query,
-    settle_result,
-)
+from server.domain.proctoring.reviews import review_attempt, review_query, settle_result
 from server.domain.proctoring.snapshots import (
     WAITING_SNAPSHOTS,
     accept_snapshot,
