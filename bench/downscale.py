@@ -13,7 +13,8 @@ Each variant runs in its own subprocess so its peak RSS (VmHWM, the whole proces
 interpreter and the input bytes) is its own.
 Wall and CPU time (process_time: every thread) are medians over the repeats, after a warm-up.
 Bars (issue 4, on the 2-core machine): wall <= 1.2x pyvips on both sizes, CPU <= pyvips',
-peak RSS < 150 MB for the 48 MP photo. Needs libvips (Debian libvips42) and `pip install -e '.[bench]'`.
+peak RSS < 150 MB for the 48 MP photo.
+Needs libvips (Debian libvips42) and `pip install -e '.[bench]'`.
 """
 
 from __future__ import annotations
@@ -175,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                 r = results[name]
                 print(
                     f"{label:<14}{name:<8}{r['wall_ms']:>9.1f}{r['cpu_ms']:>9.1f}{r['peak_mb']:>9.1f}"
-                    f"{r['wall_ms'] / anchor['wall_ms']:>10.2f}x{r['cpu_ms'] / anchor['cpu_ms']:>9.2f}x"
+                    f"{r['wall_ms'] / anchor['wall_ms']:>10.2f}x"
+                    f"{r['cpu_ms'] / anchor['cpu_ms']:>9.2f}x"
                     f"  {r['output'][0]}x{r['output'][1]}"
                 )
             ours = results["ours"]

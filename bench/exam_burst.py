@@ -109,7 +109,8 @@ class Recorder:
             )
             if values:
                 print(
-                    f"    t={window:3d}-{window + step:<3d}s  p50 {statistics.median(values) * 1000:7.1f} ms  "
+                    f"    t={window:3d}-{window + step:<3d}s  "
+                    f"p50 {statistics.median(values) * 1000:7.1f} ms  "
                     f"p99 {values[int(len(values) * 0.99)] * 1000:7.1f} ms"
                 )
 
@@ -190,11 +191,12 @@ async def open_loop(port: int, exam_id: int, credentials, seconds: int) -> Recor
     sessions = await asyncio.gather(
         *(
             login_and_start(pool, exam_id, user, password)
-            for pool, (user, password) in zip(pools, credentials)
+            for pool, (user, password) in zip(pools, credentials, strict=True)
         )
     )
     print(
-        f"  {len(credentials)} candidates logged in and started in {time.perf_counter() - started:.1f} s"
+        f"  {len(credentials)} candidates logged in and started in "
+        f"{time.perf_counter() - started:.1f} s"
     )
     recorder = Recorder()
     loop = asyncio.get_running_loop()
@@ -205,7 +207,7 @@ async def open_loop(port: int, exam_id: int, credentials, seconds: int) -> Recor
             candidate(
                 pool, token, attempt_id, start, seconds, random.Random(rng.random()), recorder
             )
-            for pool, (token, attempt_id) in zip(pools, sessions)
+            for pool, (token, attempt_id) in zip(pools, sessions, strict=True)
         )
     )
     recorder.start = start
@@ -314,8 +316,8 @@ def main() -> int:
         stack.callback(stop_process, server)
         wait_for_port(port, timeout=60, process=server)
         print(
-            f"exam burst: {args.candidates} candidates, {args.seconds} s, gunicorn {args.workers} gevent "
-            f"workers, PostgreSQL, {os.cpu_count()} cores"
+            f"exam burst: {args.candidates} candidates, {args.seconds} s, "
+            f"gunicorn {args.workers} gevent workers, PostgreSQL, {os.cpu_count()} cores"
         )
         print("(1) open loop: a save every second and a fetch every 5 seconds per candidate")
         # The load generator's own GC pauses would show up as server latency: none while measuring.

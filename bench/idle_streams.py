@@ -151,7 +151,9 @@ def measure_idle_streams(
 
     _raise_fd_limit(2 * n + 500)
     settle = keepalive + 1.0 if settle is None else settle
-    request = f"GET /events/{ATTEMPT} HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n".encode()
+    request = (
+        f"GET /events/{ATTEMPT} HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n"
+    ).encode()
     first_bytes: list[float] = []  # request sent -> headers and the first comment read
     arrivals: dict[int, float] = {}
     failures: list[str] = []
@@ -318,10 +320,12 @@ def main() -> None:
     f = measure_idle_streams(args.streams, args.keepalive, os.environ.get("REDIS_URL"))
     print(
         f"streams held        {f['held']} / {f['streams']} ({f['failures']} failures"
-        f"{': ' + f['first_failure'][0] if f['first_failure'] else ''}), opened in {f['open_seconds']:.1f} s"
+        f"{': ' + f['first_failure'][0] if f['first_failure'] else ''}), "
+        f"opened in {f['open_seconds']:.1f} s"
     )
     print(
-        f"first bytes         (500 connecting at once) p50 {f['first_bytes_p50_ms']:.1f} ms, p95 {f['first_bytes_p95_ms']:.1f} ms"
+        f"first bytes         (500 connecting at once) p50 {f['first_bytes_p50_ms']:.1f} ms, "
+        f"p95 {f['first_bytes_p95_ms']:.1f} ms"
     )
     print(
         f"worker RSS          anchor {f['rss_anchor_mb']:.1f} MB, idle {f['rss_idle_mb']:.1f} MB "
@@ -329,14 +333,17 @@ def main() -> None:
         f"peak {f['rss_peak_mb']:.1f} MB"
     )
     print(
-        f"worker CPU idle     {f['idle_cpu_percent']:.1f} % of one core (keepalive every {args.keepalive:g} s)"
+        f"worker CPU idle     {f['idle_cpu_percent']:.1f} % of one core "
+        f"(keepalive every {args.keepalive:g} s)"
     )
     print(
-        f"redis               {f['pubsub_clients']} pub/sub client(s), hub connections {f['hub_connections']}, "
+        f"redis               {f['pubsub_clients']} pub/sub client(s), "
+        f"hub connections {f['hub_connections']}, "
         f"clients {f['redis_clients']} idle / {f['redis_clients_after_fanout']} after fan-out"
     )
     print(
-        f"one event           received by {f['received']} / {f['held']}: p50 {f['latency_p50_ms']:.1f} ms, "
+        f"one event           received by {f['received']} / {f['held']}: "
+        f"p50 {f['latency_p50_ms']:.1f} ms, "
         f"p95 {f['latency_p95_ms']:.1f} ms, max {f['latency_max_ms']:.1f} ms "
         f"(worker CPU {f['fanout_worker_cpu_ms']:.0f} ms)"
     )
@@ -345,7 +352,8 @@ def main() -> None:
         f"p50 {f['probe_p50_ms']:.1f} ms, max {f['probe_max_ms']:.1f} ms"
     )
     print(
-        f"after hang-up       {f['subscribers_after_hangup']} subscribers left after {f['cleanup_seconds']:.1f} s"
+        f"after hang-up       {f['subscribers_after_hangup']} subscribers left "
+        f"after {f['cleanup_seconds']:.1f} s"
     )
     ok = verdict(f)
     print(

@@ -1,6 +1,7 @@
 """The phone companion under load (issue 5): four measurements in one run, real processes.
 
-    .venv/bin/python -m bench.phone [--parts 1234] [--rounds 5] [--seconds 4] [--phones 50] [--media-workers 2]
+    .venv/bin/python -m bench.phone [--parts 1234] [--rounds 5] [--seconds 4] [--phones 50]
+        [--media-workers 2]
 
 A private PostgreSQL and Redis (infra/services.py), the fake WeChat server over loopback HTTP
 (tests/fakes/wechat.py), gunicorn with 2 gevent workers (infra/gunicorn.conf.py) and media
@@ -300,7 +301,8 @@ async def qr_throughput(
         }
         if name != "health":
             figures[name]["ratios"] = [
-                result["rate"] / health["rate"] for result, health in zip(results, runs["health"])
+                result["rate"] / health["rate"]
+                for result, health in zip(results, runs["health"], strict=True)
             ]
             figures[name]["ratio"] = statistics.median(figures[name]["ratios"])
     figures["reuse"]["same_scene"] = all(
@@ -313,8 +315,9 @@ async def qr_throughput(
 def report_throughput(figures: dict, concurrency: int, seconds: float) -> bool:
     health, reuse, fresh = figures["health"], figures["reuse"], figures["fresh"]
     print(
-        f"(1) QR endpoint, closed loop, {concurrency} connections; {figures['rounds']} rounds of /healthz, "
-        f"re-request and fresh code, {seconds:g} s each; the ratio is each round's, the median shown"
+        f"(1) QR endpoint, closed loop, {concurrency} connections; "
+        f"{figures['rounds']} rounds of /healthz, re-request and fresh code, {seconds:g} s each; "
+        f"the ratio is each round's, the median shown"
     )
 
     def rates(part: dict) -> str:
@@ -326,7 +329,8 @@ def report_throughput(figures: dict, concurrency: int, seconds: float) -> bool:
         f"({min(reuse['ratios']):.2f}-{max(reuse['ratios']):.2f})"
     )
     print(
-        f"      {reuse['done']} answers, {reuse['errors']} errors, the same scene every time: {reuse['same_scene']}, "
+        f"      {reuse['done']} answers, {reuse['errors']} errors, "
+        f"the same scene every time: {reuse['same_scene']}, "
         f"pairing rows added {reuse['rows_added']}"
     )
     print(
@@ -334,7 +338,8 @@ def report_throughput(figures: dict, concurrency: int, seconds: float) -> bool:
         f"({min(fresh['ratios']):.2f}-{max(fresh['ratios']):.2f})"
     )
     print(
-        f"      {fresh['done']} answers, {fresh['errors']} errors, {fresh['rows_added']} new pairing rows, "
+        f"      {fresh['done']} answers, {fresh['errors']} errors, "
+        f"{fresh['rows_added']} new pairing rows, "
         f"{fresh['distinct_scenes']} distinct scenes"
         + (
             f", {fresh['exhausted']} connections ran out of fresh slots"
@@ -504,7 +509,7 @@ async def upload_burst(
     await asyncio.gather(
         *(
             desktop.open(port, attempt_id, token)
-            for desktop, (token, attempt_id) in zip(desktops, sessions)
+            for desktop, (token, attempt_id) in zip(desktops, sessions, strict=True)
         )
     )
 
@@ -563,12 +568,12 @@ async def upload_burst(
     while time.perf_counter() < deadline and not refused:
         if all(
             desktop.first("photo_ready", record["body"]["id"])
-            for desktop, record in zip(desktops, uploads)
+            for desktop, record in zip(desktops, uploads, strict=True)
         ):
             break
         await asyncio.sleep(0.02)
     cpu_used = {name: cpu_seconds(group) - cpu_before[name] for name, group in pids.items()}
-    for index, (desktop, record) in enumerate(zip(desktops, uploads)):
+    for _index, (desktop, record) in enumerate(zip(desktops, uploads, strict=True)):
         if record["status"] == 202:
             ready = desktop.first("photo_ready", record["body"]["id"])
             if ready is not None:
@@ -637,7 +642,8 @@ def report_uploads(
     done = [record for record in uploads if "ready" in record]
     when = f"started evenly over {spread:g} s" if spread else "all sent at the same instant"
     print(
-        f"(3) upload to photo_ready: {phones} phones, one {len(photo) / 1e6:.1f} MB 12 MP JPEG each, {when} "
+        f"(3) upload to photo_ready: {phones} phones, "
+        f"one {len(photo) / 1e6:.1f} MB 12 MP JPEG each, {when} "
         f"on open keep-alive connections; {media_workers} media workers, {os.cpu_count()} cores"
     )
     if result["refused"]:
@@ -691,14 +697,17 @@ def report_uploads(
     intake, downscale = floor
     cpu = result["cpu"]
     print(
-        f"  CPU during the burst: web workers {cpu['web']:.1f} s ({cpu['web'] / phones * 1000:.0f} ms/photo), "
+        f"  CPU during the burst: "
+        f"web workers {cpu['web']:.1f} s ({cpu['web'] / phones * 1000:.0f} ms/photo), "
         f"media workers {cpu['media']:.1f} s ({cpu['media'] / phones * 1000:.0f} ms/photo), "
         f"PostgreSQL+Redis {cpu['services']:.1f} s, load generator {cpu['bench']:.1f} s"
     )
     floor_seconds = phones * (intake + downscale) / (os.cpu_count() or 1)
     print(
-        f"  one photo alone: intake check {intake * 1000:.0f} ms + downscale {downscale * 1000:.0f} ms CPU; "
-        f"{phones} photos on {os.cpu_count()} cores need at least {floor_seconds:.2f} s; the last photo_ready "
+        f"  one photo alone: intake check {intake * 1000:.0f} ms "
+        f"+ downscale {downscale * 1000:.0f} ms CPU; "
+        f"{phones} photos on {os.cpu_count()} cores need at least {floor_seconds:.2f} s; "
+        f"the last photo_ready "
         f"came {max(record['ready'] for record in done) - burst:.2f} s after the burst"
     )
     p95 = percentile(from_202, 0.95)
@@ -724,10 +733,12 @@ def idle_streams(streams: int) -> bool:
     )
     print(
         f"  worker RSS anchor {f['rss_anchor_mb']:.1f} MB, idle {f['rss_idle_mb']:.1f} MB "
-        f"({f['per_stream_kb']:.1f} KB/stream), after fan-out {f['rss_after_mb']:.1f} MB, peak {f['rss_peak_mb']:.1f} MB"
+        f"({f['per_stream_kb']:.1f} KB/stream), after fan-out {f['rss_after_mb']:.1f} MB, "
+        f"peak {f['rss_peak_mb']:.1f} MB"
     )
     print(
-        f"  Redis pub/sub clients {f['pubsub_clients']}; one event to all: received by {f['received']}, "
+        f"  Redis pub/sub clients {f['pubsub_clients']}; "
+        f"one event to all: received by {f['received']}, "
         f"p95 {f['latency_p95_ms']:.0f} ms; one stream beside them p50 {f['probe_p50_ms']:.1f} ms; "
         f"subscribers left after hang-up {f['subscribers_after_hangup']}"
     )
@@ -800,7 +811,8 @@ def main() -> int:
             engine = create_engine(database_url, pool_size=1)
             stack.callback(engine.dispose)
             port = free_port()
-            # The codes encode <PUBLIC_BASE_URL>/m/<scene>: a school's address, as in bench/qr_render.py.
+            # The codes encode <PUBLIC_BASE_URL>/m/<scene>: a school's address, as in
+            # bench/qr_render.py.
             env = dict(
                 os.environ,
                 DATABASE_URL=database_url,
@@ -856,7 +868,8 @@ def main() -> int:
                     time.sleep(0.2)
             sessions = asyncio.run(login_all(port, exam_id, credentials))
             print(
-                f"  {len(sessions)} candidates logged in with attempts of {args.questions} essay questions"
+                f"  {len(sessions)} candidates logged in "
+                f"with attempts of {args.questions} essay questions"
             )
 
             if "1" in args.parts:

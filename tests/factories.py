@@ -19,7 +19,7 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 def valid_id(seq: int, birth: str = "20050101", region: str = "110101") -> str:
     body = f"{region}{birth}{seq % 1000:03d}"
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _WEIGHTS)) % 11]
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
 
 
 def id_ending_in_x(start: int = 0) -> str:

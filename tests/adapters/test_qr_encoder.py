@@ -43,7 +43,8 @@ def assert_same(data: bytes, version: int, level: str, mask: int) -> None:
     assert ours.dtype == bool and ours.shape == (17 + 4 * version,) * 2
     theirs = reference(data, version, level, mask)
     assert np.array_equal(ours, theirs), (
-        f"v{version}-{level} mask {mask}, {len(data)} bytes: {np.argwhere(ours != theirs)[:8].tolist()}"
+        f"v{version}-{level} mask {mask}, {len(data)} bytes: "
+        f"{np.argwhere(ours != theirs)[:8].tolist()}"
     )
 
 

@@ -333,7 +333,8 @@ def test_exam_end_auto_submits_every_open_attempt(client, factory, start_worker)
 def test_the_sweep_catches_what_a_lost_redis_forgot(
     service_urls, factory, exam_setup, start_worker
 ):
-    """The database is the source of truth: with Redis emptied, the sweep still submits and grades."""
+    """The database is the source of truth: with Redis emptied, the sweep still submits
+    and grades."""
     import redis as redis_lib
 
     _, student, exam = exam_setup

@@ -205,11 +205,13 @@ def test_zip_bomb_and_garbage_are_refused(client, school_setup):
     assert garbage.status_code == 422 and garbage.get_json()["code"] == "ZIP_BAD_FILE"
     # 600 MB of zeros compresses to well under a megabyte.
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("S00001.jpg", "w", force_zip64=True) as member:
-            chunk = b"\0" * (1024 * 1024)
-            for _ in range(600):
-                member.write(chunk)
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("S00001.jpg", "w", force_zip64=True) as member,
+    ):
+        chunk = b"\0" * (1024 * 1024)
+        for _ in range(600):
+            member.write(chunk)
     response = client.post(
         "/api/v1/students/base-photos",
         headers=teacher.headers,

@@ -101,7 +101,8 @@ def test_my_exams_states_and_reasons_follow_the_server_clock(client, factory):
 
 
 def test_not_enrolled_is_told_apart_from_missed(client, factory):
-    """FAQ 11: an own-school exam without enrolment says so; another school's exam does not exist."""
+    """FAQ 11: an own-school exam without enrolment says so; another school's exam does not
+    exist."""
     school, other_school = factory.school(), factory.school()
     student = factory.student(school)
     unenrolled = factory.exam(school)

@@ -22,7 +22,8 @@ def engine():
 
 @pytest.fixture
 def exam_setup(factory):
-    """A school, a teacher, a candidate with Yao Ming's base photo, and an exam needing a face check."""
+    """A school, a teacher, a candidate with Yao Ming's base photo, and an exam needing a face
+    check."""
     school = factory.school()
     teacher = factory.login_teacher(factory.teacher(school))
     student = factory.student(school)

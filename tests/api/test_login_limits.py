@@ -1,4 +1,5 @@
-"""Failed logins are limited per username and per address; a whole exam room behind one NAT gets in."""
+"""Failed logins are limited per username and per address; a whole exam room behind one NAT
+gets in."""
 
 from server.app import create_app
 from server.domain.actors import Role

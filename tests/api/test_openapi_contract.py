@@ -183,7 +183,8 @@ def test_huge_page_is_an_empty_page(client, teacher_headers, path):
 
 
 def test_question_import_with_nul_is_a_row_error(client, factory, teacher_headers):
-    # Not reachable by the fuzzing (the file's content is opaque to the OpenAPI); found alongside it.
+    # Not reachable by the fuzzing (the file's content is opaque to the OpenAPI); found
+    # alongside it.
     course = client.post(
         "/api/v1/courses", json={"code": "C1", "name": "高等数学"}, headers=teacher_headers
     )

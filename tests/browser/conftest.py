@@ -24,7 +24,8 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 
 def y4m_from_photo(photo: Path, target: Path, size=(640, 480), frames: int = 10) -> Path:
-    """A Y4M clip (what Chromium's fake capture device plays, looping) of `photo` centred on grey."""
+    """A Y4M clip (what Chromium's fake capture device plays, looping) of `photo` centred on
+    grey."""
     width, height = size
     canvas = Image.new("RGB", size, (128, 128, 128))
     image = Image.open(photo).convert("RGB")

@@ -291,13 +291,17 @@ def test_the_event_stream_parser(page, live_server):
     events = page.evaluate("""() => {
         const seen = [];
         const retries = [];
-        const parser = new ExamPage.SseParser((event) => seen.push(event), (ms) => retries.push(ms));
+        const parser = new ExamPage.SseParser(
+            (event) => seen.push(event), (ms) => retries.push(ms)
+        );
         const text = ": connected\\r\\nretry: 2500\\r\\n\\r\\n"
             + "id: 1-0\\r\\nevent: paired\\r\\ndata: {\\"n\\": 5}\\r\\n\\r\\n"
             + ": keepalive\\n\\n"
-            + "id: 2-0\\nevent: photo_ready\\ndata: {\\"n\\": 5,\\ndata:  \\"url\\": \\"/x\\"}\\n\\n"
+            + "id: 2-0\\nevent: photo_ready\\ndata: {\\"n\\": 5,"
+            + "\\ndata:  \\"url\\": \\"/x\\"}\\n\\n"
             + "event: ignored-without-data\\n\\n"
-            + "id: 3-0\\revent:upload_rejected\\rdata:{\\"reason\\": \\"UNSUPPORTED_IMAGE\\"}\\r\\r";
+            + "id: 3-0\\revent:upload_rejected\\r"
+            + "data:{\\"reason\\": \\"UNSUPPORTED_IMAGE\\"}\\r\\r";
         for (let i = 0; i < text.length; i += 3) parser.push(text.slice(i, i + 3));
         return {seen, retries};
     }""")

@@ -231,7 +231,7 @@ def decoded(data: bytes) -> Image.Image:
 
 
 def near(pixel, colour, tolerance=40) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour))
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour, strict=True))
 
 
 def test_orientation_6_comes_out_upright(phone_jpeg):
@@ -286,7 +286,8 @@ def test_48_megapixel_photo_is_reduced_while_decoding(tmp_path):
         "import sys; from pathlib import Path\n"
         "from server.domain.photos import downscale_jpeg\n"
         "out = downscale_jpeg(Path(sys.argv[1]).read_bytes(), 1600)\n"
-        "peak = [l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM')]\n"
+        "peak = [l for l in Path('/proc/self/status').read_text().splitlines()"
+        " if l.startswith('VmHWM')]\n"
         "print(len(out), int(peak[0].split()[1]) // 1024)\n"
     )
     result = subprocess.run(

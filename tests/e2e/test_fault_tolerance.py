@@ -99,7 +99,8 @@ def test_kill_9_loses_no_acknowledged_save_and_grades_once(service_urls, factory
                             timeout=10,
                         )
                     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
-                        # The worker died mid-answer: not acknowledged, so the client sends it again.
+                        # The worker died mid-answer: not acknowledged, so the client sends it
+                        # again.
                         time.sleep(0.1)
                         continue
                     if response.status_code == 200:
@@ -178,7 +179,7 @@ def test_kill_9_loses_no_acknowledged_save_and_grades_once(service_urls, factory
             rows = wait_until(all_published, timeout=60, interval=0.5)
             assert [row.grading_runs for row in rows] == [1] * len(submitted)
 
-            for (attempt_id, n), (seq, answer) in acknowledged.items():
+            for (attempt_id, n), (seq, _answer) in acknowledged.items():
                 stored = session.scalar(
                     select(AttemptQuestion).where(
                         AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == n

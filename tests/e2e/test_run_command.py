@@ -1,4 +1,5 @@
-"""`make run`'s orchestrator: embedded Redis, SQLite, gunicorn, an RQ worker; all stopped on SIGTERM."""
+"""`make run`'s orchestrator: embedded Redis, SQLite, gunicorn, an RQ worker; all stopped on
+SIGTERM."""
 
 from __future__ import annotations
 

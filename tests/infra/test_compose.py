@@ -81,7 +81,8 @@ def _volume(volume: str) -> tuple[str, str]:
 
 
 def _interpolate(value: str, supplied: dict[str, str]) -> str:
-    """Compose's `${VAR}`, `${VAR:-default}`, `${VAR:?error}`, with `supplied` as the environment."""
+    """Compose's `${VAR}`, `${VAR:-default}`, `${VAR:?error}`, with `supplied` as the
+    environment."""
 
     def substitute(match: re.Match) -> str:
         name, kind, rest = match.groups()
@@ -169,7 +170,8 @@ def test_settings_without_production_defaults_are_set(services):
 
 
 def test_production_environment_passes_settings_validation(services):
-    """With the secrets supplied, Settings accepts what compose hands the app (fails fast otherwise)."""
+    """With the secrets supplied, Settings accepts what compose hands the app (fails fast
+    otherwise)."""
     env = _environment(services["api"])
     names = {match.group(1) for match in REFERENCE.finditer(" ".join(env.values()))}
     supplied = {name: f"supplied-{name.lower()}-{'x' * 32}" for name in names}

@@ -84,7 +84,8 @@ def _run(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=60)
     if check and result.returncode != 0:
         pytest.fail(
-            f"{' '.join(map(str, args))} exited {result.returncode}\n{result.stdout}{result.stderr}",
+            f"{' '.join(map(str, args))} exited {result.returncode}\n"
+            f"{result.stdout}{result.stderr}",
             pytrace=False,
         )
     return result
@@ -254,7 +255,8 @@ def test_nginx_accepts_the_production_config(pki, tmp_path):
 
 
 def test_ssl_certificate_is_the_full_chain():
-    """FAQ 5: serving the bare leaf makes clients fail with "unable to verify the first certificate"."""
+    """FAQ 5: serving the bare leaf makes clients fail with "unable to verify the first
+    certificate"."""
     text = CONF.read_text()
     [certificate] = _directive_values(text, "ssl_certificate")
     [key] = _directive_values(text, "ssl_certificate_key")
@@ -345,22 +347,26 @@ def test_running_nginx_serves_a_chain_clients_verify(pki, tmp_path):
                 time.sleep(0.05)
 
         context = ssl.create_default_context(cafile=str(pki["root"]))
-        with socket.create_connection(("127.0.0.1", https_port), timeout=5) as raw:
-            with context.wrap_socket(raw, server_hostname=HOSTNAME) as tls:
-                assert tls.version() in {"TLSv1.2", "TLSv1.3"}
-                status, headers = _http(
-                    tls, f"GET /healthz HTTP/1.1\r\nHost: {HOSTNAME}\r\nConnection: close\r\n\r\n"
-                )
+        with (
+            socket.create_connection(("127.0.0.1", https_port), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname=HOSTNAME) as tls,
+        ):
+            assert tls.version() in {"TLSv1.2", "TLSv1.3"}
+            status, headers = _http(
+                tls, f"GET /healthz HTTP/1.1\r\nHost: {HOSTNAME}\r\nConnection: close\r\n\r\n"
+            )
         assert status == 502  # no API behind it here; the TLS side is what is under test
         assert headers["strict-transport-security"].startswith("max-age=")
 
-        with socket.create_connection(("127.0.0.1", https_port), timeout=5) as raw:
-            with context.wrap_socket(raw, server_hostname=HOSTNAME) as tls:
-                status, _ = _http(
-                    tls,
-                    f"POST /api/v1/imports HTTP/1.1\r\nHost: {HOSTNAME}\r\n"
-                    f"Content-Length: {31 * 1024 * 1024}\r\nConnection: close\r\n\r\n",
-                )
+        with (
+            socket.create_connection(("127.0.0.1", https_port), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname=HOSTNAME) as tls,
+        ):
+            status, _ = _http(
+                tls,
+                f"POST /api/v1/imports HTTP/1.1\r\nHost: {HOSTNAME}\r\n"
+                f"Content-Length: {31 * 1024 * 1024}\r\nConnection: close\r\n\r\n",
+            )
         assert status == 413
 
         with socket.create_connection(("127.0.0.1", http_port), timeout=5) as plain:
