@@ -282,7 +282,14 @@ def main() -> int:
     parser.add_argument("--timeline", action="store_true", help="latency per 5-second window")
     args = parser.parse_args()
 
-    from infra.services import free_port, postgres_server, redis_server, stop_process, wait_for_port
+    from infra.services import (
+        API_COMMAND,
+        free_port,
+        postgres_server,
+        redis_server,
+        stop_process,
+        wait_for_port,
+    )
     from server.database_setup import upgrade
 
     with contextlib.ExitStack() as stack:
@@ -301,14 +308,7 @@ def main() -> int:
             LOGIN_ADDRESS_LIMIT="100000 per minute",
         )
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                "infra/gunicorn.conf.py",
-                "server.app:create_app()",
-            ],
+            list(API_COMMAND),
             cwd=ROOT,
             env=env,
             stderr=subprocess.DEVNULL,

@@ -792,6 +792,7 @@ def main() -> int:
         from sqlalchemy import create_engine
 
         from infra.services import (
+            API_COMMAND,
             free_port,
             postgres_server,
             redis_server,
@@ -825,14 +826,7 @@ def main() -> int:
                 WECHAT_API_BASE=wechat.base_url,
             )
             server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "-c",
-                    "infra/gunicorn.conf.py",
-                    "server.app:create_app()",
-                ],
+                list(API_COMMAND),
                 cwd=ROOT,
                 env=dict(
                     env,

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from infra.services import free_port, redis_server, stop_process, wait_for_port
+from infra.services import API_COMMAND, free_port, redis_server, stop_process, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("EXAM_VAR_DIR", ROOT / "var"))
@@ -90,14 +90,7 @@ def main() -> int:
             bootstrap(env)
             children.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "gunicorn",
-                        "-c",
-                        "infra/gunicorn.conf.py",
-                        "server.app:create_app()",
-                    ],
+                    list(API_COMMAND),
                     env=env,
                     cwd=ROOT,
                 )

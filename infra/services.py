@@ -30,6 +30,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The API as production runs it (make run, the end-to-end and browser tests, the benchmarks):
+# gunicorn with gevent workers, configured from the environment by infra/gunicorn.conf.py.
+API_COMMAND = (
+    sys.executable,
+    "-m",
+    "gunicorn",
+    "-c",
+    "infra/gunicorn.conf.py",
+    "server.app:create_app()",
+)
+
+
 def wait_for_port(
     port: int, timeout: float = 30.0, process: subprocess.Popen | None = None
 ) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from infra.services import free_port, stop_process, wait_for_port
+from infra.services import API_COMMAND, free_port, stop_process, wait_for_port
 from tests.conftest import make_settings, service_env
 
 pytestmark = pytest.mark.slow
@@ -80,14 +80,7 @@ def live_server(browser_settings):
     )
     processes = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                "infra/gunicorn.conf.py",
-                "server.app:create_app()",
-            ],
+            list(API_COMMAND),
             cwd=ROOT,
             env=env,
         )

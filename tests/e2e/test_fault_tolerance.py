@@ -15,7 +15,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from infra.services import free_port, stop_process, wait_for_port
+from infra.services import API_COMMAND, free_port, stop_process, wait_for_port
 from server.domain.exams import Attempt, AttemptQuestion
 from server.domain.identity import default_password
 from tests.conftest import make_settings, service_env, wait_until
@@ -43,14 +43,7 @@ def test_kill_9_loses_no_acknowledged_save_and_grades_once(service_urls, factory
     port = free_port()
     root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
     api = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "infra/gunicorn.conf.py",
-            "server.app:create_app()",
-        ],
+        list(API_COMMAND),
         cwd=root,
         env={**env, "PORT": str(port), "WEB_CONCURRENCY": "2"},
     )

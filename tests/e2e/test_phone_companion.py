@@ -19,7 +19,7 @@ import pytest
 import requests
 from PIL import Image
 
-from infra.services import free_port, stop_process, wait_for_port
+from infra.services import API_COMMAND, free_port, stop_process, wait_for_port
 from server.domain.companion import Pairing
 from server.domain.identity import default_password
 from tests.conftest import make_settings, service_env
@@ -96,14 +96,7 @@ def test_desktop_sees_the_phone_photo_live(service_urls, factory, app):
         base_url = f"http://127.0.0.1:{port}"
         env["PUBLIC_BASE_URL"] = base_url
         api = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                "infra/gunicorn.conf.py",
-                "server.app:create_app()",
-            ],
+            list(API_COMMAND),
             cwd=root,
             env={**env, "PORT": str(port), "WEB_CONCURRENCY": "2"},
         )
