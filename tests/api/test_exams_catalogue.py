@@ -51,24 +51,29 @@ def test_teacher_builds_batch_course_exam_and_enrols(client, factory):
     assert duplicate.status_code == 409 and duplicate.get_json()["code"] == "COURSE_EXISTS"
 
 
-def test_exam_window_must_end_after_it_starts(client, factory):
+def post_exam(client, factory, starts_at: str, ends_at: str):
+    """A teacher's POST /exams for a fresh batch and course of a new school, for one hour."""
     school = factory.school()
     teacher = factory.login_teacher(factory.teacher(school))
     batch = client.post("/api/v1/batches", headers=teacher.headers, json={"name": "b"}).get_json()
     course = client.post(
         "/api/v1/courses", headers=teacher.headers, json={"code": "c", "name": "c"}
     ).get_json()
-    response = client.post(
+    return client.post(
         "/api/v1/exams",
         headers=teacher.headers,
         json={
             "batch_id": batch["id"],
             "course_id": course["id"],
-            "starts_at": "2026-12-01T11:00:00+08:00",
-            "ends_at": "2026-12-01T09:00:00+08:00",
+            "starts_at": starts_at,
+            "ends_at": ends_at,
             "duration_minutes": 60,
         },
     )
+
+
+def test_exam_window_must_end_after_it_starts(client, factory):
+    response = post_exam(client, factory, "2026-12-01T11:00:00+08:00", "2026-12-01T09:00:00+08:00")
     assert response.status_code == 422
     assert response.get_json()["code"] == "INVALID_EXAM_WINDOW"
     assert "ends_at" in response.get_json()["errors"]
@@ -129,21 +134,5 @@ def test_server_time_is_beijing_time(client):
 
 
 def test_naive_times_are_read_as_beijing_time(client, factory):
-    school = factory.school()
-    teacher = factory.login_teacher(factory.teacher(school))
-    batch = client.post("/api/v1/batches", headers=teacher.headers, json={"name": "b"}).get_json()
-    course = client.post(
-        "/api/v1/courses", headers=teacher.headers, json={"code": "c", "name": "c"}
-    ).get_json()
-    exam = client.post(
-        "/api/v1/exams",
-        headers=teacher.headers,
-        json={
-            "batch_id": batch["id"],
-            "course_id": course["id"],
-            "starts_at": "2026-12-01T09:00:00",
-            "ends_at": "2026-12-01T10:00:00",
-            "duration_minutes": 60,
-        },
-    ).get_json()
+    exam = post_exam(client, factory, "2026-12-01T09:00:00", "2026-12-01T10:00:00").get_json()
     assert exam["starts_at"] == "2026-12-01T09:00:00+08:00"

@@ -33,9 +33,12 @@ from server.domain.exams.papers import draw_paper
 
 
 class EntryGate(Protocol):
-    """Whether this candidate may start the exam, or move it to this computer, now (FAQ 6-10)."""
+    """Whether this candidate, in this login session (on this computer), may start the exam or
+    move it here, now (FAQ 6-10)."""
 
-    def require(self, session: Session, exam: Exam, student_id: int, now: datetime) -> None:
+    def require(
+        self, session: Session, exam: Exam, student_id: int, session_id: str, now: datetime
+    ) -> None:
         """Raise a domain error (FACE_CHECK_REQUIRED) when they may not."""
 
 
@@ -75,13 +78,13 @@ def start_or_resume(
             and existing.active_session != actor.session_id
         ):
             # Another computer takes the attempt over: the person must be checked there too.
-            policy.entry_gate.require(session, entry.exam, actor.user_id, now)
+            policy.entry_gate.require(session, entry.exam, actor.user_id, actor.session_id, now)
         return StartedAttempt(
             _resume(session, actor, existing, policy, scheduler, now), resumed=True
         )
     if not entry.can_enter:
         raise Forbidden("EXAM_NOT_OPEN", reason=entry.reason, state=entry.state)
-    policy.entry_gate.require(session, entry.exam, actor.user_id, now)
+    policy.entry_gate.require(session, entry.exam, actor.user_id, actor.session_id, now)
     paper = draw_paper(session, entry.exam)  # PAPER_RULE_MISSING (FAQ 14)
     attempt = Attempt(
         exam_id=entry.exam.id,
@@ -128,11 +131,7 @@ def _resume(
     now: datetime,
 ) -> Attempt:
     attempt = relock_attempt(session, attempt)
-    expired = (
-        _expiry_reason(attempt, policy, now)
-        if attempt.status == AttemptStatus.IN_PROGRESS
-        else None
-    )
+    expired = _expiry_reason(attempt, policy, now)
     if expired:
         # Came back too late (FAQ 10): what was saved is submitted and graded.
         _submit_locked(session, attempt, expired, now)
@@ -244,6 +243,10 @@ def _submit_locked(session: Session, attempt: Attempt, reason: SubmitReason, now
 
 
 def _expiry_reason(attempt: Attempt, policy: AttemptPolicy, now: datetime) -> SubmitReason | None:
+    """Why an attempt still in progress must be submitted now; None when it need not (or is not
+    in progress)."""
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return None
     if now >= attempt.deadline:
         return SubmitReason.AT_DEADLINE
     if now - attempt.last_seen_at >= policy.silence:
@@ -262,11 +265,7 @@ def auto_submit_if_due(
     attempt = lock_attempt(session, attempt_id)
     if attempt is None:
         raise LookupError(f"attempt {attempt_id} does not exist")
-    reason = (
-        _expiry_reason(attempt, policy, now)
-        if attempt.status == AttemptStatus.IN_PROGRESS
-        else None
-    )
+    reason = _expiry_reason(attempt, policy, now)
     if reason:
         _submit_locked(session, attempt, reason, now)
     session.commit()
