@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     STORAGE_BACKEND: Literal["local", "s3"] = "local"
     STORAGE_LOCAL_DIR: str = "var/storage"
     S3_ENDPOINT_URL: str | None = None
+    # Where clients download the presigned photo links from, when that is not S3_ENDPOINT_URL
+    # (compose: the store is reached on an internal name, and nginx serves it under
+    # PUBLIC_BASE_URL/<bucket>/). Used only to sign links.
+    S3_PUBLIC_ENDPOINT_URL: str | None = None
     S3_BUCKET: str = "examcloud"
     S3_REGION: str = "us-east-1"
     S3_ACCESS_KEY_ID: str = ""
@@ -91,6 +95,9 @@ class Settings(BaseSettings):
     PAIRING_TTL_SECONDS: int = Field(default=300, ge=60, le=3600)
     # A second camera silent this long during the exam raises second_camera_lost.
     SECOND_CAMERA_GRACE_SECONDS: int = Field(default=60, ge=10)
+    # The desktop sends a webcam frame a minute; silent this long during an exam that requires
+    # the face check, the attempt is flagged webcam_silent (once per silence, by the sweep).
+    DESKTOP_SNAPSHOT_GRACE_SECONDS: int = Field(default=180, ge=60)
     # Live event streams: a comment line this often keeps proxies from closing an idle stream;
     # a stream ends after EVENT_STREAM_MAX_SECONDS and the client reconnects with Last-Event-ID
     # (nothing is lost), which spreads long-lived connections over restarted workers.

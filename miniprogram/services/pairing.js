@@ -26,6 +26,11 @@ function createPairingService({ wx, request, session, baseUrl }) {
         purpose: body.purpose,
       };
     },
+    // DELETE /api/v1/pairings/{id} → 204: this phone's uploads for the pairing end at once.
+    // Ending an ended pairing is fine (204 again).
+    async unpair(pairingId) {
+      await request({ url: `/api/v1/pairings/${encodeURIComponent(pairingId)}`, method: 'DELETE', auth: 'phone' });
+    },
     photoUrl,
     snapshotUrl,
     createPhotoQueue(options = {}) {

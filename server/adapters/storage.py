@@ -123,13 +123,20 @@ class LocalStorage:
 
 
 class S3Storage:
-    """Any S3-compatible service (AWS S3, MinIO, SeaweedFS, COS/OSS in S3 mode)."""
+    """Any S3-compatible service (AWS S3, MinIO, SeaweedFS, COS/OSS in S3 mode).
+
+    `endpoint_url` is where this process talks to the service (in compose an internal name,
+    http://s3:8333); `public_endpoint_url`, where clients fetch the presigned download links
+    from (the same service behind the public host name). A presigned URL signs its host, so it
+    is made by a second client configured with the public address; that one only signs,
+    locally, and never connects."""
 
     def __init__(
         self,
         bucket: str,
         *,
         endpoint_url: str | None = None,
+        public_endpoint_url: str | None = None,
         region: str = "us-east-1",
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
@@ -137,11 +144,13 @@ class S3Storage:
     ) -> None:
         self.bucket = bucket
         self.endpoint_url = endpoint_url or None
+        self.public_endpoint_url = public_endpoint_url or self.endpoint_url
         self.region = region
         self._access_key_id = access_key_id or None
         self._secret_access_key = secret_access_key or None
         self._create_bucket = create_bucket
         self._client = None
+        self._presigner = None
         self._bucket_ready = False
         self._lock = threading.Lock()
 
@@ -150,24 +159,35 @@ class S3Storage:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = self._make_client()
+                    self._client = self._make_client(self.endpoint_url)
         return self._client
 
-    def _make_client(self):
+    @property
+    def presigner(self):
+        """The client that signs download links for the public address."""
+        if self.public_endpoint_url == self.endpoint_url:
+            return self.client
+        if self._presigner is None:
+            with self._lock:
+                if self._presigner is None:
+                    self._presigner = self._make_client(self.public_endpoint_url)
+        return self._presigner
+
+    def _make_client(self, endpoint_url: str | None):
         import boto3
         from botocore.config import Config
 
         config = Config(
             signature_version="s3v4",
             # Custom endpoints rarely have per-bucket DNS names; AWS itself takes either.
-            s3={"addressing_style": "path" if self.endpoint_url else "auto"},
+            s3={"addressing_style": "path" if endpoint_url else "auto"},
             connect_timeout=5,
             read_timeout=60,
             retries={"mode": "standard", "max_attempts": 3},
         )
         return boto3.session.Session().client(
             "s3",
-            endpoint_url=self.endpoint_url,
+            endpoint_url=endpoint_url,
             region_name=self.region,
             aws_access_key_id=self._access_key_id,
             aws_secret_access_key=self._secret_access_key,
@@ -240,7 +260,7 @@ class S3Storage:
 
     def url(self, key: str, expires_in: int) -> str:
         validate_key(key)
-        return self.client.generate_presigned_url(
+        return self.presigner.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=int(expires_in)
         )
 
@@ -255,6 +275,7 @@ def make_storage(settings: Settings) -> Storage:
         return S3Storage(
             settings.S3_BUCKET,
             endpoint_url=settings.S3_ENDPOINT_URL,
+            public_endpoint_url=settings.S3_PUBLIC_ENDPOINT_URL,
             region=settings.S3_REGION,
             access_key_id=settings.S3_ACCESS_KEY_ID,
             secret_access_key=settings.S3_SECRET_ACCESS_KEY,

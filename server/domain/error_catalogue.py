@@ -128,6 +128,9 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         "该二维码已被其他手机使用，请在电脑上刷新二维码后用本人手机扫码", 22
     ),
     "PAIRING_WRONG_PURPOSE": CatalogueEntry("该二维码不能用于此操作，请重新扫码", 22),
+    "PAIRING_ENDED": CatalogueEntry(
+        "手机与电脑的连接已解除，无法继续上传；如需上传，请在电脑上刷新二维码后重新扫码", 22
+    ),
     "PHONE_IN_USE": CatalogueEntry(
         "这台手机已在本场考试中为其他考生使用，一台手机只能服务一名考生", 22
     ),

@@ -12,6 +12,7 @@ from typing import Protocol
 
 class EventType(StrEnum):
     PAIRED = "paired"
+    UNPAIRED = "unpaired"
     UPLOAD_RECEIVED = "upload_received"
     PHOTO_READY = "photo_ready"
     UPLOAD_REJECTED = "upload_rejected"

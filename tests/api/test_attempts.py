@@ -192,6 +192,66 @@ def test_other_candidates_attempts_are_unreachable(client, factory, exam_setup):
     )
 
 
+@pytest.mark.parametrize("process", ["warm", "cold"])
+def test_a_strangers_attempt_is_404_whatever_the_body(
+    client, factory, exam_setup, monkeypatch, process
+):
+    """Ownership before validation: a malformed answer (or integrity event, or QR request) into
+    another candidate's attempt answers exactly what an unknown attempt answers, never a 422
+    that would say what its questions accept. `cold`: a process that never saw the attempt."""
+    school, student, exam = exam_setup
+    me = factory.login_student(student)
+    attempt_id = start(client, me, exam).get_json()["attempt_id"]
+    if process == "cold":
+        from server.domain.exams import answering
+
+        monkeypatch.setattr(answering, "_slot_cache", answering.ImmutableCache(100))
+        monkeypatch.setattr(answering, "_owner_cache", answering.ImmutableCache(100))
+    intruder = factory.login_student(factory.student(school))
+    bodies = {
+        "answers/1": [
+            {"answer": "Z", "client_seq": 1},  # no such option: the question's own check
+            {"answer": 42, "client_seq": 1},
+            {"answer": "A", "client_seq": "one"},  # the schema's check
+            {"answer": "A"},
+            {},
+        ],
+        "integrity-events": [{"code": "e-99"}, {}],
+        "questions/1/qrcode": [{"purpose": "selfie"}, {}],
+    }
+    for path, payloads in bodies.items():
+        method = client.put if path.startswith("answers") else client.post
+        for body in payloads:
+            foreign = method(
+                f"/api/v1/attempts/{attempt_id}/{path}", headers=intruder.headers, json=body
+            )
+            unknown = method(f"/api/v1/attempts/999999/{path}", headers=intruder.headers, json=body)
+            assert foreign.status_code == unknown.status_code == 404, (path, body)
+            told, unknown_told = (
+                {k: v for k, v in r.get_json().items() if k != "request_id"}
+                for r in (foreign, unknown)
+            )
+            assert told == unknown_told and told["code"] == "NOT_FOUND", (path, body)
+    # The owner still gets the field errors, and nothing was written by the intruder.
+    mine = save(client, me, attempt_id, 1, "Z", 1)
+    assert mine.status_code == 422 and mine.get_json()["code"] == "INVALID_ANSWER"
+    question = client.get(f"/api/v1/attempts/{attempt_id}/questions/1", headers=me.headers)
+    assert question.get_json()["saved_seq"] == 0
+
+
+def test_a_malformed_answer_to_a_handed_in_attempt_says_it_was_handed_in(
+    client, factory, exam_setup
+):
+    _, student, exam = exam_setup
+    me = factory.login_student(student)
+    attempt_id = start(client, me, exam).get_json()["attempt_id"]
+    assert (
+        client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=me.headers).status_code == 200
+    )
+    late = save(client, me, attempt_id, 1, "Z", 1)
+    assert late.status_code == 409 and late.get_json()["code"] == "ATTEMPT_SUBMITTED"
+
+
 def test_exam_not_open_cannot_be_started(client, factory):
     school = factory.school()
     student = factory.student(school)

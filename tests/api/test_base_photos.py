@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 
 import pytest
@@ -218,6 +219,62 @@ def test_zip_bomb_and_garbage_are_refused(client, school_setup):
         **multipart(buffer.getvalue(), "bomb.zip"),
     )
     assert response.status_code == 413 and response.get_json()["code"] == "UPLOAD_TOO_LARGE"
+
+
+def test_a_large_zip_is_read_from_disk_not_memory(client, school_setup, tmp_path):
+    """A school's zip far above the single-upload limit: the upload is spooled to a temporary
+    file and read where it lies, so the request allocates a small fraction of its size."""
+    import tracemalloc
+
+    _school, teacher, student = school_setup
+    path = tmp_path / "photos.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(f"{student.student_no}.jpg", face_photos.YAOMING.read_bytes())
+        with archive.open("课堂录像.mp4", "w", force_zip64=True) as video:  # not a photo
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(150):
+                video.write(chunk)
+    boundary = "examcloud-zip-boundary"
+    body = tmp_path / "body"
+    with body.open("wb") as out, path.open("rb") as zipped:
+        out.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="photos.zip"\r\nContent-Type: application/zip\r\n\r\n'.encode()
+        )
+        shutil.copyfileobj(zipped, out)
+        out.write(f"\r\n--{boundary}--\r\n".encode())
+    size = body.stat().st_size
+    assert size > 150 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        with body.open("rb") as stream:
+            response = client.post(
+                "/api/v1/students/base-photos",
+                headers=teacher.headers,
+                input_stream=stream,
+                content_length=size,
+                content_type=f"multipart/form-data; boundary={boundary}",
+            )
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 200, response.get_json()
+    assert (response.get_json()["total"], response.get_json()["accepted"]) == (1, 1)
+    assert peak < size / 8, f"{peak / 2**20:.1f} MiB allocated for a {size / 2**20:.0f} MiB zip"
+
+
+def test_a_zip_of_countless_entries_is_refused_before_they_are_listed(client, school_setup):
+    _school, teacher, _student = school_setup
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for index in range(12_000):  # folders: nothing in them, but each one an entry
+            archive.writestr(zipfile.ZipInfo(f"d{index}/"), b"")
+    response = client.post(
+        "/api/v1/students/base-photos",
+        headers=teacher.headers,
+        **multipart(buffer.getvalue(), "many.zip"),
+    )
+    assert response.status_code == 422 and response.get_json()["code"] == "ZIP_TOO_MANY_FILES"
 
 
 # --- replacement requests (FAQ 7) ---

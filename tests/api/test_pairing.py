@@ -302,6 +302,116 @@ def test_one_phone_cannot_serve_two_candidates_of_an_exam(client, factory, desk)
     assert refused.status_code == 409 and refused.get_json()["code"] == "PHONE_IN_USE"
 
 
+# --- unpairing ---
+
+
+def live_row(client, factory, school, exam, attempt_id) -> dict:
+    teacher = factory.login_teacher(factory.teacher(school))
+    rows = client.get(f"/api/v1/exams/{exam.id}/live", headers=teacher.headers).get_json()
+    return next(row for row in rows if row["attempt_id"] == attempt_id)
+
+
+def test_the_phone_unpairs_and_its_uploads_end_at_once(client, factory, desk):
+    candidate, attempt_id, exam, school = desk
+    n = essay_position(client, candidate, attempt_id)
+    scene = qrcode(client, candidate, attempt_id, n).get_json()["scene"]
+    mine = phone(client, "phone-unpair")
+    pairing_id = pair(client, mine, scene).get_json()["pairing_id"]
+    assert upload(client, mine, pairing_id, camera_jpeg(800, 600)).status_code == 202
+    assert live_row(client, factory, school, exam, attempt_id)["phones_paired"] == 1
+
+    assert client.delete(f"/api/v1/pairings/{pairing_id}", headers=mine).status_code == 204
+    refused = upload(client, mine, pairing_id, camera_jpeg(800, 600), upload_id="u-2")
+    assert refused.status_code == 410 and refused.get_json()["code"] == "PAIRING_ENDED"
+    assert "重新扫码" in refused.get_json()["message"]
+    unpaired = events(client, candidate, attempt_id)[-1]
+    assert unpaired["type"] == "unpaired"
+    assert unpaired["data"] == {
+        "pairing_id": pairing_id,
+        "n": n,
+        "purpose": "answer_photo",
+        "by": "phone",
+    }
+    assert live_row(client, factory, school, exam, attempt_id)["phones_paired"] == 0
+    # Scanning the old code again does not revive it; the desktop's next code is a new one.
+    rescanned = pair(client, mine, scene)
+    assert rescanned.status_code == 410 and rescanned.get_json()["code"] == "PAIRING_ENDED"
+    fresh = qrcode(client, candidate, attempt_id, n).get_json()["scene"]
+    assert fresh != scene and pair(client, mine, fresh).status_code == 200
+    # Again: nothing changes, nothing more is told; anyone else's: not found.
+    assert client.delete(f"/api/v1/pairings/{pairing_id}", headers=mine).status_code == 204
+    assert [e["type"] for e in events(client, candidate, attempt_id)].count("unpaired") == 1
+    stranger = client.delete(f"/api/v1/pairings/{pairing_id}", headers=phone(client, "phone-x"))
+    assert stranger.status_code == 404 and stranger.get_json()["code"] == "PAIRING_NOT_FOUND"
+
+
+def test_the_candidate_ends_the_second_camera_from_the_desktop(client, factory, desk):
+    candidate, attempt_id, exam, school = desk
+    scene = qrcode(client, candidate, attempt_id, 1, "second_camera").get_json()["scene"]
+    mine = phone(client, "phone-camera")
+    pairing_id = pair(client, mine, scene).get_json()["pairing_id"]
+    frame = camera_jpeg(640, 480)
+    assert upload(client, mine, pairing_id, frame, kind="snapshots").status_code == 202
+    assert live_row(client, factory, school, exam, attempt_id)["second_camera"] == "active"
+
+    neighbour = factory.login_student(factory.student(school))
+    teacher = factory.login_teacher(factory.teacher(school))
+    assert (
+        client.delete(f"/api/v1/pairings/{pairing_id}", headers=neighbour.headers).status_code
+        == 404
+    )
+    assert (
+        client.delete(f"/api/v1/pairings/{pairing_id}", headers=teacher.headers).status_code == 403
+    )
+    ended = client.delete(f"/api/v1/pairings/{pairing_id}", headers=candidate.headers)
+    assert ended.status_code == 204 and ended.data == b""
+    late = upload(client, mine, pairing_id, frame, kind="snapshots")
+    assert late.status_code == 410 and late.get_json()["code"] == "PAIRING_ENDED"
+    assert events(client, candidate, attempt_id)[-1]["data"]["by"] == "candidate"
+    assert live_row(client, factory, school, exam, attempt_id)["second_camera"] is None
+    # Ending it is not a way out of being watched: its silence is flagged like any other.
+    from server.app_services import EXTENSION_KEY
+    from server.domain import companion
+    from server.domain.clock import utcnow
+
+    services = client.application.extensions[EXTENSION_KEY]
+    with client.application.app_context():
+        later = utcnow() + services.pairing_policy.second_camera_grace + timedelta(seconds=1)
+        assert companion.flag_lost_second_cameras(
+            services.sessions(), services.pairing_policy, services.events, now=later
+        ) == [pairing_id]
+    flags = live_row(client, factory, school, exam, attempt_id)["flags"]
+    assert [flag["kind"] for flag in flags] == ["second_camera_lost"]
+    assert "ended_at" in flags[0]["detail"]
+
+
+def test_an_unscanned_code_the_candidate_ends_cannot_be_scanned(client, desk):
+    candidate, attempt_id, _exam, _school = desk
+    n = essay_position(client, candidate, attempt_id)
+    code = qrcode(client, candidate, attempt_id, n).get_json()
+    from server.domain.companion import Pairing
+
+    with client.application.app_context():
+        from server.app_services import EXTENSION_KEY
+
+        pairing_id = (
+            client.application.extensions[EXTENSION_KEY]
+            .sessions()
+            .query(Pairing)
+            .filter_by(scene=code["scene"])
+            .one()
+            .id
+        )
+    assert (
+        client.delete(f"/api/v1/pairings/{pairing_id}", headers=candidate.headers).status_code
+        == 204
+    )
+    scanned = pair(client, phone(client, "phone-late"), code["scene"])
+    assert scanned.status_code == 410 and scanned.get_json()["code"] == "PAIRING_ENDED"
+    assert qrcode(client, candidate, attempt_id, n).get_json()["scene"] != code["scene"]
+    assert "unpaired" not in [e["type"] for e in events(client, candidate, attempt_id)]
+
+
 # --- answer photos ---
 
 

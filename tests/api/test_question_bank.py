@@ -6,6 +6,8 @@ import json
 import openpyxl
 import pytest
 
+from tests import spreadsheets
+
 
 @pytest.fixture
 def course(factory, client):
@@ -126,6 +128,22 @@ def test_xlsx_import_with_chinese_headers(client, course):
     report = upload(client, teacher, course, buffer.getvalue(), "bank.xlsx").get_json()
     assert report["created"] == 3
     assert [(e["line"], e["field"]) for e in report["errors"]] == [(5, "answer")]
+
+
+def test_a_bank_past_the_row_limit_is_refused_without_reading_the_rest(client, course, settings):
+    teacher, course = course
+    limit = settings.QUESTION_IMPORT_MAX_ROWS
+    rows = [
+        ("题型", "题干", "选项", "答案", "分值"),
+        *(("判断题", f"第{i}题", "", "√", "1") for i in range(limit + 1)),
+    ]
+    response = upload(client, teacher, course, spreadsheets.workbook(rows, cut_off=True), "q.xlsx")
+    assert response.status_code == 422 and response.get_json()["code"] == "IMPORT_TOO_MANY_ROWS"
+    listed = client.get(f"/api/v1/courses/{course['id']}/questions", headers=teacher.headers)
+    assert listed.get_json() == []
+    bomb = spreadsheets.workbook(rows[:3], inflated_part_bytes=110 * 1024 * 1024)
+    response = upload(client, teacher, course, bomb, "q.xlsx")
+    assert response.status_code == 413 and response.get_json()["code"] == "UPLOAD_TOO_LARGE"
 
 
 def test_bad_files_and_other_schools(client, factory, course):

@@ -10,6 +10,7 @@ import re
 import pytest
 from openpyxl import Workbook
 
+from tests import spreadsheets
 from tests.factories import id_ending_in_x, valid_id
 
 IMPORT_URL = "/api/v1/students/import"
@@ -394,3 +395,28 @@ def test_overlong_values_are_row_errors_not_a_server_error(client, teacher):
     assert [(e["line"], e["field"]) for e in body["errors"]] == [(3, "student_no"), (4, "name")]
     assert all(CHINESE.search(e["reason"]) for e in body["errors"])
     assert students_of(client, teacher)[0] == 1
+
+
+# --- limits first ---
+
+
+def test_a_sheet_past_the_row_limit_is_refused_without_reading_the_rest(client, teacher, settings):
+    """The rows are streamed and counted: at the limit the import stops, so the damage after
+    row 20,001 (a truncated sheet) is never even read, and nothing is created."""
+    limit = settings.IMPORT_MAX_ROWS
+    rows = [ROWS[0], *((f"S{i:06d}", valid_id(i), "考生") for i in range(1, limit + 2))]
+    response = upload(client, teacher, spreadsheets.workbook(rows, cut_off=True), "big.xlsx")
+    body = assert_error_body(response, 422, "IMPORT_TOO_MANY_ROWS")
+    assert body["max_rows"] == limit
+    assert students_of(client, teacher)[0] == 0
+    # At the limit exactly, the same file (cut off as well) gets as far as the damage.
+    response = upload(client, teacher, spreadsheets.workbook(rows[:-1], cut_off=True), "big.xlsx")
+    assert_error_body(response, 422, "IMPORT_BAD_FILE")
+
+
+def test_a_workbook_that_inflates_past_its_limit_is_refused_unopened(client, teacher):
+    bomb = spreadsheets.workbook(ROWS, inflated_part_bytes=110 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024
+    response = upload(client, teacher, bomb, "students.xlsx")
+    assert_error_body(response, 413, "UPLOAD_TOO_LARGE")
+    assert students_of(client, teacher)[0] == 0

@@ -244,6 +244,37 @@ def test_nginx_fronts_the_api(compose, services):
     assert "ports" not in services["api"], "the api is reached through nginx only"
 
 
+def test_presigned_links_are_signed_for_the_public_address_nginx_serves(compose, services):
+    """Clients cannot resolve the store's internal name (S3_ENDPOINT_URL, http://s3:8333): the
+    links the app hands out are signed for S3_PUBLIC_ENDPOINT_URL, the public base URL, whose
+    /<bucket>/ nginx passes to that same store; nginx reaches the store, the api only on edge."""
+    from urllib.parse import urlsplit
+
+    from server.adapters.storage import make_storage
+
+    shared = compose["x-app-env"]
+    assert shared["S3_PUBLIC_ENDPOINT_URL"].startswith("${PUBLIC_BASE_URL:?")
+    text = " ".join(map(str, shared.values()))
+    required = {match.group(1) for match in REFERENCE.finditer(text) if match.group(2) == "?"}
+    supplied = {name: f"supplied-{name.lower()}-{'x' * 32}" for name in required}
+    supplied["PUBLIC_BASE_URL"] = "https://exam.example.edu.cn"
+    resolved = {name: _interpolate(str(value), supplied) for name, value in shared.items()}
+    settings = Settings(
+        **{name: value for name, value in resolved.items() if name in Settings.model_fields}
+    )
+    link = urlsplit(make_storage(settings).url("photos/1/abc.jpg", 60))
+    assert f"{link.scheme}://{link.netloc}" == supplied["PUBLIC_BASE_URL"]
+    assert (
+        link.path == f"/{settings.S3_BUCKET}/photos/1/abc.jpg" and "X-Amz-Signature" in link.query
+    )
+    nginx_conf = (INFRA / "nginx" / "examcloud.conf").read_text()
+    store = urlsplit(settings.S3_ENDPOINT_URL).netloc
+    assert re.search(rf"^\s*location\s+\^~\s+/{settings.S3_BUCKET}/\s*\{{", nginx_conf, flags=re.M)
+    assert re.search(rf"^\s*server\s+{re.escape(store)}\s*;", nginx_conf, flags=re.M)
+    nginx, api, s3 = (set(services[name]["networks"]) for name in ("nginx", "api", "s3"))
+    assert nginx & s3 and nginx & api == {"edge"}
+
+
 def test_dockerfile_builds_the_api_image():
     text = DOCKERFILE.read_text()
     assert re.search(r"^FROM python:3\.11-slim-bookworm\b", text, flags=re.M)

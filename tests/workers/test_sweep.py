@@ -1,16 +1,17 @@
-"""The sweep's four steps, each alone, against real PostgreSQL and Redis: what each leaves in the
+"""The sweep's five steps, each alone, against real PostgreSQL and Redis: what each leaves in the
 database and on the queues, and that running it again changes nothing more."""
 
 from __future__ import annotations
 
 import io
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from redis import Redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from server.adapters.queue import JobQueue
 from server.app_services import EXTENSION_KEY
@@ -179,7 +180,81 @@ def test_a_silent_second_camera_is_flagged_once(sessions, redis, settings, sitti
     assert published == ["second_camera_lost", "flag_raised"]
 
 
-def test_the_sweep_runs_the_four_steps_and_reports_them(sessions, sitting):
+def send_snapshot(client, candidate, attempt_id) -> int:
+    sent = client.post(
+        f"/api/v1/attempts/{attempt_id}/snapshots",
+        headers=candidate.headers,
+        data={"file": (io.BytesIO(camera_jpeg(640, 480)), "frame.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 202, sent.get_json()
+    return sent.get_json()["id"]
+
+
+def test_a_silent_desktop_webcam_is_flagged_once_per_silence(
+    client, factory, sessions, redis, settings, sitting
+):
+    candidate, attempt_id = sitting
+    grace = timedelta(seconds=settings.DESKTOP_SNAPSHOT_GRACE_SECONDS + 1)
+    with sessions() as session:
+        attempt = session.get(Attempt, attempt_id)
+        attempt.exam.face_check_required = True  # a proctored exam
+        attempt.started_at -= grace
+        school_id, exam_id = attempt.school_id, attempt.exam_id
+        session.commit()
+    first = send_snapshot(client, candidate, attempt_id)
+    assert attempts.flag_silent_webcams() == []  # a frame just arrived
+    with sessions() as session:
+        session.get(Snapshot, first).created_at -= grace
+        session.commit()
+    assert attempts.flag_silent_webcams() == [attempt_id]
+    assert attempts.flag_silent_webcams() == []  # once per silence
+    # The webcam comes back, then goes quiet again: a second silence, a second flag.
+    with sessions() as session:  # (the first flag was raised a grace period ago)
+        for flag in session.scalars(select(ProctorFlag)):
+            flag.created_at -= grace
+        session.commit()
+    second = send_snapshot(client, candidate, attempt_id)
+    assert attempts.flag_silent_webcams() == []
+    with sessions() as session:
+        session.get(Snapshot, second).created_at -= grace
+        session.commit()
+    assert attempts.flag_silent_webcams() == [attempt_id]
+
+    published = list(_event_log(redis).read_after(attempt_id, "0"))
+    assert [event.type for event in published] == ["flag_raised", "flag_raised"]
+    assert published[0].data["label"] == "监考摄像头长时间未上传画面"
+    teacher = factory.login_teacher(factory.teacher(SimpleNamespace(id=school_id)))
+    live = client.get(f"/api/v1/exams/{exam_id}/live", headers=teacher.headers).get_json()
+    [row] = [row for row in live if row["attempt_id"] == attempt_id]
+    assert [flag["kind"] for flag in row["flags"]] == ["webcam_silent", "webcam_silent"]
+    assert row["flags"][0]["detail"]["last_snapshot_at"] is not None
+
+
+def test_a_webcam_is_not_watched_without_the_face_check_or_after_the_exam(sessions, sitting):
+    _candidate, attempt_id = sitting
+    with sessions() as session:
+        session.get(Attempt, attempt_id).started_at -= timedelta(hours=1)  # never a frame
+        session.commit()
+    assert attempts.flag_silent_webcams() == []  # the exam has no face check: not proctored
+    with sessions() as session:
+        attempt = session.get(Attempt, attempt_id)
+        attempt.exam.face_check_required = True
+        attempt.deadline = utcnow() - timedelta(seconds=1)
+        session.commit()
+    assert attempts.flag_silent_webcams() == []  # past its deadline: auto-submit's business
+    with sessions() as session:
+        session.get(Attempt, attempt_id).deadline = utcnow() + timedelta(hours=1)
+        session.commit()
+    assert attempts.flag_silent_webcams() == [attempt_id]  # no frame since the start
+    with sessions() as session:
+        session.get(Attempt, attempt_id).status = "submitted"
+        session.execute(delete(ProctorFlag))
+        session.commit()
+    assert attempts.flag_silent_webcams() == []  # handed in: nothing more to watch
+
+
+def test_the_sweep_runs_the_five_steps_and_reports_them(sessions, sitting):
     _candidate, attempt_id = sitting
     with sessions() as session:
         session.get(Attempt, attempt_id).last_seen_at -= timedelta(hours=1)
@@ -189,4 +264,5 @@ def test_the_sweep_runs_the_four_steps_and_reports_them(sessions, sitting):
         "regraded": [],
         "media_requeued": [],
         "second_cameras_lost": [],
+        "webcams_silent": [],
     }

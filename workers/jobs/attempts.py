@@ -64,26 +64,29 @@ def _submit_if_due(attempt_id: int) -> str | None:
 
 @job(jobs.SWEEP_ATTEMPTS)
 def sweep_attempts() -> dict:
-    """The database is the source of truth: whatever Redis remembers, the four steps below run
+    """The database is the source of truth: whatever Redis remembers, the five steps below run
     in order (each idempotent, each safe to run alone) and their results are reported."""
     submitted = submit_due_attempts()
     regraded = regrade_stuck_attempts()
     requeued = requeue_lost_media_jobs()
     lost = flag_lost_second_cameras()
-    if submitted or regraded or requeued or lost:
+    silent = flag_silent_webcams()
+    if submitted or regraded or requeued or lost or silent:
         log.info(
             "sweep: auto-submitted %s, re-queued grading for %s, media jobs %s, "
-            "second cameras lost %s",
+            "second cameras lost %s, webcams silent %s",
             submitted,
             regraded,
             requeued,
             lost,
+            silent,
         )
     return {
         "auto_submitted": submitted,
         "regraded": regraded,
         "media_requeued": requeued,
         "second_cameras_lost": lost,
+        "webcams_silent": silent,
     }
 
 
@@ -132,4 +135,16 @@ def flag_lost_second_cameras() -> list[int]:
     with context.session() as session:
         return companion.flag_lost_second_cameras(
             session, context.pairing_policy(), context.event_publisher()
+        )
+
+
+def flag_silent_webcams() -> list[int]:
+    """Flag (once per silence) the open attempts of exams with the face check whose desktop sent
+    no webcam frame for longer than DESKTOP_SNAPSHOT_GRACE_SECONDS, and tell the desktop. The
+    attempt ids flagged now."""
+    with context.session() as session:
+        return proctoring.flag_silent_webcams(
+            session,
+            timedelta(seconds=context.settings().DESKTOP_SNAPSHOT_GRACE_SECONDS),
+            context.event_publisher(),
         )

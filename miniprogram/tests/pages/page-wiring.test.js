@@ -63,6 +63,32 @@ describe('pages wired to the global wx', () => {
     expect(page.data.summary).toEqual({ done: 1, failed: 0, total: 1 });
   });
 
+  test('upload page: 结束配对 ends the pairing on the server and stops offering uploads', async () => {
+    const wx = createFakeWx({
+      storage: { [KEYS.phone]: 't' },
+      routes: { 'DELETE /api/v1/pairings/5': () => json(204, '') },
+    });
+    const page = loadPage('../../pages/exam/upload/index', wx);
+    page.onLoad({ pairing_id: '5', question: '2' });
+    await page.onUnpair();
+    expect(wx.calls.request).toEqual([expect.objectContaining({ method: 'DELETE', path: '/api/v1/pairings/5' })]);
+    expect(wx.calls.request[0].header.Authorization).toBe('Bearer t');
+    expect(page.data.ended).toBe(true);
+    expect(page.data.error.message).toMatch(/重新扫码/);
+  });
+
+  test('upload page: a failed 结束配对 says why and keeps the page usable', async () => {
+    const wx = createFakeWx({
+      storage: { [KEYS.phone]: 't' },
+      routes: { 'DELETE /api/v1/pairings/5': () => apiError(404, 'PAIRING_NOT_FOUND', '二维码无效', 22) },
+    });
+    const page = loadPage('../../pages/exam/upload/index', wx);
+    page.onLoad({ pairing_id: '5', question: '2' });
+    await page.onUnpair();
+    expect(page.data.ended).toBe(false);
+    expect(page.data.error).toMatchObject({ code: 'PAIRING_NOT_FOUND' });
+  });
+
   test('upload page without a pairing says to scan again', () => {
     const page = loadPage('../../pages/exam/upload/index', createFakeWx());
     page.onLoad({});

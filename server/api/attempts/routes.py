@@ -16,6 +16,7 @@ from server.api.attempts.schemas import (
 )
 from server.api.auth import autocommit_db, current_actor, db
 from server.api.blueprint import ANY_ROLE, Blueprint
+from server.api.json_body import json_body
 from server.api.pagination import paginate
 from server.app_services import services
 from server.domain import catalogue, exams
@@ -51,8 +52,13 @@ def get_question(attempt_id, n):
     return exams.get_question(autocommit_db(), current_actor(), attempt_id, n)
 
 
+def _own_attempt(attempt_id: int, **_path) -> None:
+    """404 for another candidate's attempt, before its request body is looked at."""
+    exams.require_own_attempt(lambda: db().connection(), current_actor(), attempt_id)
+
+
 @blp.route("/attempts/<int:attempt_id>/answers/<int:n>", methods=["PUT"])
-@blp.arguments(AnswerSchema)
+@json_body(blp, AnswerSchema(), before=_own_attempt)  # @blp.arguments, ownership first
 @blp.response(200, SavedSchema)
 def save_answer(payload, attempt_id, n):
     """Autosave an answer; a later client_seq wins, older ones are acknowledged and ignored."""

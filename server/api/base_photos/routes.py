@@ -21,7 +21,7 @@ from server.api.base_photos.schemas import (
 )
 from server.api.blueprint import Blueprint
 from server.api.pagination import paginate
-from server.api.uploads import uploaded_file
+from server.api.uploads import uploaded_file, uploaded_stream
 from server.app_services import services
 from server.domain import faces
 from server.domain.actors import STAFF_ROLES, Role
@@ -79,7 +79,7 @@ def my_base_photo():
 @blp.response(200, ZipReportSchema)
 def import_base_photos(query, _files):
     """Upload base photos in bulk: a zip of `<student_no>.jpg`; answers a per-file report."""
-    data, _name = uploaded_file()
+    archive = uploaded_stream()  # spooled to a temporary file, never read into memory whole
     app = services()
     limits = faces.ZipLimits(
         max_files=app.settings.BASE_PHOTO_ZIP_MAX_FILES,
@@ -87,7 +87,13 @@ def import_base_photos(query, _files):
         max_photo_bytes=app.settings.MAX_UPLOAD_BYTES,
     )
     return faces.import_base_photo_zip(
-        db(), current_actor(), data, app.storage, limits, app.jobs, school_id=query.get("school_id")
+        db(),
+        current_actor(),
+        archive,
+        app.storage,
+        limits,
+        app.jobs,
+        school_id=query.get("school_id"),
     )
 
 

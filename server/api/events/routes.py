@@ -39,7 +39,8 @@ class EventSchema(ma.Schema):
         required=True,
         metadata={
             "description": (
-                "by type: paired {pairing_id, n, purpose}; upload_received {n, photo_id}; "
+                "by type: paired {pairing_id, n, purpose}; unpaired {pairing_id, n, purpose, "
+                "by (phone or candidate)}; upload_received {n, photo_id}; "
                 "photo_ready {photo_id, n, url, width, height}; upload_rejected {n, reason, "
                 "message, photo_id (only for a photo refused after its 202, damaged inside)}; "
                 "face_check {id, "

@@ -24,7 +24,7 @@ from server.api.pairings.schemas import (
 from server.api.proctoring.schemas import SnapshotSchema
 from server.api.uploads import uploaded_file
 from server.app_services import services
-from server.domain import companion
+from server.domain import companion, exams
 from server.domain.actors import Role
 
 blp = Blueprint(
@@ -35,10 +35,16 @@ blp = Blueprint(
 _QR_CODE_SCHEMA = QrCodeSchema()  # the qrcode view dumps its answers itself (below); one instance
 
 
+def _own_attempt(attempt_id: int, **_path) -> None:
+    """404 for another candidate's attempt, before its request body is looked at."""
+    exams.require_own_attempt(lambda: db().connection(), current_actor(), attempt_id)
+
+
 @blp.route(
     "/attempts/<int:attempt_id>/questions/<int:n>/qrcode", methods=["POST"], roles=(Role.CANDIDATE,)
 )
-@json_body(blp, QrCodeRequestSchema())  # @blp.arguments without webargs' per-request cost
+# @blp.arguments without webargs' per-request cost, and with ownership first.
+@json_body(blp, QrCodeRequestSchema(), before=_own_attempt)
 @blp.response(200, QrCodeSchema)
 def qrcode(payload, attempt_id, n):
     """Question n's QR code for the phone; asked again with over a minute left, the same one."""
@@ -91,6 +97,14 @@ def redeem(payload):
     )
     app.issued_codes.forget(payload["scene"])  # the desktop's next request gets a fresh code
     return paired
+
+
+@blp.route("/pairings/<int:pairing_id>", methods=["DELETE"], roles=(Role.PHONE, Role.CANDIDATE))
+@blp.response(204)
+def unpair(pairing_id):
+    """End a pairing (the phone holding it, or the candidate): its uploads stop at once."""
+    pairing = companion.end_pairing(db(), current_actor(), pairing_id, services().events)
+    services().issued_codes.forget(pairing.scene)  # an unscanned code is not shown again
 
 
 @blp.route("/pairings/<int:pairing_id>/photos", methods=["POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from server.api.auth import current_actor, db
 from server.api.blueprint import Blueprint
+from server.api.json_body import json_body
 from server.api.pagination import paginate
 from server.api.proctoring.schemas import (
     ClientEventResultSchema,
@@ -17,7 +18,7 @@ from server.api.proctoring.schemas import (
 )
 from server.api.uploads import uploaded_file
 from server.app_services import client_address, services
-from server.domain import companion, proctoring
+from server.domain import companion, exams, proctoring
 from server.domain.actors import STAFF_ROLES, Role
 
 blp = Blueprint("proctoring", __name__, description="监考", roles=STAFF_ROLES)
@@ -41,8 +42,13 @@ def create_snapshot(_files, attempt_id):
     )
 
 
+def _own_attempt(attempt_id: int) -> None:
+    """404 for another candidate's attempt, before its request body is looked at."""
+    exams.require_own_attempt(lambda: db().connection(), current_actor(), attempt_id)
+
+
 @blp.route("/attempts/<int:attempt_id>/integrity-events", methods=["POST"], roles=(Role.CANDIDATE,))
-@blp.arguments(ClientEventSchema)
+@json_body(blp, ClientEventSchema(), before=_own_attempt)  # @blp.arguments, ownership first
 @blp.response(201, ClientEventResultSchema)
 def report_event(payload, attempt_id):
     """Report what the desktop client detected during the exam (e-01, e-02, camera_black, ...)."""

@@ -4,7 +4,7 @@ the phone as a second camera, and the teacher's live view of who is online and p
 
 from server.domain.companion.live import LiveStatus, SecondCameraState, live_view
 from server.domain.companion.models import Pairing, PairingPurpose
-from server.domain.companion.pairing import redeem, wechat_login
+from server.domain.companion.pairing import end_pairing, redeem, wechat_login
 from server.domain.companion.scenes import IssuedCodes, PairingPolicy, issue_code, render_code
 from server.domain.companion.second_camera import flag_lost_second_cameras, second_camera_snapshot
 from server.domain.companion.uploads import (
@@ -22,6 +22,7 @@ __all__ = [
     "PairingPurpose",
     "SecondCameraState",
     "WAITING_ANSWER_PHOTOS",
+    "end_pairing",
     "flag_lost_second_cameras",
     "issue_code",
     "live_view",

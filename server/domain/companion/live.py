@@ -90,7 +90,11 @@ def live_view(
         return everyone
     paired = session.execute(
         select(Pairing.attempt_id, Pairing.purpose, Pairing.lost_at, func.count())
-        .where(Pairing.exam_id == exam.id, Pairing.redeemed_at.is_not(None))
+        .where(
+            Pairing.exam_id == exam.id,
+            Pairing.redeemed_at.is_not(None),
+            Pairing.ended_at.is_(None),  # unpaired phones are not shown as paired
+        )
         .group_by(Pairing.attempt_id, Pairing.purpose, Pairing.lost_at)
     ).all()
     for attempt_id, purpose, lost_at, count in paired:

@@ -39,7 +39,7 @@ class Phone(Base):
 class Pairing(Base):
     """A per-question QR code: a signed scene bound to (attempt, question, purpose), valid
     until `expires_at` for one redemption; the redeeming phone may then upload until the
-    attempt ends."""
+    attempt ends or the pairing is ended (`ended_at`, by the phone or the candidate)."""
 
     __tablename__ = "pairings"
     __table_args__ = (Index("ix_pairings_attempt_position", "attempt_id", "position", "purpose"),)
@@ -59,3 +59,5 @@ class Pairing(Base):
     # Second camera: when its last frame arrived, and whether its silence was flagged.
     last_snapshot_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Unpaired: no upload, snapshot or redemption of it is accepted from then on.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -75,6 +75,8 @@ def redeem(
     pairing = session.scalar(select(Pairing).where(Pairing.scene == scene).with_for_update())
     if pairing is None:
         raise NotFound("PAIRING_NOT_FOUND")
+    if pairing.ended_at is not None:  # unpaired: scanning its code again does not revive it
+        raise Gone("PAIRING_ENDED")
     if pairing.redeemed_at is not None:
         if pairing.phone_id == actor.user_id:
             session.commit()
@@ -118,12 +120,53 @@ def _phone_pairing(
     pairing = session.get(Pairing, pairing_id)
     if pairing is None or pairing.phone_id != actor.user_id:
         raise NotFound("PAIRING_NOT_FOUND")
+    if pairing.ended_at is not None:
+        raise Gone("PAIRING_ENDED")
     if pairing.purpose != purpose:
         raise Conflict("PAIRING_WRONG_PURPOSE", purpose=pairing.purpose)
     attempt = session.get_one(Attempt, pairing.attempt_id)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
     return pairing, attempt
+
+
+def end_pairing(
+    session: Session,
+    actor: Actor,
+    pairing_id: int,
+    publisher: events.EventPublisher | None,
+    now: datetime | None = None,
+) -> Pairing:
+    """Unpair: the phone that holds the pairing, or the candidate whose attempt it serves, ends
+    it; its uploads and snapshots are refused from then on (PAIRING_ENDED), and the desktop is
+    told (unpaired). Ending an ended pairing changes nothing; anyone else's is PAIRING_NOT_FOUND.
+    The candidate may also end a code nobody scanned yet. A second camera ended during the exam
+    is still flagged by the sweep once its silence outlasts the grace period: unpairing is not
+    a way out of being watched."""
+    actor.require_role(Role.PHONE, Role.CANDIDATE)
+    pairing = session.get(Pairing, pairing_id, with_for_update=True)
+    if pairing is None or actor.user_id != (
+        pairing.phone_id if actor.role == Role.PHONE else pairing.student_id
+    ):
+        session.rollback()
+        raise NotFound("PAIRING_NOT_FOUND")
+    if pairing.ended_at is not None:
+        session.commit()
+        return pairing
+    pairing.ended_at = now or utcnow()
+    session.commit()
+    if publisher is not None and pairing.redeemed_at is not None:
+        publisher.publish(
+            pairing.attempt_id,
+            EventType.UNPAIRED,
+            {
+                "pairing_id": pairing.id,
+                "n": pairing.position,
+                "purpose": pairing.purpose,
+                "by": actor.role,
+            },
+        )
+    return pairing
 
 
 # --- WeChat login of the mini program ---

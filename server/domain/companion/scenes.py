@@ -86,9 +86,10 @@ class IssuedCode:
 class IssuedCodes:
     """This process's memory of the codes it handed out, per (login session, attempt, question,
     purpose): a re-request is answered without the database while the code has time left.
-    A code redeemed through this process is forgotten at once; one redeemed through another
-    process may still be shown until it expires, and a second phone scanning it is refused
-    (PAIRING_USED) -- the phone that redeemed it already has its upload rights.
+    A code redeemed or ended through this process is forgotten at once; one redeemed through
+    another process may still be shown until it expires, and a second phone scanning it is
+    refused (PAIRING_USED) -- the phone that redeemed it already has its upload rights; an
+    ended one is refused to every phone (PAIRING_ENDED).
 
     It also keeps the API's answer for the most recently used codes (the JSON the view made
     the first time): a code's answer never changes, so a re-request is sent those bytes again.
@@ -192,6 +193,7 @@ _VALID_CODE = (
         _pairings.c.position == bindparam("n"),
         _pairings.c.purpose == bindparam("purpose"),
         _pairings.c.redeemed_at.is_(None),
+        _pairings.c.ended_at.is_(None),
         _pairings.c.expires_at > bindparam("usable_after", type_=_pairings.c.expires_at.type),
     )
     .order_by(_pairings.c.expires_at.desc())

@@ -54,7 +54,8 @@ def flag_lost_second_cameras(
     now: datetime | None = None,
 ) -> list[int]:
     """Second cameras silent for longer than the grace period during an open attempt: one flag
-    per silence (a camera that comes back and goes quiet again is flagged again)."""
+    per silence (a camera that comes back and goes quiet again is flagged again). One unpaired
+    during the exam counts too: ending the pairing does not end the watch."""
     now = now or utcnow()
     silent = session.scalars(
         select(Pairing)
@@ -74,12 +75,11 @@ def flag_lost_second_cameras(
         last_snapshot_at = pairing.last_snapshot_at.isoformat()
         pairing.lost_at = now
         attempt = session.get_one(Attempt, pairing.attempt_id)
+        detail = {"last_snapshot_at": last_snapshot_at}
+        if pairing.ended_at is not None:  # unpaired during the exam: still a silent camera
+            detail["ended_at"] = pairing.ended_at.isoformat()
         flag = proctoring.raise_flag(
-            session,
-            attempt,
-            proctoring.FlagKind.SECOND_CAMERA_LOST,
-            {"last_snapshot_at": last_snapshot_at},
-            now,
+            session, attempt, proctoring.FlagKind.SECOND_CAMERA_LOST, detail, now
         )
         flagged.append((pairing, flag, last_snapshot_at))
     session.commit()

@@ -2,7 +2,13 @@
 grading, and what a candidate may enter.
 """
 
-from server.domain.exams.answering import PHOTO_QUESTION_TYPES, get_question, heartbeat, save_answer
+from server.domain.exams.answering import (
+    PHOTO_QUESTION_TYPES,
+    get_question,
+    heartbeat,
+    require_own_attempt,
+    save_answer,
+)
 from server.domain.exams.attempts import (
     AttemptPolicy,
     auto_submit_if_due,
@@ -75,6 +81,7 @@ __all__ = [
     "question_query",
     "relock_attempt",
     "require_event_access",
+    "require_own_attempt",
     "save_answer",
     "set_paper_rule",
     "start_or_resume",

@@ -5,7 +5,13 @@ cost. A save is one statement in autocommit mode (one round trip, durable when i
 an UPDATE of the slot that locks the attempt row (FOR NO KEY UPDATE, so it queues behind a
 submit's FOR UPDATE) and only writes while the attempt is open, on this computer, before its
 deadline and with a newer seq. Only when it writes nothing does a second read say why.
-What never changes is cached per process: a paper's slots once drawn, and bank questions.
+What never changes is cached per process: a paper's slots once drawn (with the attempt's
+owner), and bank questions.
+
+Ownership comes before validation: another candidate's attempt answers 404 whatever the body,
+so a 422 can never tell a stranger what type a question of that paper has or which options it
+offers. The owner is cached with the slot, so this costs no statement; a malformed answer of
+one's own attempt reads its state first (a submitted or moved attempt says so, not 422).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from server.domain.actors import Actor, Role
 from server.domain.clock import utcnow
-from server.domain.errors import Conflict, NotFound
+from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.exams.models import (
     AnswerPhoto,
     AnswerPhotoStatus,
@@ -106,12 +112,14 @@ _PAPER = (
         _slots.c.position,
         _slots.c.question_id,
         _slots.c.points,
+        _attempts.c.student_id,
         _questions.c.type,
         _questions.c.stem,
         _questions.c.options,
         _questions.c.answer,
     )
     .join(_questions, _questions.c.id == _slots.c.question_id)
+    .join(_attempts, _attempts.c.id == _slots.c.attempt_id)
     .where(_slots.c.attempt_id == bindparam("attempt_id"))
 )
 _TOUCH = (
@@ -186,11 +194,15 @@ class Slot:
     id: int
     question_id: int
     points: float
+    student_id: int  # the attempt's owner, which never changes either
 
 
-# Bank questions have no edit operation; a drawn paper's slots never move.
+# Bank questions have no edit operation; a drawn paper's slots never move; nor does an
+# attempt change hands.
 _question_cache: ImmutableCache[int, QuestionContent] = ImmutableCache(50_000)
 _slot_cache: ImmutableCache[tuple[int, int], Slot] = ImmutableCache(500_000)
+_owner_cache: ImmutableCache[int, int] = ImmutableCache(200_000)
+_OWNER = select(_attempts.c.student_id).where(_attempts.c.id == bindparam("attempt_id"))
 _touched: dict[int, float] = {}
 
 
@@ -220,12 +232,29 @@ def remember_paper(connection: Connection, attempt_id: int) -> None:
     """Cache an attempt's whole paper in this process: done when the attempt starts or
     resumes here, so the exam-start burst of first saves finds it warm."""
     for row in connection.execute(_PAPER, {"attempt_id": attempt_id}):
+        _owner_cache.put(attempt_id, row.student_id)
         _question_cache.get(
             row.question_id, partial(_content, row.type, row.stem, row.options, row.answer)
         )
         _slot_cache.put(
-            (attempt_id, row.position), Slot(row.id, row.question_id, float(row.points))
+            (attempt_id, row.position),
+            Slot(row.id, row.question_id, float(row.points), row.student_id),
         )
+
+
+def require_own_attempt(connect: Callable[[], Connection], actor: Actor, attempt_id: int) -> None:
+    """NOT_FOUND unless the attempt is the calling candidate's own: what a view checks before
+    it reads a request body, so that another candidate's attempt answers 404 whatever the body
+    (never a 422 about it). The owner is cached per process; `connect` is called only when
+    this process has not seen the attempt yet."""
+    actor.require_role(Role.CANDIDATE)
+    owner = _owner_cache.peek(attempt_id)
+    if owner is None:
+        owner = connect().execute(_OWNER, {"attempt_id": attempt_id}).scalar()
+        if owner is not None:
+            _owner_cache.put(attempt_id, owner)
+    if owner != actor.user_id:
+        raise NotFound("NOT_FOUND")
 
 
 def _touch(connection: Connection, attempt_id: int, now: datetime) -> None:
@@ -298,13 +327,22 @@ def save_answer(
     actor.require_role(Role.CANDIDATE)
     now = now or utcnow()
     slot = _slot(connection, attempt_id, position)
+    if slot is not None and slot.student_id != actor.user_id:
+        raise NotFound("NOT_FOUND")  # before the answer is looked at: see the module's doc
     if slot is None:
         _check_answering(
             connection.execute(_ATTEMPT_STATE, {"attempt_id": attempt_id}).first(), actor, now
         )
         raise NotFound("QUESTION_NOT_FOUND")
     content = _question(connection, slot.question_id)
-    value = check_answer(content.type, content.options, answer, content.blanks or 1)
+    try:
+        value = check_answer(content.type, content.options, answer, content.blanks or 1)
+    except InvalidInput:
+        # A submitted, moved or expired attempt says so rather than judging the answer.
+        _check_answering(
+            connection.execute(_ATTEMPT_STATE, {"attempt_id": attempt_id}).first(), actor, now
+        )
+        raise
     saved = connection.execute(
         _SAVE,
         {

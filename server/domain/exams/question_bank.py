@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -16,6 +15,7 @@ from server.domain.catalogue import Course, get_course
 from server.domain.errors import InvalidInput
 from server.domain.exams.models import Question, QuestionType
 from server.domain.import_report import ImportReport, RowError
+from server.domain.spreadsheets import xlsx_rows
 
 MAX_STEM = 20000
 MAX_OPTIONS = 12
@@ -288,7 +288,7 @@ def _read_question_rows(
     data: bytes, filename: str, max_rows: int
 ) -> list[tuple[int, dict[str, Any]]]:
     if data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
-        rows = _xlsx_question_rows(data)
+        rows = _xlsx_question_rows(data, max_rows)
     else:
         try:
             items = json.loads(data.decode("utf-8-sig"))
@@ -309,18 +309,13 @@ def _read_question_rows(
     return rows
 
 
-def _xlsx_question_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        table = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-        workbook.close()
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise InvalidInput("QUESTION_IMPORT_BAD_FILE") from exc
-    if not table:
+def _xlsx_question_rows(data: bytes, max_rows: int) -> list[tuple[int, dict[str, Any]]]:
+    """The sheet's question rows, read one at a time: past max_rows the rest is never read."""
+    table = xlsx_rows(data, "QUESTION_IMPORT_BAD_FILE", max_rows)
+    header = next(table, None)
+    if header is None:
         raise InvalidInput("IMPORT_EMPTY")
-    names = [str(cell or "").strip().lower() for cell in table[0]]
+    names = [str(cell or "").strip().lower() for cell in header]
     columns = {
         key: names.index(alias)
         for key, aliases in _XLSX_HEADERS.items()
@@ -329,10 +324,12 @@ def _xlsx_question_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     }
     if not {"type", "stem", "answer", "score"} <= set(columns):
         raise InvalidInput("QUESTION_IMPORT_BAD_HEADER")
-    rows = []
-    for line, values in enumerate(table[1:], start=2):
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for line, values in enumerate(table, start=2):
         if not any(str(value or "").strip() for value in values):
             continue
+        if len(rows) >= max_rows:
+            raise InvalidInput("IMPORT_TOO_MANY_ROWS", max_rows=max_rows)
         raw: dict[str, Any] = {
             key: values[index] if index < len(values) else None for key, index in columns.items()
         }

@@ -1,5 +1,10 @@
 """Base photos in bulk (FAQ 7): a zip of <student number>.jpg files, each stored and queued like a
-single upload, with a report per file."""
+single upload, with a report per file.
+
+The archive is read where it lies (the API hands over the spooled upload, a temporary file):
+only its central directory and one photo at a time are ever in memory. The limits come first,
+from the directory, before any photo is inflated: the count, the declared total, and each
+photo's declared size (a member never yields more than it declares: zipfile stops there)."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import io
 import posixpath
 import zipfile
 from dataclasses import dataclass, field
+from typing import IO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +20,7 @@ from sqlalchemy.orm import Session
 from server.adapters.storage import Storage
 from server.domain import jobs
 from server.domain.actors import Actor, Role
+from server.domain.archives import BAD_ARCHIVE_ERRORS, declared_entries
 from server.domain.errors import DomainError, InvalidInput, TooLarge
 from server.domain.faces.base_photos import new_base_photo
 from server.domain.identity import User
@@ -50,24 +57,37 @@ class ZipLimits:
     max_total_bytes: int  # uncompressed, over all photos: zip bombs stop here
     max_photo_bytes: int
 
+    @property
+    def max_entries(self) -> int:
+        """Directory entries of any kind: the photos, and room for folders and the __MACOSX
+        twin a Mac adds to each file."""
+        return 2 * self.max_files + 1000
+
 
 def import_base_photo_zip(
     session: Session,
     actor: Actor,
-    archive: bytes,
+    archive: bytes | IO[bytes],
     storage: Storage,
     limits: ZipLimits,
     scheduler: jobs.JobScheduler,
     school_id: int | None = None,
 ) -> ZipReport:
     """A zip of `<student_no>.jpg` (any folder depth, any accepted photo format): one report line
-    per photo file; good ones become base photos being processed, bad ones say why."""
+    per photo file; good ones become base photos being processed, bad ones say why. `archive`
+    is a seekable file (the spooled upload) or bytes."""
     actor.require_staff()
     school = actor.school_for_new_row(school_id)
+    if isinstance(archive, bytes | bytearray):
+        archive = io.BytesIO(archive)
     try:
-        bundle = zipfile.ZipFile(io.BytesIO(archive))
+        # Before ZipFile makes an object of every directory entry: a 512 MB zip of empty
+        # entries would be ten million of them.
+        if declared_entries(archive) > limits.max_entries:
+            raise InvalidInput("ZIP_TOO_MANY_FILES", max_files=limits.max_files)
+        bundle = zipfile.ZipFile(archive)
         members = [info for info in bundle.infolist() if _is_photo_member(info)]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except BAD_ARCHIVE_ERRORS:
         raise InvalidInput("ZIP_BAD_FILE") from None
     if len(members) > limits.max_files:
         raise InvalidInput("ZIP_TOO_MANY_FILES", max_files=limits.max_files)

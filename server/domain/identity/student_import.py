@@ -19,6 +19,7 @@ from server.domain.identity.accounts import get_school, new_student
 from server.domain.identity.id_numbers import BadIdNumber, normalize_login_name, validate_id_number
 from server.domain.identity.models import User
 from server.domain.import_report import ImportReport, RowError
+from server.domain.spreadsheets import xlsx_rows
 
 # Accepted header names for each column, Chinese first.
 HEADERS = {
@@ -43,11 +44,12 @@ def read_rows(
     data: bytes, filename: str = "", max_rows: int = 20000
 ) -> list[tuple[int, dict[str, str]]]:
     """(line number, {column: text}) for each non-empty data row; the header is line 1."""
+    rows: Iterator[Sequence[object]]
     if data.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
-        raw_rows = _xlsx_rows(data)
+        rows = xlsx_rows(data, "IMPORT_BAD_FILE", max_rows)
     else:
-        raw_rows = _csv_rows(data)
-    rows = iter(raw_rows)
+        rows = _csv_rows(data)
+    # Rows are read as they are needed: past max_rows the rest of the file is never read.
     header = next(rows, None)
     if header is None:
         raise InvalidInput("IMPORT_EMPTY")
@@ -178,20 +180,16 @@ def _csv_rows(data: bytes) -> Iterator[Sequence[object]]:
         raise InvalidInput("IMPORT_BAD_FILE")
     if "\x00" in text:
         raise InvalidInput("IMPORT_BAD_FILE")
-    try:
-        return iter(list(csv.reader(io.StringIO(text))))
-    except csv.Error as exc:
-        raise InvalidInput("IMPORT_BAD_FILE") from exc
+    return _csv_records(csv.reader(io.StringIO(text)))
 
 
-def _xlsx_rows(data: bytes) -> Iterator[Sequence[object]]:
-    from openpyxl import load_workbook  # heavy; only when an XLSX arrives
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise InvalidInput("IMPORT_BAD_FILE") from exc
-    return iter(rows)
+def _csv_records(reader: Iterator[list[str]]) -> Iterator[Sequence[object]]:
+    """The reader's records one at a time (25 MB of blank lines is not a list of millions)."""
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InvalidInput("IMPORT_BAD_FILE") from exc
+        yield record

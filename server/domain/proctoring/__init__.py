@@ -20,6 +20,7 @@ from server.domain.proctoring.snapshots import (
     accept_snapshot,
     analyse_snapshot,
     desktop_snapshot,
+    flag_silent_webcams,
 )
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "analyse_snapshot",
     "desktop_snapshot",
     "flag_event",
+    "flag_silent_webcams",
     "raise_flag",
     "report_client_event",
     "review_attempt",

@@ -28,6 +28,7 @@ FLAG_LABELS = {
     FlagKind.ANOTHER_PERSON: "其他人员入镜",
     FlagKind.NOT_CANDIDATE: "疑似非本人考试",
     FlagKind.SECOND_CAMERA_LOST: "第二机位（手机）中断",
+    FlagKind.WEBCAM_SILENT: "监考摄像头长时间未上传画面",
     FlagKind.REMOTE_CONTROL: "考试中检测到远程控制(e-01)",
     FlagKind.VIRTUAL_DEVICE: "考试中检测到虚拟设备(e-02)",
 }

@@ -37,6 +37,7 @@ class FlagKind(StrEnum):
     ANOTHER_PERSON = "another_person"
     NOT_CANDIDATE = "not_candidate"
     SECOND_CAMERA_LOST = "second_camera_lost"
+    WEBCAM_SILENT = "webcam_silent"  # the desktop sent no webcam frame for a grace period
     REMOTE_CONTROL = "remote_control"
     VIRTUAL_DEVICE = "virtual_device"
 
@@ -45,7 +46,11 @@ class Snapshot(Base):
     """A proctoring frame from the desktop webcam or the phone's second camera (FAQ 3, 18)."""
 
     __tablename__ = "snapshots"
-    __table_args__ = (Index("ix_snapshots_attempt_status", "attempt_id", "status"),)
+    __table_args__ = (
+        Index("ix_snapshots_attempt_status", "attempt_id", "status"),
+        # An attempt's latest desktop frame, read by the sweep for every open attempt.
+        Index("ix_snapshots_attempt_source_created", "attempt_id", "source", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))

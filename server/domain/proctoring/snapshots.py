@@ -8,16 +8,18 @@ result stays `grading` until every one of them is analysed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from server.adapters.faces import FaceAnalysis
 from server.adapters.storage import Storage
 from server.domain import events, faces, jobs, photos
 from server.domain.actors import Actor, Role
+from server.domain.catalogue import Exam
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, NotFound
 from server.domain.events import EventType
@@ -33,7 +35,7 @@ from server.domain.faces import (
     embedding_vector,
     similarity,
 )
-from server.domain.proctoring.flags import flag_event
+from server.domain.proctoring.flags import flag_event, raise_flag
 from server.domain.proctoring.models import (
     FlagKind,
     ProctorFlag,
@@ -191,6 +193,60 @@ def analyse_snapshot(
     if flag is not None and publisher is not None:
         publisher.publish(attempt.id, EventType.FLAG_RAISED, flag_event(flag))
     return snapshot
+
+
+# --- a desktop webcam that went quiet ---
+
+
+def flag_silent_webcams(
+    session: Session,
+    grace: timedelta,
+    publisher: events.EventPublisher | None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Open attempts of proctored exams (face_check_required) whose desktop sent no webcam frame
+    for longer than `grace` (it sends one a minute): one webcam_silent flag per silence, counted
+    from the last desktop frame, or from the start when none came. The teacher reviews it with
+    the last frame's time and the desktop's last sign of life (a power cut looks different from
+    a webcam switched off while answering). The attempt ids flagged now."""
+    now = now or utcnow()
+    last_frame = (
+        select(func.max(Snapshot.created_at))
+        .where(Snapshot.attempt_id == Attempt.id, Snapshot.source == SnapshotSource.DESKTOP)
+        .scalar_subquery()
+    )
+    quiet_since = func.coalesce(last_frame, Attempt.started_at)
+    flagged_since = exists().where(
+        ProctorFlag.attempt_id == Attempt.id,
+        ProctorFlag.kind == FlagKind.WEBCAM_SILENT,
+        ProctorFlag.created_at >= quiet_since,
+    )
+    silent = session.execute(
+        select(Attempt, last_frame.label("last_frame"))
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .where(
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+            Attempt.deadline > now,
+            Exam.face_check_required.is_(True),
+            quiet_since < now - grace,
+            ~flagged_since,
+        )
+        .order_by(Attempt.id)
+        .with_for_update(of=Attempt, key_share=True, skip_locked=True)
+    ).all()
+    flags = []
+    for attempt, last in silent:
+        detail = {
+            "last_snapshot_at": last.isoformat() if last is not None else None,
+            "last_seen_at": attempt.last_seen_at.isoformat(),
+            "grace_seconds": int(grace.total_seconds()),
+        }
+        flags.append(raise_flag(session, attempt, FlagKind.WEBCAM_SILENT, detail, now))
+    session.commit()
+    if publisher is not None:
+        for flag in flags:
+            publisher.publish(flag.attempt_id, EventType.FLAG_RAISED, flag_event(flag))
+    return [flag.attempt_id for flag in flags]
 
 
 # Snapshots whose analysis Redis may have lost: each holds its attempt's result in grading.

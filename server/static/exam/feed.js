@@ -34,6 +34,11 @@
         if (n === store.get("current")) phone.renderPhoneStatus(n);
         logEvent(data.purpose === "second_camera" ? "手机已连接（第二机位）" : "手机已连接" + (n ? "（第 " + n + " 题）" : ""), "ok");
         break;
+      case "unpaired":
+        if (n && data.purpose !== "second_camera") store.get("paired").delete(n);
+        if (n === store.get("current")) phone.renderPhoneStatus(n);
+        logEvent(data.purpose === "second_camera" ? "手机已断开（第二机位），请用手机重新扫码连接" : "手机已断开" + (n ? "（第 " + n + " 题）" : "") + "，如需继续上传请重新扫码", "warn");
+        break;
       case "upload_received":
         if (n && data.photo_id && !store.get("removed").has(data.photo_id)) {
           phone.mergePhotos(n, [{ id: data.photo_id, status: "processing", url: null }], false);

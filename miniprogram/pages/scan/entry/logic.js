@@ -7,6 +7,7 @@ const PAIRING_MESSAGES = {
   PAIRING_EXPIRED: '二维码已过期，请在电脑上刷新二维码后重新扫码',
   PAIRING_USED: '该二维码已被使用，请在电脑上刷新二维码后重新扫码',
   PAIRING_NOT_FOUND: '二维码无效或已作废，请在电脑上刷新二维码后重新扫码',
+  PAIRING_ENDED: '已结束与电脑的配对，如需继续上传，请在电脑上刷新二维码后重新扫码',
 };
 
 const TARGET_PAGES = {
