@@ -1,6 +1,7 @@
 """AppServices, what one Flask app holds for its requests: database sessions, Redis, password
-hashing, tokens, the login throttle, the job queue, photo storage and the event log. Made once
-by init_services (server.app.create_app); views reach them through services()."""
+hashing, tokens and login sessions, the login throttle, the job queue, photo storage and the
+event log. Made once by init_services (server.app.create_app); views reach them through
+services()."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from server.adapters.event_hub import EventHub
 from server.adapters.events import EventLog, make_event_redis
 from server.adapters.qr import QrRenderer, make_qr_renderer
 from server.adapters.queue import JobQueue
+from server.adapters.sessions import RedisSessionStore
 from server.adapters.storage import Storage, make_storage
-from server.adapters.throttle import FailureThrottle
+from server.adapters.throttle import LoginThrottle
 from server.config import Settings
 from server.domain.companion import IssuedCodes, PairingPolicy
 from server.domain.database import make_engine, make_session_factory
 from server.domain.events import EventType
-from server.domain.identity import Passwords, TokenService
+from server.domain.identity import Guard, LoginLimits, Passwords, SessionRegistry, TokenService
 from server.policies import pairing_policy
 
 EXTENSION_KEY = "examcloud"
@@ -38,7 +40,9 @@ class AppServices:
     redis: redis.Redis
     passwords: Passwords
     tokens: TokenService
-    throttle: FailureThrottle
+    # Login sessions that end (logout, password change, reset), checked on every request.
+    login_sessions: SessionRegistry
+    throttle: LoginThrottle
     jobs: JobQueue
     storage: Storage
     events: EventLog
@@ -47,6 +51,17 @@ class AppServices:
     @cached_property
     def pairing_policy(self) -> PairingPolicy:
         return pairing_policy(self.settings)
+
+    @cached_property
+    def guard(self) -> Guard:
+        """The failed-login limits and the sessions a password change or reset ends."""
+        settings = self.settings
+        limits = LoginLimits(
+            per_account_address=settings.LOGIN_USERNAME_LIMIT,
+            per_account=settings.LOGIN_ACCOUNT_LIMIT,
+            per_address=settings.LOGIN_ADDRESS_LIMIT,
+        )
+        return Guard(throttle=self.throttle, limits=limits, sessions=self.login_sessions)
 
     @cached_property
     def _event_redis(self):
@@ -101,6 +116,11 @@ def init_services(app: Flask, settings: Settings) -> AppServices:
     redis_client = redis.Redis.from_url(
         settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2
     )
+    login_sessions = SessionRegistry(
+        RedisSessionStore(redis_client),
+        settings.ACCESS_TOKEN_TTL_SECONDS,
+        settings.SESSION_CHECK_CACHE_SECONDS,
+    )
     services = AppServices(
         settings=settings,
         engine=engine,
@@ -110,8 +130,9 @@ def init_services(app: Flask, settings: Settings) -> AppServices:
         sessions=sessions,
         redis=redis_client,
         passwords=Passwords(settings.PASSWORD_HASH_TIME_COST, settings.PASSWORD_HASH_MEMORY_KIB),
-        tokens=TokenService(settings.secret_key, settings.ACCESS_TOKEN_TTL_SECONDS),
-        throttle=FailureThrottle(settings.REDIS_URL),
+        tokens=TokenService(settings.secret_key, settings.ACCESS_TOKEN_TTL_SECONDS, login_sessions),
+        login_sessions=login_sessions,
+        throttle=LoginThrottle(redis_client),
         jobs=JobQueue(redis_client),
         storage=make_storage(settings),
         events=EventLog(redis_client, types=EventType),

@@ -70,7 +70,14 @@ function createAuthService({ wx: injectedWx, request, session }) {
     loginWithPassword,
     isCandidateLoggedIn: () => !!session.getToken('candidate'),
     currentUser: () => session.getUser(),
-    logoutCandidate: () => session.clearToken('candidate'),
+    // Ends the candidate's session on the server too (POST /api/v1/auth/logout: that token stops
+    // working at once; the request takes it before it is forgotten here). The phone session stays.
+    logoutCandidate: () => {
+      if (session.getToken('candidate')) {
+        request({ url: '/api/v1/auth/logout', method: 'POST', auth: 'candidate' }).catch(() => {});
+      }
+      session.clearToken('candidate');
+    },
   };
 }
 

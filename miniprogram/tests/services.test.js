@@ -89,11 +89,23 @@ describe('auth service: candidate login', () => {
     expect(wx.calls.request).toHaveLength(0);
   });
 
-  test('logout forgets the candidate but keeps the phone session', async () => {
-    const { wx, services } = setup({ storage: { [KEYS.phone]: 'p', [KEYS.candidate]: 'c' } });
+  test('logout ends the candidate session on the server, forgets it, keeps the phone session', async () => {
+    const { wx, services } = setup({
+      storage: { [KEYS.phone]: 'p', [KEYS.candidate]: 'c' },
+      routes: { 'POST /api/v1/auth/logout': () => json(204, '') },
+    });
     services.auth.logoutCandidate();
     expect(services.auth.isCandidateLoggedIn()).toBe(false);
     expect(wx.storage[KEYS.phone]).toBe('p');
+    expect(wx.calls.request).toHaveLength(1);
+    expect(wx.calls.request[0]).toMatchObject({ method: 'POST', header: { Authorization: 'Bearer c' } });
+    expect(wx.calls.request[0].path).toBe('/api/v1/auth/logout');
+  });
+
+  test('logout without a candidate session asks the server nothing', () => {
+    const { wx, services } = setup({ storage: { [KEYS.phone]: 'p' } });
+    services.auth.logoutCandidate();
+    expect(wx.calls.request).toHaveLength(0);
   });
 });
 

@@ -11,11 +11,14 @@
         @blp.roles(Role.ADMIN)                                 # one method of a MethodView
         def post(self, payload): ...
 
-`roles` is a tuple of role names, or ANY_ROLE (any signed-in caller). Every registered view is
-wrapped with the token and role check (outermost, so a caller without a token gets 401 before
-the body is read), and every operation of the OpenAPI documents the bearer requirement and its
-401 and 403 answers, or `security: []` when public. Each operation's operationId is the view
-function's name; for a MethodView, `<http method>_<class name in snake_case>` (`get_batches`).
+`roles` is a tuple of role names, or ANY_ROLE: any signed-in *account* (admin, teacher,
+candidate). A phone session (the mini program's token from /auth/wechat, a kind of token of its
+own) is admitted only where Role.PHONE is named, so forgetting a role never opens a view to it.
+Every registered view is wrapped with the token and role check (outermost, so a caller without
+a token gets 401 before the body is read), and every operation of the OpenAPI documents the
+bearer requirement and its 401 and 403 answers, or `security: []` when public. Each
+operation's operationId is the view function's name; for a MethodView, `<http method>_<class
+name in snake_case>` (`get_batches`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import flask_smorest
 from flask.views import MethodView
 
 from server.api.auth import BEARER_SECURITY, authenticate
+from server.domain.actors import ACCOUNT_ROLES
 
 
 class _AnyRole:
@@ -37,7 +41,7 @@ class _AnyRole:
 
 
 ANY_ROLE: Final = _AnyRole()
-"""Any signed-in caller, whatever their role."""
+"""Any signed-in account, whatever its role (ACCOUNT_ROLES); never a phone session."""
 
 _PUBLIC: Final = None  # a view anyone may call, without a token
 
@@ -166,7 +170,7 @@ def _checked(view: Callable, access) -> Callable:
     """`view`, preceded by the token and role check (none for a public view)."""
     if access is _PUBLIC:
         return view
-    roles = () if access is ANY_ROLE else access
+    roles = ACCOUNT_ROLES if access is ANY_ROLE else access
 
     @wraps(view)
     def wrapper(*args, **kwargs):

@@ -22,6 +22,9 @@ class Role(StrEnum):
 
 # Teachers and admins: who manages a school's exams.
 STAFF_ROLES = (Role.ADMIN, Role.TEACHER)
+# The roles of a person's account (a row in users), as opposed to a phone session: what a view
+# open to "any signed-in caller" admits. A phone is only ever admitted where named.
+ACCOUNT_ROLES = (Role.ADMIN, Role.TEACHER, Role.CANDIDATE)
 
 
 @dataclass(frozen=True)

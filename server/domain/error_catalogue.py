@@ -28,6 +28,10 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "TOKEN_MISSING": CatalogueEntry("请先登录", None),
     "TOKEN_INVALID": CatalogueEntry("登录已失效，请重新登录", None),
     "TOKEN_EXPIRED": CatalogueEntry("登录已过期，请重新登录", None),
+    "SESSION_ENDED": CatalogueEntry(
+        "登录已失效（已退出登录、密码已修改或已由老师重置），请重新登录", None
+    ),
+    "SESSION_STORE_UNAVAILABLE": CatalogueEntry("服务暂时不可用，未能结束登录，请稍后重试", None),
     "FORBIDDEN": CatalogueEntry("没有权限执行此操作", None),
     "WRONG_OLD_PASSWORD": CatalogueEntry("原密码错误", 12),
     "WEAK_PASSWORD": CatalogueEntry("新密码至少8位，且不能与默认密码相同", None),

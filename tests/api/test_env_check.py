@@ -98,3 +98,17 @@ def test_teachers_see_only_their_own_schools_events(client, factory):
     assert client.get("/api/v1/integrity-events", headers=other.headers).get_json() == []
     candidate = factory.login_student(factory.student(first))
     assert client.get("/api/v1/integrity-events", headers=candidate.headers).status_code == 403
+
+
+def test_a_candidate_login_without_a_report_is_not_clean(client, factory, candidate):
+    """Issue 14.7: the exam page always reports; a candidate's login without a report (a
+    script, an altered client, the mini program's ID-photo login) gets in, but is recorded as
+    ENV_CHECK_MISSING for the teacher, never counted as a clean environment."""
+    school, student, credentials = candidate
+    assert client.post(LOGIN, json=credentials).status_code == 200
+    assert client.post(LOGIN, json={**credentials, "env_check": None}).status_code == 200
+    reported = {"codes": [], "remote_tools": [], "client_version": None}
+    assert client.post(LOGIN, json={**credentials, "env_check": reported}).status_code == 200
+    teacher = factory.login_teacher(factory.teacher(school))  # staff need no report
+    events = client.get("/api/v1/integrity-events", headers=teacher.headers).get_json()
+    assert [(e["code"], e["user_id"]) for e in events] == [("ENV_CHECK_MISSING", student.id)] * 2

@@ -20,7 +20,7 @@ from server.api.auth import current_actor, db
 from server.api.blueprint import ANY_ROLE, Blueprint
 from server.app_services import client_address, services
 from server.domain import companion, identity
-from server.domain.actors import Actor, Role
+from server.domain.actors import ACCOUNT_ROLES, Actor, Role
 from server.domain.identity import EnvCheck
 
 blp = Blueprint("accounts", __name__, description="登录与账号", roles=ANY_ROLE)
@@ -32,20 +32,18 @@ blp = Blueprint("accounts", __name__, description="登录与账号", roles=ANY_R
 def login(payload):
     """Log in by student number or ID number (any case), or staff username."""
     app_services = services()
+    env_check = payload.get("env_check")
     user = identity.login(
         db(),
         app_services.passwords,
         identity.LoginRequest(
             username=payload["username"],
             password=payload["password"],
-            env_check=EnvCheck.from_payload(payload.get("env_check")),
+            env_check=EnvCheck.from_payload(env_check) if env_check is not None else None,
             client_address=client_address(),
         ),
         app_services.settings.CLIENT_VERSION_MINIMUM,
-        app_services.throttle,
-        identity.LoginLimits(
-            app_services.settings.LOGIN_USERNAME_LIMIT, app_services.settings.LOGIN_ADDRESS_LIMIT
-        ),
+        app_services.guard,
     )
     return {
         "access_token": app_services.tokens.issue(identity.actor_of(user)),
@@ -67,24 +65,37 @@ def wechat_login(payload):
     return {"access_token": token, "role": Role.PHONE, "phone_id": phone.id}
 
 
+@blp.route("/auth/logout", methods=["POST"], roles=(*ACCOUNT_ROLES, Role.PHONE))
+@blp.response(204)
+def logout():
+    """End this login session (this token stops working at once, in every process); a phone
+    session may end itself too. Answers once no server process accepts the token any more."""
+    identity.log_out(current_actor(), services().login_sessions)
+
+
 @blp.route("/me")
 @blp.response(200, UserSchema)
 def me():
     """The logged-in account."""
-    return identity.get_user(db(), current_actor().user_id)
+    return identity.account_of(db(), current_actor())
 
 
 @blp.route("/me/password", methods=["POST"])
 @blp.arguments(ChangePasswordSchema)
 @blp.response(204)
 def change_password(payload):
-    """Change one's own password (offered, never forced)."""
+    """Change one's own password (offered, never forced). The account's other login sessions
+    end; this one goes on with the same token. A wrong old password counts as a failed login
+    (429 LOGIN_RATE_LIMITED past the limit)."""
+    app = services()
     identity.change_password(
         db(),
-        services().passwords,
+        app.passwords,
         current_actor(),
         payload["old_password"],
         payload["new_password"],
+        app.guard,
+        client_address(),
     )
 
 
@@ -116,3 +127,10 @@ class Teachers(MethodView):
     def post(self, payload):
         """Create a teacher in a school (admin)."""
         return identity.create_teacher(db(), services().passwords, current_actor(), **payload)
+
+
+@blp.route("/teachers/<int:teacher_id>/end-sessions", methods=["POST"], roles=(Role.ADMIN,))
+@blp.response(204)
+def end_teacher_sessions(teacher_id):
+    """End every login session of a teacher (admin): their tokens stop working at once."""
+    identity.end_teacher_sessions(db(), current_actor(), teacher_id, services().login_sessions)

@@ -25,7 +25,15 @@ class LoginSchema(ma.Schema):
         metadata={"description": "学号或证件号（不区分大小写），或教师用户名"},
     )
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=128))
-    env_check = ma.fields.Nested(EnvCheckSchema, allow_none=True)
+    env_check = ma.fields.Nested(
+        EnvCheckSchema,
+        allow_none=True,
+        metadata={
+            "description": "考生端的环境检测报告（考试页面与桌面客户端每次登录都发送）。"
+            "考生登录不带报告时照常登录，但不视为环境正常：记一条完整性事件 ENV_CHECK_MISSING，"
+            "教师可在完整性事件中看到"
+        },
+    )
 
 
 class UserSchema(ma.Schema):

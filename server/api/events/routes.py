@@ -9,7 +9,7 @@ from flask import Response, request
 
 from server.adapters.event_hub import sse_stream
 from server.adapters.events import InvalidEventId
-from server.api.auth import current_actor, db
+from server.api.auth import current_actor, db, session_alive
 from server.api.blueprint import Blueprint
 from server.api.schemas import StrEnumField
 from server.app_services import services
@@ -76,13 +76,14 @@ def attempt_events(query, attempt_id):
             raise InvalidInput("VALIDATION_ERROR", errors={"after": ["无效的事件编号"]}) from None
         return {"events": [event.as_dict() for event in page]}
     ends_at = time.monotonic() + app.settings.EVENT_STREAM_MAX_SECONDS
+    signed_in = session_alive()  # a logout ends the stream at its next wake or keepalive
     stream = sse_stream(
         app.stream_log,
         app.event_hub,
         attempt_id,
         request.headers.get("Last-Event-ID"),
         keepalive=app.settings.EVENT_KEEPALIVE_SECONDS,
-        stop=lambda: time.monotonic() >= ends_at,
+        stop=lambda: time.monotonic() >= ends_at or not signed_in(),
     )
     return Response(
         stream,

@@ -49,8 +49,9 @@ def get_student(student_id):
 @blp.route("/students/<int:student_id>/reset-password", methods=["POST"])
 @blp.response(200, StudentSchema)
 def reset_password(student_id):
-    """Reset a student's password to the default (FAQ 1, 12)."""
-    return identity.reset_password(db(), current_actor(), student_id)
+    """Reset a student's password to the default (FAQ 1, 12): every login session of the student
+    ends and their failed-login counts are cleared."""
+    return identity.reset_password(db(), current_actor(), student_id, services().guard)
 
 
 @blp.route("/students/import", methods=["POST"])

@@ -1,21 +1,27 @@
-"""Identity: schools and their accounts (admins, teachers, candidates), passwords, access tokens,
-login throttling and the desktop client's environment check at login.
+"""Identity: schools and their accounts (admins, teachers, candidates), passwords, access tokens
+(account and phone kinds) and the login sessions that end, login throttling and the desktop
+client's environment check at login.
 """
 
 from server.domain.identity.accounts import (
+    ENV_CHECK_MISSING,
+    Guard,
     LoginLimits,
     LoginRequest,
+    account_of,
     actor_of,
     change_password,
     create_school,
     create_staff,
     create_student,
     create_teacher,
+    end_teacher_sessions,
     get_student,
     get_user,
     integrity_event_query,
     list_schools,
     list_teachers,
+    log_out,
     login,
     reset_password,
     student_query,
@@ -29,19 +35,28 @@ from server.domain.identity.id_numbers import (
 )
 from server.domain.identity.models import IntegrityEvent, School, User
 from server.domain.identity.passwords import Passwords
+from server.domain.identity.sessions import SessionRegistry, SessionState, SessionStore
 from server.domain.identity.student_import import import_students, read_rows
-from server.domain.identity.tokens import TokenService
+from server.domain.identity.tokens import TokenClaims, TokenKind, TokenService, token_kind
 
 __all__ = [
+    "ENV_CHECK_MISSING",
     "BadIdNumber",
     "EnvCheck",
+    "Guard",
     "IntegrityEvent",
     "LoginLimits",
     "LoginRequest",
     "Passwords",
     "School",
+    "SessionRegistry",
+    "SessionState",
+    "SessionStore",
+    "TokenClaims",
+    "TokenKind",
     "TokenService",
     "User",
+    "account_of",
     "actor_of",
     "change_password",
     "create_school",
@@ -49,16 +64,19 @@ __all__ = [
     "create_student",
     "create_teacher",
     "default_password",
+    "end_teacher_sessions",
     "get_student",
     "get_user",
     "import_students",
     "integrity_event_query",
     "list_schools",
     "list_teachers",
+    "log_out",
     "login",
     "normalize_id_number",
     "read_rows",
     "reset_password",
     "student_query",
+    "token_kind",
     "validate_id_number",
 ]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from server.domain.actors import Actor, Role
+from server.domain.actors import ACCOUNT_ROLES, Actor, Role
 from server.domain.clock import utcnow
 from server.domain.database import commit_or_conflict
-from server.domain.errors import InvalidInput, NotFound, RateLimited, Unauthenticated
+from server.domain.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from server.domain.identity.env_check import EnvCheck, refusal_code, refuse
 from server.domain.identity.id_numbers import (
     BadIdNumber,
@@ -21,31 +23,94 @@ from server.domain.identity.id_numbers import (
 )
 from server.domain.identity.models import IntegrityEvent, School, User
 from server.domain.identity.passwords import Passwords
+from server.domain.identity.sessions import SessionRegistry
 
 MIN_PASSWORD_LENGTH = 8
+# The integrity event of a candidate's login that sent no environment-check report.
+ENV_CHECK_MISSING = "ENV_CHECK_MISSING"
 
 
 @dataclass(frozen=True)
 class LoginRequest:
     username: str
     password: str
-    env_check: EnvCheck
+    env_check: EnvCheck | None  # None: the client sent no report
     client_address: str | None
 
 
 @dataclass(frozen=True)
 class LoginLimits:
-    """Failed logins allowed per username and per client address (e.g. "10 per 15 minutes").
+    """Failed logins allowed (e.g. "10 per 15 minutes") per account and client address, per
+    account from all addresses together (distributed guessing), and per client address.
 
-    The address limit must let a whole exam room behind one school NAT in."""
+    Per account and address, so a classmate's guesses elsewhere cannot lock a candidate out;
+    the address limit must let a whole exam room behind one school NAT in."""
 
-    per_username: str
+    per_account_address: str
+    per_account: str
     per_address: str
 
 
 class Throttle(Protocol):
-    def exhausted(self, limit: str, key: str) -> bool: ...
-    def record(self, limit: str, key: str) -> None: ...
+    """server.adapters.throttle.LoginThrottle: check-and-count in one atomic step."""
+
+    def acquire(
+        self,
+        subjects: Sequence[str],
+        address: str,
+        attempt: str,
+        per_account_address: str,
+        per_account: str,
+        per_address: str,
+    ) -> bool: ...
+    def release(self, subjects: Sequence[str], address: str, attempt: str) -> None: ...
+    def count_address_failure(self, address: str, attempt: str, per_address: str) -> None: ...
+    def clear(self, subjects: Sequence[str]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What a password check needs besides the database: the failure counts, their limits, and
+    the login sessions a password change or reset ends."""
+
+    throttle: Throttle
+    limits: LoginLimits
+    sessions: SessionRegistry
+
+
+def _subject(user: User) -> str:
+    return f"user:{user.id}"
+
+
+class _Guess:
+    """One judged password guess against `subjects` from `address`: acquire() first (429 past a
+    limit), then right() or wrong()."""
+
+    def __init__(self, guard: Guard, subjects: Sequence[str], address: str | None) -> None:
+        self._guard = guard
+        self._subjects = subjects
+        self._address = address or "unknown"
+        self._attempt = secrets.token_hex(8)
+
+    def acquire(self) -> None:
+        limits = self._guard.limits
+        if not self._guard.throttle.acquire(
+            self._subjects,
+            self._address,
+            self._attempt,
+            limits.per_account_address,
+            limits.per_account,
+            limits.per_address,
+        ):
+            raise RateLimited("LOGIN_RATE_LIMITED")
+
+    def right(self) -> None:
+        self._guard.throttle.release(self._subjects, self._address, self._attempt)
+
+    def wrong(self) -> None:
+        self._guard.throttle.count_address_failure(
+            self._address, self._attempt, self._guard.limits.per_address
+        )
 
 
 def actor_of(user: User) -> Actor:
@@ -71,28 +136,42 @@ def login(
     passwords: Passwords,
     request: LoginRequest,
     minimum_client_version: str,
-    throttle: Throttle,
-    limits: LoginLimits,
+    guard: Guard,
 ) -> User:
-    """Check the failure limits, credentials, then the environment; refusals are recorded."""
-    counted = (
-        (limits.per_username, "login-user:" + normalize_login_name(request.username)),
-        (limits.per_address, f"login-address:{request.client_address}"),
-    )
-    if any(throttle.exhausted(limit, key) for limit, key in counted):
-        raise RateLimited("LOGIN_RATE_LIMITED")
+    """Check the failure limits, credentials, then the environment; refusals are recorded.
+
+    Failures count per matched account (an unknown name counts by itself, so a 429 tells
+    nothing either), judged only within the limits (see server.adapters.throttle)."""
+    matches = find_login_matches(session, request.username)
+    subjects = [_subject(match) for match in matches] or [
+        "name:" + normalize_login_name(request.username)
+    ]
+    guess = _Guess(guard, subjects, request.client_address)
+    guess.acquire()
+    if not matches:
+        passwords.verify(None, request.password)  # as long as a wrong password (no timing)
     user = next(
-        (
-            match
-            for match in find_login_matches(session, request.username)
-            if passwords.verify(match, request.password)
-        ),
+        (match for match in matches if passwords.verify(match, request.password)),
         None,
     )
     if user is None:
-        for limit, key in counted:
-            throttle.record(limit, key)
+        guess.wrong()
         raise Unauthenticated("INVALID_CREDENTIALS")
+    guess.right()
+    if request.env_check is None:
+        if user.role == Role.CANDIDATE:
+            # The desktop exam page (and client) always reports; a candidate's login without a
+            # report (a script, the mini program for ID photos) is let in but never counts as a
+            # clean environment: the teacher sees it among the integrity events.
+            record_integrity_event(
+                session,
+                user=user,
+                code=ENV_CHECK_MISSING,
+                detail={},
+                client_address=request.client_address,
+            )
+            session.commit()
+        return user
     refusal = refusal_code(request.env_check, minimum_client_version)
     if refusal:
         record_integrity_event(
@@ -128,12 +207,31 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def account_of(session: Session, actor: Actor) -> User:
+    """The caller's own account; a phone session has none (its id is a phone's, not a user's)."""
+    if actor.role not in ACCOUNT_ROLES:
+        raise Forbidden("FORBIDDEN")
+    return get_user(session, actor.user_id)
+
+
 def change_password(
-    session: Session, passwords: Passwords, actor: Actor, old_password: str, new_password: str
+    session: Session,
+    passwords: Passwords,
+    actor: Actor,
+    old_password: str,
+    new_password: str,
+    guard: Guard,
+    client_address: str | None = None,
 ) -> None:
-    user = get_user(session, actor.user_id)
+    """A new password; the account's other sessions end (the caller's own goes on). A wrong
+    old password counts as a failed login (no unthrottled password oracle)."""
+    user = account_of(session, actor)
+    guess = _Guess(guard, [_subject(user)], client_address)
+    guess.acquire()
     if not passwords.verify(user, old_password):
+        guess.wrong()
         raise InvalidInput("WRONG_OLD_PASSWORD", errors={"old_password": ["原密码错误"]})
+    guess.right()
     if len(new_password) < MIN_PASSWORD_LENGTH or (
         user.id_number and new_password == default_password(user.id_number)
     ):
@@ -143,6 +241,13 @@ def change_password(
     user.password_hash = passwords.hash(new_password)
     user.password_changed_at = utcnow()
     session.commit()
+    # After the commit: a login between the two has the new password already.
+    guard.sessions.end_all(actor, keep=actor)
+
+
+def log_out(actor: Actor, sessions: SessionRegistry) -> None:
+    """End the caller's session (this token), everywhere, before answering."""
+    sessions.log_out(actor)
 
 
 # --- schools and staff (admin) ---
@@ -294,13 +399,28 @@ def student_query(actor: Actor, search: str | None = None) -> Select[User]:
     return query
 
 
-def reset_password(session: Session, actor: Actor, student_id: int) -> User:
-    """Back to the default password (FAQ 1, 12): the last 6 characters of the ID number."""
+def reset_password(session: Session, actor: Actor, student_id: int, guard: Guard) -> User:
+    """Back to the default password (FAQ 1, 12): the last 6 characters of the ID number. Every
+    session of the candidate ends, and their failed-login counts are cleared (FAQ 1: locked
+    out by someone else's guesses, the teacher's reset gets them back in)."""
     student = get_student(session, actor, student_id)
     student.password_hash = None
     student.password_changed_at = utcnow()
     session.commit()
+    guard.throttle.clear([_subject(student)])
+    guard.sessions.end_all(actor_of(student))
     return student
+
+
+def end_teacher_sessions(
+    session: Session, actor: Actor, teacher_id: int, sessions: SessionRegistry
+) -> None:
+    """An admin ends every session of a teacher (a lost laptop, a teacher who left)."""
+    actor.require_role(Role.ADMIN)
+    teacher = session.get(User, teacher_id)
+    if teacher is None or teacher.role != Role.TEACHER:
+        raise NotFound("NOT_FOUND")
+    sessions.end_all(actor_of(teacher))
 
 
 def integrity_event_query(actor: Actor, code: str | None = None) -> Select[IntegrityEvent]:

@@ -114,6 +114,7 @@
       ENV_REMOTE_CONTROL: "远程控制检测 e-01（FAQ 24）",
       ENV_VIRTUAL_DEVICE: "虚拟设备检测 e-02（FAQ 25）",
       CLIENT_TOO_OLD: "考生端版本过低（FAQ 23）",
+      ENV_CHECK_MISSING: "登录时未提交环境检测（非考生端登录，如小程序或脚本）",
       "e-01": "考试中远程控制 e-01",
       "e-02": "考试中虚拟设备 e-02",
       camera_black: "摄像头黑屏",

@@ -60,6 +60,10 @@
   }
 
   function logout(message) {
+    // A logout the candidate asked for ends the session on the server too (this token stops
+    // working at once); the request takes the token before it is forgotten below. A lost
+    // session (a message) has nothing left to end.
+    if (!message && api.token) api.post("/auth/logout").catch(() => {});
     ExamPage.attempt.close();
     ExamPage.result.stop();
     webcam.stop();
