@@ -623,9 +623,9 @@ def photo_floor(photo: bytes, repeat: int = 5) -> tuple[float, float]:
             times.append(time.process_time() - started)
         return statistics.median(times)
 
-    # The intake of an answer photo checks the container; its pixels are decoded by the job.
+    # The intake of an upload reads its header and checks the container; the job decodes it.
     return (
-        cost(lambda: photos.inspect_upload(photo, 25 * 1024 * 1024, decode=False)),
+        cost(lambda: photos.inspect_upload(photo, 25 * 1024 * 1024)),
         cost(lambda: photos.downscale_jpeg(photo, 1600)),
     )
 

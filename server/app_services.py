@@ -17,6 +17,7 @@ from server.adapters.event_hub import EventHub
 from server.adapters.events import EventLog, make_event_redis
 from server.adapters.qr import QrRenderer, make_qr_renderer
 from server.adapters.queue import JobQueue
+from server.adapters.rate_limits import RateLimiter
 from server.adapters.sessions import RedisSessionStore
 from server.adapters.storage import Storage, make_storage
 from server.adapters.throttle import LoginThrottle
@@ -25,7 +26,8 @@ from server.domain.companion import IssuedCodes, PairingPolicy
 from server.domain.database import make_engine, make_session_factory
 from server.domain.events import EventType
 from server.domain.identity import Guard, LoginLimits, Passwords, SessionRegistry, TokenService
-from server.policies import pairing_policy
+from server.domain.photos import UploadQuotas
+from server.policies import pairing_policy, upload_quotas
 
 EXTENSION_KEY = "examcloud"
 
@@ -62,6 +64,11 @@ class AppServices:
             per_address=settings.LOGIN_ADDRESS_LIMIT,
         )
         return Guard(throttle=self.throttle, limits=limits, sessions=self.login_sessions)
+
+    @cached_property
+    def upload_quotas(self) -> UploadQuotas:
+        """Per-candidate limits on face checks, snapshots and photos (counted in Redis)."""
+        return upload_quotas(self.settings, RateLimiter(self.settings.REDIS_URL))
 
     @cached_property
     def _event_redis(self):

@@ -56,6 +56,18 @@ class Settings(BaseSettings):
     # are accepted and downscaled by a worker; beyond this they are UPLOAD_TOO_LARGE).
     MAX_UPLOAD_BYTES: int = Field(default=25 * 1024 * 1024, ge=1024)
     IMPORT_MAX_ROWS: int = Field(default=20000, ge=1)
+    # Per-candidate limits on the uploads that queue work for the media workers (moving
+    # windows in Redis; past one an upload is UPLOAD_RATE_LIMITED, 429 with Retry-After).
+    # Entry face checks: a few retries for light and posture (FAQ 7), not a stream.
+    FACE_CHECK_LIMIT: str = "10 per 10 minutes"
+    # Desktop webcam: the exam page sends one a minute; twice that, with room for reloads.
+    DESKTOP_SNAPSHOT_LIMIT: str = "10 per 5 minutes"
+    # Answer photos from the phone: several per question, retakes included.
+    ANSWER_PHOTO_LIMIT: str = "60 per 10 minutes"
+    # The phone as a second camera: the mini program sends one every 5 s (12 a minute).
+    PHONE_SNAPSHOT_LIMIT: str = "30 per minute"
+    # Replacement base photos (申请更新底片) from the phone album, each scored by the face engine.
+    BASE_PHOTO_REQUEST_LIMIT: str = "10 per hour"
 
     # Object storage for photos: a local folder by default, any S3-compatible service in
     # production. The S3 credentials are required there (see the validator below).
@@ -86,8 +98,8 @@ class Settings(BaseSettings):
     FACE_DET_SIZE: Literal[320, 480, 640] = 320
     # Long edge, in pixels, of the downscaled copy the workers keep of every photo (FAQ 21).
     PHOTO_LONG_EDGE: int = Field(default=1600, ge=64, le=8192)
-    # A passed face check lets the candidate start the exam, or move it to another computer,
-    # for this long (FAQ 6-10).
+    # A passed face check lets the login session that passed it (that computer) start the
+    # exam, or move it there, for this long (FAQ 6-10).
     FACE_CHECK_VALID_SECONDS: int = Field(default=3600, ge=60)
     # Lifetime of the photo links handed to clients (presigned S3 URLs or signed local ones).
     PHOTO_URL_TTL_SECONDS: int = Field(default=900, ge=30, le=7 * 24 * 3600)
@@ -125,6 +137,22 @@ class Settings(BaseSettings):
     CLIENT_VERSION_MINIMUM: str = "3.0.0"
     CLIENT_VERSION_LOW_END: str = "3.2.0-lite"
     CLIENT_DOWNLOAD_BASE_URL: str = "https://download.example.edu.cn/exam-client"
+
+    @field_validator(
+        "FACE_CHECK_LIMIT",
+        "DESKTOP_SNAPSHOT_LIMIT",
+        "ANSWER_PHOTO_LIMIT",
+        "PHONE_SNAPSHOT_LIMIT",
+        "BASE_PHOTO_REQUEST_LIMIT",
+    )
+    @classmethod
+    def _a_rate_limit(cls, value: str) -> str:
+        """The `limits` notation ("10 per 10 minutes"), checked at start, not at the first
+        upload."""
+        from limits import parse
+
+        parse(value)  # ValueError on anything else
+        return value
 
     @field_validator("LOGIN_USERNAME_LIMIT", "LOGIN_ACCOUNT_LIMIT", "LOGIN_ADDRESS_LIMIT")
     @classmethod

@@ -8,6 +8,7 @@ from server.config import Settings
 from server.domain.companion import PairingPolicy
 from server.domain.exams import AttemptPolicy
 from server.domain.faces import FaceCheckGate, FacePolicy
+from server.domain.photos import RateLimiter, UploadKind, UploadQuotas
 
 
 def attempt_policy(settings: Settings) -> AttemptPolicy:
@@ -26,4 +27,17 @@ def pairing_policy(settings: Settings) -> PairingPolicy:
         secret=settings.secret_key.encode(),
         ttl=timedelta(seconds=settings.PAIRING_TTL_SECONDS),
         second_camera_grace=timedelta(seconds=settings.SECOND_CAMERA_GRACE_SECONDS),
+    )
+
+
+def upload_quotas(settings: Settings, limiter: RateLimiter) -> UploadQuotas:
+    return UploadQuotas(
+        limiter=limiter,
+        limits={
+            UploadKind.FACE_CHECK: settings.FACE_CHECK_LIMIT,
+            UploadKind.DESKTOP_SNAPSHOT: settings.DESKTOP_SNAPSHOT_LIMIT,
+            UploadKind.ANSWER_PHOTO: settings.ANSWER_PHOTO_LIMIT,
+            UploadKind.PHONE_SNAPSHOT: settings.PHONE_SNAPSHOT_LIMIT,
+            UploadKind.BASE_PHOTO_REQUEST: settings.BASE_PHOTO_REQUEST_LIMIT,
+        },
     )

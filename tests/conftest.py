@@ -170,15 +170,16 @@ def start_worker(settings):
 
 @pytest.fixture
 def run_media_jobs(app, settings, monkeypatch):
-    """Run what is queued on the media queue now, in this process, with a real RQ worker
-    (SimpleWorker, burst) and the real face engine (loaded once per test session)."""
+    """Run what is queued on the media queues now (face checks, then photos), in this process,
+    with a real RQ worker (SimpleWorker, burst) and the real face engine (loaded once per test
+    session)."""
     from redis import Redis
     from rq import Queue, SimpleWorker
     from rq.serializers import JSONSerializer
 
     from server.app_services import EXTENSION_KEY
     from server.domain.database import make_session_factory
-    from server.domain.jobs import MEDIA_QUEUE
+    from server.domain.jobs import MEDIA_QUEUES
     from workers import context
 
     services = app.extensions[EXTENSION_KEY]
@@ -190,10 +191,11 @@ def run_media_jobs(app, settings, monkeypatch):
     monkeypatch.setattr(context, "event_publisher", lambda: _event_log(connection))
 
     def run(*queue_names: str) -> int:
-        """Run the jobs queued now (media by default); returns how many there were."""
+        """Run the jobs queued now (the media workers' queues by default); returns how many
+        there were."""
         queues = [
             Queue(name, connection=connection, serializer=JSONSerializer)
-            for name in queue_names or (MEDIA_QUEUE,)
+            for name in queue_names or MEDIA_QUEUES
         ]
         queued = sum(queue.count for queue in queues)
         SimpleWorker(queues, connection=connection, serializer=JSONSerializer).work(

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import io
 import random
+import struct
+import zlib
+from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageDraw
 from PIL.TiffImagePlugin import IFDRational
@@ -96,3 +99,57 @@ def encode(image: Image.Image, format: str, **options) -> bytes:
     out = io.BytesIO()
     image.save(out, format, **options)
     return out.getvalue()
+
+
+# --- decompression bombs and headers that claim more than they hold ---
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+
+
+@lru_cache(maxsize=2)  # ~2 s to compress 360 MB of zeros: once per test process
+def png_bomb(side: int = 10954) -> bytes:
+    """A complete, valid RGB PNG of side x side black pixels whose IDAT is zlib of zeros: for
+    10954 (120 MP, under the old 120 MP limit) ~350 KB on the wire, ~360 MB once decoded."""
+    row = b"\x00" * (1 + side * 3)  # filter byte "none", then the pixels
+    compressor = zlib.compressobj(9)
+    rows_per_call = 64
+    chunks = [compressor.compress(row * rows_per_call) for _ in range(side // rows_per_call)]
+    chunks += [compressor.compress(row * (side % rows_per_call)), compressor.flush()]
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", b"".join(chunks))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def jpeg_claiming(width: int, height: int, progressive: bool = False) -> bytes:
+    """A small, whole JPEG whose frame header (SOF) claims width x height: its header is what
+    a camera's photo of that size would send; its pixels do not decode."""
+    data = encode(upright_scene(64, 48), "JPEG", quality=80, progressive=progressive)
+    sof = data.index(b"\xff\xc2" if progressive else b"\xff\xc0")
+    # FF Cn, length (2), precision (1), height (2), width (2)
+    return data[: sof + 5] + struct.pack(">HH", height, width) + data[sof + 9 :]
+
+
+def webp_claiming(width: int, height: int) -> bytes:
+    """An extended WebP (VP8X) whose canvas is width x height around a small still image."""
+    still = encode(upright_scene(64, 48), "WEBP", quality=80)
+    vp8 = still[12:]  # the VP8 chunk
+    vp8x = b"VP8X" + struct.pack("<I", 10) + b"\x00" * 4
+    vp8x += (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    body = b"WEBP" + vp8x + vp8
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def plain_jpeg(width: int, height: int, **options) -> bytes:
+    """A quickly made camera-sized JPEG (flat colour and a few lines, no grain), e.g. 48 MP."""
+    image = Image.new("RGB", (width, height), (30, 120, 200))
+    draw = ImageDraw.Draw(image)
+    for left in range(0, width, max(1, width // 16)):
+        draw.line((left, 0, width - left, height), fill=(200, 30, 30), width=max(1, width // 200))
+    return encode(image, "JPEG", quality=85, **options)

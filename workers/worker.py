@@ -6,9 +6,10 @@
 The database engine is created lazily and disposed before every fork, so no connection
 crosses into a job's work horse (RQ forks one per job).
 
-`--media` serves the photo and face queue without forking: the face models are loaded and
-warmed once, at start, and every job of the process uses them (ONNX Runtime's thread pools do
-not survive a fork, and loading the models per job would cost more than the job).
+`--media` serves the face-check and photo queues (faces first: RQ takes from its queues in the
+order given) without forking: the face models are loaded and warmed once, at start, and every
+job of the process uses them (ONNX Runtime's thread pools do not survive a fork, and loading the
+models per job would cost more than the job).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy.orm import configure_mappers
 
 from server.adapters.queue import QUEUE_NAMES
 from server.domain import photos
-from server.domain.jobs import MEDIA_QUEUE
+from server.domain.jobs import MEDIA_QUEUES
 from workers import context
 
 
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--media",
         action="store_true",
-        help="serve the photo/face queue in-process with the face models loaded",
+        help="serve the face-check and photo queues in-process with the face models loaded",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         configure_mappers()
         with context.session() as session:
             session.execute(text("SELECT 1"))
-        worker_class, queue_names = SimpleWorker, [MEDIA_QUEUE]
+        worker_class, queue_names = SimpleWorker, list(MEDIA_QUEUES)
     else:
         context.session_factory()  # the engine exists once; it is disposed before every fork
         worker_class, queue_names = ExamWorker, args.queues

@@ -57,7 +57,12 @@ def register_error_handlers(app: Flask) -> None:
 
 def handle_domain_error(error: domain.DomainError):
     status = next((code for cls, code in DOMAIN_STATUS.items() if isinstance(error, cls)), 400)
-    return jsonify(error_body(error.code, error.message, **error.extra)), status
+    response = jsonify(error_body(error.code, error.message, **error.extra))
+    response.status_code = status
+    retry_after = error.extra.get("retry_after")
+    if isinstance(retry_after, int) and retry_after > 0:  # a rate limit says when to come back
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def handle_http_exception(error: HTTPException):

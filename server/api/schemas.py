@@ -39,8 +39,8 @@ class ErrorSchema(ma.Schema):
         allow_none=True,
         metadata={
             "description": "EXAM_NOT_OPEN: why the exam cannot be entered (中文); "
-            "UNSUPPORTED_IMAGE: format, unreadable or too_many_pixels; BASE_PHOTO_UNUSABLE: the "
-            "photo's quality reason"
+            "UNSUPPORTED_IMAGE: format or unreadable; BASE_PHOTO_UNUSABLE: the photo's quality "
+            "reason"
         },
     )
     state = ma.fields.String(metadata={"description": "EXAM_NOT_OPEN: the exam's state"})
@@ -67,6 +67,29 @@ class ErrorSchema(ma.Schema):
         metadata={"description": "UPLOAD_TOO_LARGE: the upload's size in bytes"}
     )
     max_bytes = ma.fields.Integer(metadata={"description": "UPLOAD_TOO_LARGE: the limit in bytes"})
+    format = ma.fields.String(
+        metadata={"description": "IMAGE_TOO_LARGE: the image format (JPEG, PNG, WEBP, HEIF)"}
+    )
+    width = ma.fields.Integer(metadata={"description": "IMAGE_TOO_LARGE: the declared width"})
+    height = ma.fields.Integer(metadata={"description": "IMAGE_TOO_LARGE: the declared height"})
+    max_pixels = ma.fields.Integer(
+        metadata={"description": "IMAGE_TOO_LARGE: the most pixels this format may declare"}
+    )
+    retry_after = ma.fields.Integer(
+        metadata={
+            "description": "UPLOAD_RATE_LIMITED: seconds until the next upload is accepted "
+            "(also the Retry-After header)"
+        }
+    )
+    limit = ma.fields.String(
+        metadata={"description": "UPLOAD_RATE_LIMITED: the limit, e.g. `10 per 10 minutes`"}
+    )
+    kind = ma.fields.String(
+        metadata={
+            "description": "UPLOAD_RATE_LIMITED: which upload (face_check, desktop_snapshot, "
+            "answer_photo, phone_snapshot, base_photo_request)"
+        }
+    )
     max_files = ma.fields.Integer(
         metadata={"description": "ZIP_TOO_MANY_FILES: the most photos one zip may hold"}
     )

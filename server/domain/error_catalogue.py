@@ -105,6 +105,14 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         "请重新拍照或从相册选择照片后再上传",
         21,
     ),
+    "IMAGE_TOO_LARGE": CatalogueEntry(
+        "照片像素过多，无法处理：请用手机或电脑摄像头直接拍照后上传；"
+        "截图、PNG 等格式的图片请先缩小尺寸再上传",
+        21,
+    ),
+    "UPLOAD_RATE_LIMITED": CatalogueEntry(
+        "上传过于频繁，请稍后再试（人脸识别、监考抓拍和拍照上传每位考生都有次数限制）", None
+    ),
     "PHOTO_SAVE_FAILED": CatalogueEntry("照片保存失败，请检查网络后重新上传", 9),
     "ZIP_BAD_FILE": CatalogueEntry("无法读取压缩包，请上传 ZIP 文件，照片以“学号.jpg”命名", 8),
     "ZIP_TOO_MANY_FILES": CatalogueEntry("压缩包中的照片过多，请分批上传", 8),

@@ -37,12 +37,16 @@ SWEEP_ATTEMPTS = JobSpec(
     "workers.jobs.attempts.sweep_attempts", queue="default", timeout=300, retry_intervals=()
 )
 
-# Photos and faces run on their own queue, served by workers that keep the face models loaded
-# (workers.worker --media): the models load once per process, not per job.
+# Photos and faces run on their own queues, served by workers that keep the face models loaded
+# (workers.worker --media): the models load once per process, not per job. Entry face checks
+# have a queue of their own that those workers take from first (RQ serves its queues in
+# order): on exam morning a candidate at the door never waits behind everyone's snapshots.
+FACES_QUEUE = "faces"
 MEDIA_QUEUE = "media"
+MEDIA_QUEUES = (FACES_QUEUE, MEDIA_QUEUE)  # what a media worker serves, in this order
 PREPARE_BASE_PHOTO = JobSpec("workers.jobs.faces.prepare_base_photo", queue=MEDIA_QUEUE, timeout=60)
 RUN_FACE_CHECK = JobSpec(
-    "workers.jobs.faces.run_face_check", queue=MEDIA_QUEUE, timeout=60, retry_intervals=(2, 10, 30)
+    "workers.jobs.faces.run_face_check", queue=FACES_QUEUE, timeout=60, retry_intervals=(2, 10, 30)
 )
 SCORE_BASE_PHOTO_REQUEST = JobSpec(
     "workers.jobs.faces.score_base_photo_request", queue=MEDIA_QUEUE, timeout=60

@@ -264,3 +264,66 @@ def test_a_check_whose_job_redis_lost_is_decided_after_the_sweep(
     assert run_media_jobs() == 1
     result = client.get(f"/api/v1/face-checks/{check_id}", headers=candidate.headers).get_json()
     assert result["status"] == "passed"
+
+
+def heartbeat(client, candidate, attempt_id):
+    return client.post(f"/api/v1/attempts/{attempt_id}/heartbeat", headers=candidate.headers)
+
+
+def test_a_pass_admits_only_the_login_session_that_passed_it(
+    client, factory, with_base_photo, engine, run_media_jobs
+):
+    """An accomplice logged in as the candidate on another PC, minutes after the candidate's
+    own pass, can neither start the exam nor take the attempt over; with a check of their
+    own (the candidate's face, on that PC) they can (FAQ 10: resuming works, with a check)."""
+    _school, _teacher, candidate, exam = with_base_photo
+    accomplice = factory.login_student(candidate.user)  # another login: another session
+    assert (
+        checked(client, candidate, exam.id, face_photos.yao_capture(engine), run_media_jobs)[
+            "status"
+        ]
+        == "passed"
+    )
+
+    # The pass is fresh, but it is the first computer's.
+    refused = start(client, accomplice, exam.id)
+    assert refused.status_code == 403, refused.get_json()
+    assert refused.get_json()["code"] == "FACE_CHECK_REQUIRED"
+
+    started = start(client, candidate, exam.id)
+    assert started.status_code == 200 and started.get_json()["resumed"] is False
+    attempt_id = started.get_json()["attempt_id"]
+
+    # Nor can the other computer take the started attempt over with it.
+    takeover = start(client, accomplice, exam.id)
+    assert takeover.status_code == 403, takeover.get_json()
+    assert takeover.get_json()["code"] == "FACE_CHECK_REQUIRED"
+    assert heartbeat(client, candidate, attempt_id).status_code == 200  # still the first's
+    assert heartbeat(client, accomplice, attempt_id).get_json()["code"] == "ATTEMPT_MOVED"
+
+    # A check passed there admits that computer: the attempt moves, the first one is told.
+    assert (
+        checked(client, accomplice, exam.id, face_photos.yao_capture(engine), run_media_jobs)[
+            "status"
+        ]
+        == "passed"
+    )
+    moved = start(client, accomplice, exam.id)
+    assert moved.status_code == 200 and moved.get_json()["resumed"] is True
+    assert moved.get_json()["attempt_id"] == attempt_id
+    assert heartbeat(client, accomplice, attempt_id).status_code == 200
+    assert heartbeat(client, candidate, attempt_id).get_json()["code"] == "ATTEMPT_MOVED"
+
+
+def test_a_failed_check_on_another_computer_admits_nothing(
+    client, factory, with_base_photo, engine, run_media_jobs
+):
+    _school, _teacher, candidate, exam = with_base_photo
+    checked(client, candidate, exam.id, face_photos.yao_capture(engine), run_media_jobs)
+    assert start(client, candidate, exam.id).status_code == 200
+    other_person = factory.login_student(candidate.user)
+    result = checked(
+        client, other_person, exam.id, face_photos.other_person_capture(engine), run_media_jobs
+    )
+    assert (result["status"], result["reason"]) == ("failed", "mismatch")
+    assert start(client, other_person, exam.id).get_json()["code"] == "FACE_CHECK_REQUIRED"

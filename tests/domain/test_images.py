@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import struct
 import subprocess
 import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -14,8 +16,24 @@ import pytest
 from PIL import Image, ImageCms
 
 from server.domain.errors import TooLarge, Unsupported
-from server.domain.photos import MAX_PIXELS, downscale_jpeg, inspect_upload, sniff_format
-from tests.photos import BLUE, GPS_IFD, RED, camera_jpeg, encode, upright_scene
+from server.domain.photos import (
+    PIXEL_LIMITS,
+    PixelLimits,
+    downscale_jpeg,
+    inspect_upload,
+    sniff_format,
+)
+from tests.photos import (
+    BLUE,
+    GPS_IFD,
+    RED,
+    camera_jpeg,
+    encode,
+    jpeg_claiming,
+    png_bomb,
+    upright_scene,
+    webp_claiming,
+)
 
 MB = 1024 * 1024
 LIMIT = 25 * MB
@@ -116,32 +134,27 @@ def test_text_file_named_jpg_is_refused(tmp_path):
     assert_unsupported(path.read_bytes())
 
 
-# Both intake checks refuse a cut upload: the full decode, and the container check the phone's
-# answer photos get (their pixels are decoded once, by the job).
-both_checks = pytest.mark.parametrize("decode", [True, False], ids=["decoded", "container"])
+# Intake reads the header and checks that the container reaches its end: a cut upload is
+# refused there, the pixels are decoded once, by the job.
 
 
-@both_checks
 @pytest.mark.parametrize("cut", [0.5, 0.9, 0.9999])
-def test_truncated_jpeg_is_refused(phone_jpeg, cut, decode):
-    assert_unsupported(phone_jpeg[: int(len(phone_jpeg) * cut)], decode=decode)
+def test_truncated_jpeg_is_refused(phone_jpeg, cut):
+    assert_unsupported(phone_jpeg[: int(len(phone_jpeg) * cut)])
 
 
-@both_checks
-def test_jpeg_header_alone_is_refused(phone_jpeg, decode):
-    assert_unsupported(phone_jpeg[:600], decode=decode)
+def test_jpeg_header_alone_is_refused(phone_jpeg):
+    assert_unsupported(phone_jpeg[:600])
 
 
-@both_checks
 @pytest.mark.parametrize("format", ["PNG", "WEBP"])
-def test_truncated_png_and_webp_are_refused(format, decode):
+def test_truncated_png_and_webp_are_refused(format):
     data = encode(upright_scene(640, 480), format)
-    assert_unsupported(data[: len(data) // 2], decode=decode)
+    assert_unsupported(data[: len(data) // 2])
 
 
-@both_checks
-def test_truncated_heic_is_refused(iphone_heic, decode):
-    assert_unsupported(iphone_heic[: len(iphone_heic) // 2], decode=decode)
+def test_truncated_heic_is_refused(iphone_heic):
+    assert_unsupported(iphone_heic[: len(iphone_heic) // 2])
 
 
 def test_the_container_check_accepts_what_phones_really_send(phone_jpeg, iphone_heic):
@@ -150,16 +163,21 @@ def test_the_container_check_accepts_what_phones_really_send(phone_jpeg, iphone_
     thumbnail = encode(upright_scene(160, 120), "JPEG")
     segment = b"\xff\xe2" + (len(thumbnail) + 2).to_bytes(2, "big") + thumbnail
     with_thumbnail = phone_jpeg[:2] + segment + phone_jpeg[2:]
-    assert inspect_upload(with_thumbnail, LIMIT, decode=False).format == "JPEG"
-    assert_unsupported(with_thumbnail[: len(with_thumbnail) // 2], decode=False)
+    assert inspect_upload(with_thumbnail, LIMIT).format == "JPEG"
+    assert_unsupported(with_thumbnail[: len(with_thumbnail) // 2])
     motion = phone_jpeg + b"\x00\x00\x00\x18ftypmp42" + os.urandom(4096)
-    assert inspect_upload(motion, LIMIT, decode=False).width == 4000
-    assert inspect_upload(iphone_heic, LIMIT, decode=False).format == "HEIF"
+    assert inspect_upload(motion, LIMIT).width == 4000
+    assert inspect_upload(iphone_heic, LIMIT).format == "HEIF"
     for format in ("PNG", "WEBP"):
-        assert (
-            inspect_upload(encode(upright_scene(64, 48), format), LIMIT, decode=False).format
-            == format
-        )
+        assert inspect_upload(encode(upright_scene(64, 48), format), LIMIT).format == format
+
+
+def test_padding_between_jpeg_segments_is_tolerated_as_libjpeg_does():
+    data = camera_jpeg(800, 600)
+    after_app1 = 4 + int.from_bytes(data[4:6], "big")
+    padded = data[:after_app1] + b"\x00\x00\x00" + data[after_app1:]
+    assert inspect_upload(padded, LIMIT).width == 800
+    assert decoded(downscale_jpeg(padded, 400)).size == (400, 300)
 
 
 def test_damage_inside_a_whole_png_is_left_to_the_decode():
@@ -170,16 +188,10 @@ def test_damage_inside_a_whole_png_is_left_to_the_decode():
         + bytes(byte ^ 0x5A for byte in data[start : start + 2000])
         + data[start + 2000 :]
     )
-    assert inspect_upload(damaged, LIMIT, decode=False).format == "PNG"
-    assert assert_unsupported(damaged).extra == {"reason": "unreadable"}
-    with pytest.raises(Unsupported):
+    assert inspect_upload(damaged, LIMIT).format == "PNG"
+    with pytest.raises(Unsupported) as caught:
         downscale_jpeg(damaged, 1600)
-
-
-def test_the_container_check_still_refuses_bombs_before_decoding():
-    assert assert_unsupported(png_claiming(50_000, 50_000), decode=False).extra == {
-        "reason": "too_many_pixels"
-    }
+    assert caught.value.extra == {"reason": "unreadable"}
 
 
 @pytest.mark.parametrize("format", ["GIF", "BMP", "TIFF"])
@@ -196,24 +208,99 @@ def test_thirty_megabytes_is_too_large_before_any_decoding(phone_jpeg):
     assert caught.value.extra == {"size": len(data), "max_bytes": LIMIT}
 
 
-def test_decompression_bomb_header_is_refused():
-    error = assert_unsupported(png_claiming(50000, 50000))
-    assert error.extra["reason"] == "too_many_pixels"
+# --- intake: pixels, per format, from the header alone ---
 
 
-def test_real_decompression_bomb_is_refused_from_its_header():
-    # 121 MP of one colour compresses to a few hundred kilobytes.
-    side = int(MAX_PIXELS**0.5) + 100
-    data = encode(Image.new("L", (side, side)), "PNG", compress_level=1)
-    assert len(data) < 2 * MB
-    error = assert_unsupported(data)
-    assert error.extra["reason"] == "too_many_pixels"
+@contextlib.contextmanager
+def no_decoding():
+    """Fail if any pixel is decoded inside (Pillow's load, for every format and plugin); the
+    test's own inputs are made before."""
+    from PIL import ImageFile
+
+    calls: list[str | None] = []
+
+    def refuse(self, *args, **kwargs):
+        calls.append(self.format)
+        raise AssertionError(f"{self.format} pixels decoded")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ImageFile.ImageFile, "load", refuse)
+        patch.setattr(Image.Image, "load", refuse)
+        yield
+    assert calls == []
 
 
-def test_pixel_limit_is_a_parameter():
+def assert_too_large(data: bytes, limits: PixelLimits = PIXEL_LIMITS) -> TooLarge:
+    with pytest.raises(TooLarge) as caught:
+        inspect_upload(data, LIMIT, limits)
+    assert caught.value.code == "IMAGE_TOO_LARGE"
+    assert caught.value.faq == 21 and "像素" in caught.value.message
+    return caught.value
+
+
+def test_a_png_bomb_is_refused_from_its_header():
+    # 350 KB on the wire, 360 MB decoded: accepted before, under the old 120 MP limit.
+    bomb = png_bomb(10954)
+    assert len(bomb) < 400_000
+    with no_decoding():
+        started = time.perf_counter()
+        error = assert_too_large(bomb)
+        assert time.perf_counter() - started < 0.05
+    assert error.extra == {
+        "format": "PNG",
+        "width": 10954,
+        "height": 10954,
+        "max_pixels": PIXEL_LIMITS.other,
+    }
+
+
+def test_headers_claiming_more_than_their_format_may_have_are_refused():
+    png = png_claiming(50_000, 50_000)  # the classic bomb shape
+    webp = webp_claiming(6000, 6000)
+    progressive = jpeg_claiming(8000, 6000, progressive=True)
+    baseline = jpeg_claiming(12000, 11000)
+    with no_decoding():
+        assert_too_large(png)
+        # WebP: refused before libwebp (which allocates the canvas when a file is opened).
+        assert assert_too_large(webp).extra["max_pixels"] == PIXEL_LIMITS.webp
+        # A progressive JPEG is decoded with whole-image buffers: 48 MP is too many for one.
+        assert_too_large(progressive)
+        assert_too_large(baseline)  # 132 MP, even in one scan
+
+
+def test_camera_sized_jpegs_pass_the_header_check():
+    # 48 MP and 108 MP phones write baseline JPEGs; the worker decodes them with DCT scaling.
+    sizes = ((8000, 6000), (12000, 9000))
+    baseline = [jpeg_claiming(*size) for size in sizes]
+    progressive = jpeg_claiming(7000, 5000, progressive=True)
+    webp = webp_claiming(5000, 5000)
+    with no_decoding():
+        for size, data in zip(sizes, baseline, strict=True):
+            info = inspect_upload(data, LIMIT)
+            assert (info.format, info.width, info.height) == ("JPEG", *size)
+        assert inspect_upload(progressive, LIMIT).width == 7000
+        assert inspect_upload(webp, LIMIT).format == "WEBP"
+
+
+def test_intake_decodes_no_pixel_of_any_format(phone_jpeg, iphone_heic):
+    scene = upright_scene(640, 480)
+    uploads = (
+        phone_jpeg,
+        iphone_heic,
+        encode(scene, "PNG"),
+        encode(scene, "WEBP"),
+        encode(scene.convert("RGBA"), "WEBP"),
+        encode(scene, "JPEG", progressive=True),
+    )
+    with no_decoding():
+        for data in uploads:
+            inspect_upload(data, LIMIT)
+
+
+def test_pixel_limits_are_a_parameter():
     data = encode(upright_scene(400, 300), "PNG")
-    assert_unsupported(data, max_pixels=100_000)
-    assert inspect_upload(data, LIMIT, max_pixels=120_000).width == 400
+    assert_too_large(data, PixelLimits(other=100_000))
+    assert inspect_upload(data, LIMIT, PixelLimits(other=120_000)).width == 400
 
 
 def test_avif_brand_is_not_heic():
@@ -345,6 +432,96 @@ def test_downscale_refuses_what_intake_refuses(phone_jpeg):
         downscale_jpeg(phone_jpeg[: len(phone_jpeg) // 2], 1600)
     with pytest.raises(Unsupported):
         downscale_jpeg(png_claiming(50000, 50000), 1600)
+
+
+# --- the worker's memory ceiling ---
+
+
+def test_the_worker_refuses_a_bomb_without_decoding_it():
+    # A bomb stored before the limits existed, or whatever reaches a job: never decoded.
+    bomb = png_bomb(10954)
+    with no_decoding(), pytest.raises(Unsupported) as caught:
+        downscale_jpeg(bomb, 1600)
+    assert caught.value.extra == {"reason": "too_many_pixels"}
+
+
+def test_the_size_a_decode_would_build_is_checked_before_load():
+    # A 108 MP JPEG drafted for a long edge of 8192 would still be built at full size (the next
+    # DCT scale, 1/2, is too small): more than the ceiling, refused before load() allocates.
+    jpeg = jpeg_claiming(12000, 9000)
+    png = encode(upright_scene(400, 300), "PNG")
+    with no_decoding():
+        with pytest.raises(Unsupported) as caught:
+            downscale_jpeg(jpeg, 8192)
+        assert caught.value.extra == {"reason": "too_many_pixels"}
+        with pytest.raises(Unsupported):
+            downscale_jpeg(png, 200, PixelLimits(decoded=100_000))
+
+
+# The worst file each limit lets through, made in a process of its own: (format, size, options).
+WORST_FILES = {
+    "108 MP baseline JPEG": ("JPEG", "RGB", (12000, 9000), {"quality": 85}),
+    "40 MP progressive JPEG": ("JPEG", "RGB", (7300, 5470), {"progressive": True}),
+    "40 MP RGBA PNG": ("PNG", "RGBA", (7300, 5470), {"compress_level": 1}),
+    "25 MP RGBA WebP": ("WEBP", "RGBA", (5770, 4330), {"quality": 80}),
+}
+MAKE_WORST_FILE = """
+import sys
+from PIL import Image, ImageDraw
+format, mode, width, height, options, path = eval(sys.argv[1])
+image = Image.new(mode, (width, height), (30, 120, 200, 255)[: len(mode)])
+draw = ImageDraw.Draw(image)
+for left in range(0, width, 500):
+    draw.line((left, 0, width - left, height), fill=(200, 30, 30, 128)[: len(mode)], width=40)
+image.save(path, format, **options)
+"""
+MEASURE_DOWNSCALE = """
+import sys
+from pathlib import Path
+from server.domain.errors import Unsupported
+from server.domain.photos import downscale_jpeg
+try:
+    outcome = len(downscale_jpeg(Path(sys.argv[1]).read_bytes(), 1600))
+except Unsupported as error:
+    outcome = error.extra["reason"]
+peak = [line for line in Path("/proc/self/status").read_text().splitlines()
+        if line.startswith("VmHWM")]
+print(outcome, int(peak[0].split()[1]) // 1024)
+"""
+
+
+def peak_of_downscale(path: Path) -> tuple[str, int]:
+    """What downscale_jpeg made of the file (bytes, or the refusal's reason) and the peak
+    resident memory of the whole process, interpreter included, in MB."""
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE_DOWNSCALE, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    outcome, peak_mb = result.stdout.split()
+    return outcome, int(peak_mb)
+
+
+@pytest.mark.parametrize("name", list(WORST_FILES))
+def test_the_worst_file_each_limit_allows_decodes_within_the_ceiling(tmp_path, name):
+    format, mode, size, options = WORST_FILES[name]
+    path = tmp_path / "worst"
+    spec = repr((format, mode, *size, options, str(path)))
+    subprocess.run([sys.executable, "-c", MAKE_WORST_FILE, spec], check=True)
+    inspect_upload(path.read_bytes(), LIMIT)  # intake lets it through
+    outcome, peak_mb = peak_of_downscale(path)
+    assert outcome.isdigit(), outcome
+    assert peak_mb < 480, f"{name}: peak RSS {peak_mb} MB"
+
+
+def test_a_bomb_reaching_the_worker_costs_no_memory(tmp_path):
+    path = tmp_path / "bomb.png"
+    path.write_bytes(png_bomb(10954))
+    outcome, peak_mb = peak_of_downscale(path)
+    assert outcome == "too_many_pixels"
+    assert peak_mb < 100, f"peak RSS {peak_mb} MB (decoded, the bomb would take 360 MB)"
 
 
 @pytest.mark.parametrize("orientation", [0, 9, 65535])

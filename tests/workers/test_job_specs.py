@@ -38,7 +38,7 @@ def test_a_spec_enqueues_its_bound_function_on_its_queue_with_its_limits(redis, 
     assert stored.args == [7]  # ids only, through the JSON serializer
     assert stored.origin == spec.queue
     assert stored.id in JobQueue(redis).queue(spec.queue).job_ids
-    assert spec.queue in (*QUEUE_NAMES, jobs.MEDIA_QUEUE)  # some worker serves it
+    assert spec.queue in (*QUEUE_NAMES, *jobs.MEDIA_QUEUES)  # some worker serves it
     assert stored.timeout == spec.timeout
     assert stored.retries_left == (len(spec.retry_intervals) or None)
     assert stored.retry_intervals == (list(spec.retry_intervals) or None)
@@ -63,3 +63,12 @@ def test_a_function_bound_to_a_spec_naming_another_path_fails_at_once():
 
     with pytest.raises(JobSpecMismatch, match="workers.jobs.attempts.grade_attempt"):
         job(jobs.GRADE_ATTEMPT)(grade_attempt)
+
+
+def test_face_checks_have_a_queue_the_media_workers_serve_first():
+    # RQ takes from a worker's queues in order: a face check at the exam's door is the next
+    # job a media worker takes, whatever number of snapshots and photos wait in `media`.
+    assert jobs.RUN_FACE_CHECK.queue == jobs.FACES_QUEUE == jobs.MEDIA_QUEUES[0]
+    media_specs = [spec for spec in SPECS.values() if spec.queue in jobs.MEDIA_QUEUES]
+    assert {spec.queue for spec in media_specs} - {jobs.FACES_QUEUE} == {jobs.MEDIA_QUEUE}
+    assert [spec for spec in media_specs if spec.queue == jobs.FACES_QUEUE] == [jobs.RUN_FACE_CHECK]

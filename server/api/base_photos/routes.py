@@ -21,7 +21,7 @@ from server.api.base_photos.schemas import (
 )
 from server.api.blueprint import Blueprint
 from server.api.pagination import paginate
-from server.api.uploads import uploaded_file, uploaded_stream
+from server.api.uploads import photo_upload_errors, uploaded_file, uploaded_stream
 from server.app_services import services
 from server.domain import faces
 from server.domain.actors import STAFF_ROLES, Role
@@ -43,6 +43,7 @@ def zip_body_limit(view):
 @blp.route("/students/<int:student_id>/base-photo", methods=["PUT"])
 @blp.arguments(PhotoFileSchema, location="files")
 @blp.response(202, BasePhotoSchema)
+@photo_upload_errors(blp, rate_limited=False)
 def upload_base_photo(_files, student_id):
     """Upload a student's base photo; it becomes active once a worker finds one clear face in it."""
     data, _name = uploaded_file()
@@ -100,12 +101,19 @@ def import_base_photos(query, _files):
 @blp.route("/me/base-photo-requests", methods=["POST"], roles=(Role.CANDIDATE,))
 @blp.arguments(PhotoFileSchema, location="files")
 @blp.response(202, BasePhotoRequestSchema)
+@photo_upload_errors(blp)
 def create_request(_files):
     """Ask for a new base photo with an ID photo from the phone album; a teacher decides."""
     data, _name = uploaded_file()
     app = services()
     return faces.create_request(
-        db(), current_actor(), data, app.storage, app.settings.MAX_UPLOAD_BYTES, app.jobs
+        db(),
+        current_actor(),
+        data,
+        app.storage,
+        app.settings.MAX_UPLOAD_BYTES,
+        app.jobs,
+        app.upload_quotas,
     )
 
 

@@ -22,7 +22,7 @@ from server.api.pairings.schemas import (
     UploadFormSchema,
 )
 from server.api.proctoring.schemas import SnapshotSchema
-from server.api.uploads import uploaded_file
+from server.api.uploads import photo_upload_errors, uploaded_file
 from server.app_services import services
 from server.domain import companion, exams
 from server.domain.actors import Role
@@ -111,6 +111,7 @@ def unpair(pairing_id):
 @blp.arguments(UploadFormSchema, location="form")
 @blp.arguments(PhotoUploadSchema, location="files")
 @blp.response(202, UploadedPhotoSchema)
+@photo_upload_errors(blp)
 def upload_photo(form, _files, pairing_id):
     """Upload an answer photo (camera or album, any size); the desktop sees it when it is ready."""
     data, _name = uploaded_file()
@@ -126,12 +127,14 @@ def upload_photo(form, _files, pairing_id):
         app.settings.MAX_UPLOAD_BYTES,
         app.jobs,
         app.events,
+        app.upload_quotas,
     )
 
 
 @blp.route("/pairings/<int:pairing_id>/snapshots", methods=["POST"])
 @blp.arguments(PhotoUploadSchema, location="files")
 @blp.response(202, SnapshotSchema)
+@photo_upload_errors(blp)
 def upload_snapshot(_files, pairing_id):
     """A second-camera frame (every few seconds); analysed for proctoring flags."""
     data, _name = uploaded_file()
@@ -144,6 +147,7 @@ def upload_snapshot(_files, pairing_id):
         app.storage,
         app.settings.MAX_UPLOAD_BYTES,
         app.jobs,
+        app.upload_quotas,
     )
 
 

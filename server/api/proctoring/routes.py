@@ -16,7 +16,7 @@ from server.api.proctoring.schemas import (
     SnapshotFileSchema,
     SnapshotSchema,
 )
-from server.api.uploads import uploaded_file
+from server.api.uploads import photo_upload_errors, uploaded_file
 from server.app_services import client_address, services
 from server.domain import companion, exams, proctoring
 from server.domain.actors import STAFF_ROLES, Role
@@ -27,6 +27,7 @@ blp = Blueprint("proctoring", __name__, description="监考", roles=STAFF_ROLES)
 @blp.route("/attempts/<int:attempt_id>/snapshots", methods=["POST"], roles=(Role.CANDIDATE,))
 @blp.arguments(SnapshotFileSchema, location="files")
 @blp.response(202, SnapshotSchema)
+@photo_upload_errors(blp)
 def create_snapshot(_files, attempt_id):
     """Send a desktop webcam frame (every minute or so); it is analysed for proctoring flags."""
     data, _name = uploaded_file()
@@ -39,6 +40,7 @@ def create_snapshot(_files, attempt_id):
         app.storage,
         app.settings.MAX_UPLOAD_BYTES,
         app.jobs,
+        app.upload_quotas,
     )
 
 

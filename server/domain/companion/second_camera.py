@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.adapters.storage import Storage
-from server.domain import events, jobs, proctoring
+from server.domain import events, jobs, photos, proctoring
 from server.domain.actors import Actor
 from server.domain.clock import utcnow
 from server.domain.companion.models import (
@@ -35,9 +35,12 @@ def second_camera_snapshot(
     storage: Storage,
     max_bytes: int,
     scheduler: jobs.JobScheduler,
+    quotas: photos.UploadQuotas,
     now: datetime | None = None,
 ) -> proctoring.Snapshot:
     pairing, attempt = _phone_pairing(session, actor, pairing_id, PairingPurpose.SECOND_CAMERA)
+    # Counted per candidate (the attempt's), whichever phone sends: UPLOAD_RATE_LIMITED.
+    quotas.spend(photos.UploadKind.PHONE_SNAPSHOT, attempt.student_id)
     snapshot = proctoring.accept_snapshot(
         session, attempt, data, storage, max_bytes, scheduler, SnapshotSource.PHONE
     )

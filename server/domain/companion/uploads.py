@@ -39,9 +39,11 @@ def upload_answer_photo(
     max_bytes: int,
     scheduler: jobs.JobScheduler,
     publisher: events.EventPublisher | None,
+    quotas: photos.UploadQuotas,
 ) -> AnswerPhoto:
     """Store a photo for question n and queue its processing. A retry with the same upload id
-    answers the first upload's photo; a refused photo is reported on the desktop too."""
+    answers the first upload's photo (and costs nothing); a refused photo is reported on the
+    desktop too. So many new photos per candidate per window (quotas)."""
     pairing, attempt = _phone_pairing(session, actor, pairing_id, PairingPurpose.ANSWER_PHOTO)
     existing = session.scalar(
         select(AnswerPhoto).where(
@@ -50,6 +52,9 @@ def upload_answer_photo(
     )
     if existing is not None:
         return existing
+    # Counted per candidate (the attempt's), whichever phone sends: UPLOAD_RATE_LIMITED. The
+    # phone retries it later; the desktop is not told (nothing was refused for good).
+    quotas.spend(photos.UploadKind.ANSWER_PHOTO, attempt.student_id)
     photo = AnswerPhoto(
         school_id=attempt.school_id,
         attempt_id=attempt.id,
@@ -63,7 +68,7 @@ def upload_answer_photo(
         session.flush()
         # Pixels are decoded once, by the job: the 202 does not wait for a 12 MP decode.
         photo.original_key = photos.store_original(
-            storage, data, max_bytes, f"answer-photos/{attempt.id}/{photo.id}", decode=False
+            storage, data, max_bytes, f"answer-photos/{attempt.id}/{photo.id}"
         )
     except DomainError as error:
         session.rollback()

@@ -17,7 +17,7 @@ from server.adapters.storage import Storage
 from server.domain import jobs, photos
 from server.domain.actors import Actor
 from server.domain.clock import utcnow
-from server.domain.errors import DomainError, NotFound
+from server.domain.errors import DomainError, NotFound, Unsupported
 from server.domain.faces.engine import (
     FaceAnalyser,
     FacePolicy,
@@ -27,6 +27,7 @@ from server.domain.faces.models import (
     BasePhoto,
     BasePhotoRequest,
     BasePhotoStatus,
+    QualityReason,
 )
 from server.domain.identity import User, get_student
 
@@ -74,7 +75,16 @@ def process_base_photo(
     if base.status != BasePhotoStatus.PROCESSING:
         return
     assert base.photo_key is not None  # set with the original, before the row was committed
-    data = photos.process_original(storage, base.original_key, base.photo_key, policy.long_edge)
+    try:
+        data = photos.process_original(storage, base.original_key, base.photo_key, policy.long_edge)
+    except Unsupported:
+        # Damaged pixels in an intact file (intake reads headers only): never a base photo.
+        if base.original_key is not None:
+            storage.delete(base.original_key)
+        base.original_key, base.photo_key = None, None
+        base.status, base.reason = BasePhotoStatus.UNUSABLE, QualityReason.UNSUPPORTED
+        session.flush()
+        return
     base.original_key = None
     analysis = engine.analyse(data)
     if analysis.embedding is None:

@@ -1,8 +1,9 @@
 """Face check at exam entry (FAQ 6, 7, 8, 9): a live capture against the student's base photo.
 
-The request stores the capture and answers at once (202); a job on the media queue runs the
-face engine and records the verdict, which the candidate polls or receives on the event stream.
-Starting an exam that requires it needs a recent passed check.
+The request stores the capture and answers at once (202); a job on the faces queue (served
+before the proctoring media) runs the face engine and records the verdict, which the candidate
+polls or receives on the event stream. Starting an exam that requires it, or moving the attempt
+to another computer, needs a recent check passed by that login session (that computer).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from server.domain import events, jobs, photos
 from server.domain.actors import Actor, Role, get_visible
 from server.domain.catalogue import Exam
 from server.domain.clock import utcnow
-from server.domain.errors import Forbidden
+from server.domain.errors import Forbidden, Unsupported
 from server.domain.events import EventType
 from server.domain.exams import Attempt, my_exam
 from server.domain.faces import base_photos
@@ -71,13 +72,19 @@ def request_face_check(
     storage: Storage,
     max_bytes: int,
     scheduler: jobs.JobScheduler,
+    quotas: photos.UploadQuotas,
 ) -> FaceCheck:
     """Store the capture and queue the check; without any base photo it fails at once (FAQ 8)
-    and the capture is not kept."""
+    and the capture is not kept. The check is this login session's: it admits only the computer
+    that sent it (FaceCheckGate). Each candidate may send so many per window (quotas)."""
     actor.require_role(Role.CANDIDATE)
     entry = my_exam(session, actor, exam_id)  # NOT_FOUND / NOT_ENROLLED
+    quotas.spend(photos.UploadKind.FACE_CHECK, actor.user_id)  # UPLOAD_RATE_LIMITED
     check = FaceCheck(
-        school_id=entry.exam.school_id, exam_id=entry.exam.id, student_id=actor.user_id
+        school_id=entry.exam.school_id,
+        exam_id=entry.exam.id,
+        student_id=actor.user_id,
+        session_id=actor.session_id or None,
     )
     if base_photos.current_base_photo(session, actor.user_id) is None:
         photos.inspect_upload(capture, max_bytes)  # bad input is still a clear 413/415
@@ -119,25 +126,20 @@ def run_face_check(
         session.commit()
         return check
     assert check.photo_key is not None  # set with the original, before the row was committed
-    capture = photos.process_original(
-        storage, check.original_key, check.photo_key, policy.long_edge
-    )
-    check.original_key = None
-    base = base_photos.usable_base_photo(session, check.student_id, storage, engine, policy)
-    if base is None:
-        check.status, check.reason = FaceCheckStatus.FAILED, FaceCheckReason.NO_BASE_PHOTO
+    try:
+        capture = photos.process_original(
+            storage, check.original_key, check.photo_key, policy.long_edge
+        )
+    except Unsupported:
+        # Damaged pixels in an intact file (intake reads headers only): the capture cannot be
+        # used (FAQ 9: take it again), and its original is not kept.
+        if check.original_key is not None:
+            storage.delete(check.original_key)
+        check.original_key = None
+        check.status, check.reason = FaceCheckStatus.FAILED, FaceCheckReason.UNSUPPORTED
     else:
-        check.base_photo_id = base.id
-        analysis = engine.analyse(capture)
-        if analysis.embedding is None:
-            assert analysis.reason is not None  # a frame without an embedding says why
-            check.status, check.reason = FaceCheckStatus.FAILED, FaceCheckReason(analysis.reason)
-        else:
-            assert base.embedding is not None  # usable_base_photo returns one with its embedding
-            check.score = similarity(analysis.embedding, embedding_vector(base.embedding))
-            passed = check.score >= policy.threshold
-            check.status = FaceCheckStatus.PASSED if passed else FaceCheckStatus.FAILED
-            check.reason = None if passed else FaceCheckReason.MISMATCH
+        check.original_key = None
+        _decide(session, check, capture, storage, engine, policy)
     check.completed_at = now or utcnow()
     session.commit()
     if publisher is not None:
@@ -149,6 +151,32 @@ def run_face_check(
         if attempt_id is not None:
             publisher.publish(attempt_id, EventType.FACE_CHECK, face_check_event(check))
     return check
+
+
+def _decide(
+    session: Session,
+    check: FaceCheck,
+    capture: bytes,
+    storage: Storage,
+    engine: FaceAnalyser,
+    policy: FacePolicy,
+) -> None:
+    """The verdict on a processed capture: its face against the active base photo's."""
+    base = base_photos.usable_base_photo(session, check.student_id, storage, engine, policy)
+    if base is None:
+        check.status, check.reason = FaceCheckStatus.FAILED, FaceCheckReason.NO_BASE_PHOTO
+        return
+    check.base_photo_id = base.id
+    analysis = engine.analyse(capture)
+    if analysis.embedding is None:
+        assert analysis.reason is not None  # a frame without an embedding says why
+        check.status, check.reason = FaceCheckStatus.FAILED, FaceCheckReason(analysis.reason)
+        return
+    assert base.embedding is not None  # usable_base_photo returns one with its embedding
+    check.score = similarity(analysis.embedding, embedding_vector(base.embedding))
+    passed = check.score >= policy.threshold
+    check.status = FaceCheckStatus.PASSED if passed else FaceCheckStatus.FAILED
+    check.reason = None if passed else FaceCheckReason.MISMATCH
 
 
 def face_check_event(check: FaceCheck) -> dict[str, object]:
@@ -166,22 +194,36 @@ def face_check_event(check: FaceCheck) -> dict[str, object]:
 @dataclass(frozen=True)
 class FaceCheckGate:
     """The face check asked before an exam starts or moves to another computer (FAQ 6-10): a
-    check passed within `valid_for` admits; exams with face_check_required off skip it."""
+    check passed within `valid_for` by the same login session admits; exams with
+    face_check_required off skip it.
+
+    Bound to the session, so a pass on one computer never lets another login of the candidate
+    (an accomplice's PC) start or take over the attempt: the check proves who sits at the
+    computer that sent the capture, and only there. A candidate whose computer died logs in on
+    another one and passes a check there (FAQ 10: resuming works, with a check).
+    """
 
     valid_for: timedelta
 
-    def require(self, session: Session, exam: Exam, student_id: int, now: datetime) -> None:
+    def require(
+        self, session: Session, exam: Exam, student_id: int, session_id: str, now: datetime
+    ) -> None:
         if not exam.face_check_required:
             return
-        passed = session.scalar(
-            select(FaceCheck.id)
-            .where(
-                FaceCheck.exam_id == exam.id,
-                FaceCheck.student_id == student_id,
-                FaceCheck.status == FaceCheckStatus.PASSED,
-                FaceCheck.completed_at >= now - self.valid_for,
+        passed = (
+            session.scalar(
+                select(FaceCheck.id)
+                .where(
+                    FaceCheck.exam_id == exam.id,
+                    FaceCheck.student_id == student_id,
+                    FaceCheck.session_id == session_id,
+                    FaceCheck.status == FaceCheckStatus.PASSED,
+                    FaceCheck.completed_at >= now - self.valid_for,
+                )
+                .limit(1)
             )
-            .limit(1)
+            if session_id  # a token without a session never matches a check
+            else None
         )
         if passed is None:
             raise Forbidden("FACE_CHECK_REQUIRED")

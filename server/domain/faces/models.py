@@ -131,6 +131,9 @@ class FaceCheck(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"))
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The login session (Actor.session_id) that sent the capture: a pass admits only it. Null
+    # for checks made before sessions were recorded, which admit nobody.
+    session_id: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[FaceCheckStatus] = mapped_column(
         StringEnum(FaceCheckStatus, 16), default=FaceCheckStatus.QUEUED
     )

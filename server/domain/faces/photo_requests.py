@@ -12,7 +12,7 @@ from server.adapters.storage import Storage
 from server.domain import jobs, photos
 from server.domain.actors import Actor, Role, get_visible
 from server.domain.clock import utcnow
-from server.domain.errors import Conflict, DomainError, NotFound
+from server.domain.errors import Conflict, DomainError, NotFound, Unsupported
 from server.domain.faces.base_photos import activate_base_photo, usable_base_photo
 from server.domain.faces.engine import (
     FaceAnalyser,
@@ -26,6 +26,7 @@ from server.domain.faces.models import (
     BasePhotoRequest,
     BasePhotoSource,
     BasePhotoStatus,
+    QualityReason,
     RequestStatus,
 )
 
@@ -37,9 +38,12 @@ def create_request(
     storage: Storage,
     max_bytes: int,
     scheduler: jobs.JobScheduler,
+    quotas: photos.UploadQuotas,
 ) -> BasePhotoRequest:
-    """A student's new ID photo; scored by a job, decided by a teacher."""
+    """A student's new ID photo; scored by a job, decided by a teacher. So many per candidate
+    per window (quotas)."""
     actor.require_role(Role.CANDIDATE)
+    quotas.spend(photos.UploadKind.BASE_PHOTO_REQUEST, actor.user_id)  # UPLOAD_RATE_LIMITED
     request = BasePhotoRequest(
         school_id=actor.school_id, student_id=actor.user_id, status=RequestStatus.PENDING
     )
@@ -74,9 +78,20 @@ def score_request(
         session.commit()
         return request
     assert request.photo_key is not None  # set with the original, before the row was committed
-    data = photos.process_original(
-        storage, request.original_key, request.photo_key, policy.long_edge
-    )
+    try:
+        data = photos.process_original(
+            storage, request.original_key, request.photo_key, policy.long_edge
+        )
+    except Unsupported:
+        # Damaged pixels in an intact file (intake reads headers only): scored as unusable,
+        # so the teacher can only reject it. Nothing of it is kept.
+        if request.original_key is not None:
+            storage.delete(request.original_key)
+        request.original_key, request.photo_key = None, None
+        request.quality_reason = QualityReason.UNSUPPORTED
+        request.scored_at = now or utcnow()
+        session.commit()
+        return request
     request.original_key = None
     analysis = engine.analyse(data)
     request.quality_reason = analysis.reason

@@ -26,15 +26,13 @@ def store_original(
     max_bytes: int,
     folder: str,
     failure_code: str = "PHOTO_SAVE_FAILED",
-    *,
-    decode: bool = True,
 ) -> str:
-    """Check the upload (UPLOAD_TOO_LARGE / UNSUPPORTED_IMAGE) and store it; returns its key.
-
-    `decode=False` leaves the pixels to the job (see images.inspect_upload). A storage failure
-    is `failure_code` (503): the client retries, nothing was acknowledged.
+    """Check the upload from its header (UPLOAD_TOO_LARGE / IMAGE_TOO_LARGE /
+    UNSUPPORTED_IMAGE, see images.inspect_upload: no pixel is decoded here, the job does that)
+    and store it; returns its key. A storage failure is `failure_code` (503): the client
+    retries, nothing was acknowledged.
     """
-    info = images.inspect_upload(data, max_bytes, decode=decode)
+    info = images.inspect_upload(data, max_bytes)
     key = f"{folder}/original-{uuid.uuid4().hex}.{_EXTENSIONS[info.format]}"
     try:
         storage.put(key, data, info.mime)

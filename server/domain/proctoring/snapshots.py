@@ -21,7 +21,7 @@ from server.domain import events, faces, jobs, photos
 from server.domain.actors import Actor, Role
 from server.domain.catalogue import Exam
 from server.domain.clock import utcnow
-from server.domain.errors import Conflict, NotFound
+from server.domain.errors import Conflict, NotFound, Unsupported
 from server.domain.events import EventType
 from server.domain.exams import (
     Attempt,
@@ -106,8 +106,10 @@ def desktop_snapshot(
     storage: Storage,
     max_bytes: int,
     scheduler: jobs.JobScheduler,
+    quotas: photos.UploadQuotas,
 ) -> Snapshot:
     attempt = _answering_attempt(session, actor, attempt_id)
+    quotas.spend(photos.UploadKind.DESKTOP_SNAPSHOT, actor.user_id)  # UPLOAD_RATE_LIMITED
     return accept_snapshot(
         session, attempt, data, storage, max_bytes, scheduler, SnapshotSource.DESKTOP
     )
@@ -160,7 +162,21 @@ def analyse_snapshot(
     attempt = session.get_one(Attempt, snapshot.attempt_id)
     assert snapshot.original_key is not None  # stored before the snapshot was committed queued
     output_key = photos.photo_key(snapshot.original_key)
-    frame = photos.process_original(storage, snapshot.original_key, output_key, policy.long_edge)
+    try:
+        frame = photos.process_original(
+            storage, snapshot.original_key, output_key, policy.long_edge
+        )
+    except Unsupported as error:
+        # Damaged pixels in an intact file (intake reads headers only): nothing to analyse.
+        # Recorded as such, so the result does not wait for it.
+        storage.delete(snapshot.original_key)
+        snapshot.original_key = None
+        snapshot.findings = {"reason": error.extra.get("reason", "unreadable")}
+        snapshot.status, snapshot.analysed_at = SnapshotStatus.ANALYSED, now
+        session.flush()
+        settle_result(session, attempt.id)
+        session.commit()
+        return snapshot
     snapshot.original_key = None
     analysis = engine.analyse(frame)
     base_embedding = None
