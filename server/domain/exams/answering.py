@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import random
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from threading import Lock
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection
@@ -33,6 +31,7 @@ from sqlalchemy.orm import Session
 from server.domain.actors import Actor, Role
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, InvalidInput, NotFound
+from server.domain.exams.immutable_cache import ImmutableCache
 from server.domain.exams.models import (
     AnswerPhoto,
     AnswerPhotoStatus,
@@ -146,37 +145,6 @@ _PHOTOS = (
 _QUESTION = select(
     _questions.c.type, _questions.c.stem, _questions.c.options, _questions.c.answer
 ).where(_questions.c.id == bindparam("question_id"))
-
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class ImmutableCache(Generic[K, V]):
-    """A bounded per-process cache for rows that never change once written."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self._lock = Lock()
-
-    def put(self, key: K, value: V) -> None:
-        with self._lock:
-            self._items[key] = value
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def peek(self, key: K) -> V | None:
-        with self._lock:
-            return self._items.get(key)
-
-    def get(self, key: K, load: Callable[[], V]) -> V:
-        value = self.peek(key)
-        if value is None:
-            value = load()
-            if value is not None:
-                self.put(key, value)
-        return value
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,6 @@ client's environment check at login.
 """
 
 from server.domain.identity.accounts import (
-    ENV_CHECK_MISSING,
-    Guard,
-    LoginLimits,
-    LoginRequest,
     account_of,
     actor_of,
     change_password,
@@ -17,30 +13,29 @@ from server.domain.identity.accounts import (
     create_teacher,
     end_teacher_sessions,
     get_student,
-    get_user,
     integrity_event_query,
     list_schools,
     list_teachers,
     log_out,
-    login,
     reset_password,
     student_query,
 )
 from server.domain.identity.env_check import EnvCheck
+from server.domain.identity.guesses import Guard, LoginLimits
 from server.domain.identity.id_numbers import (
     BadIdNumber,
     default_password,
     normalize_id_number,
     validate_id_number,
 )
+from server.domain.identity.logins import LoginRequest, login
 from server.domain.identity.models import IntegrityEvent, School, User
 from server.domain.identity.passwords import Passwords
-from server.domain.identity.sessions import SessionRegistry, SessionState, SessionStore
+from server.domain.identity.sessions import SessionRegistry
 from server.domain.identity.student_import import import_students, read_rows
 from server.domain.identity.tokens import TokenClaims, TokenKind, TokenService, token_kind
 
 __all__ = [
-    "ENV_CHECK_MISSING",
     "BadIdNumber",
     "EnvCheck",
     "Guard",
@@ -50,8 +45,6 @@ __all__ = [
     "Passwords",
     "School",
     "SessionRegistry",
-    "SessionState",
-    "SessionStore",
     "TokenClaims",
     "TokenKind",
     "TokenService",
@@ -66,7 +59,6 @@ __all__ = [
     "default_password",
     "end_teacher_sessions",
     "get_student",
-    "get_user",
     "import_students",
     "integrity_event_query",
     "list_schools",

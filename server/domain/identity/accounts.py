@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
-
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from server.domain.actors import ACCOUNT_ROLES, Actor, Role
 from server.domain.clock import utcnow
 from server.domain.database import commit_or_conflict
-from server.domain.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
-from server.domain.identity.env_check import EnvCheck, refusal_code, refuse
+from server.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from server.domain.identity.guesses import Guard, PasswordGuess, guess_subject
 from server.domain.identity.id_numbers import (
     BadIdNumber,
     default_password,
@@ -26,178 +21,10 @@ from server.domain.identity.passwords import Passwords
 from server.domain.identity.sessions import SessionRegistry
 
 MIN_PASSWORD_LENGTH = 8
-# The integrity event of a candidate's login that sent no environment-check report.
-ENV_CHECK_MISSING = "ENV_CHECK_MISSING"
-
-
-@dataclass(frozen=True)
-class LoginRequest:
-    username: str
-    password: str
-    env_check: EnvCheck | None  # None: the client sent no report
-    client_address: str | None
-
-
-@dataclass(frozen=True)
-class LoginLimits:
-    """Failed logins allowed (e.g. "10 per 15 minutes") per account and client address, per
-    account from all addresses together (distributed guessing), and per client address.
-
-    Per account and address, so a classmate's guesses elsewhere cannot lock a candidate out;
-    the address limit must let a whole exam room behind one school NAT in."""
-
-    per_account_address: str
-    per_account: str
-    per_address: str
-
-
-class Throttle(Protocol):
-    """server.adapters.throttle.LoginThrottle: check-and-count in one atomic step."""
-
-    def acquire(
-        self,
-        subjects: Sequence[str],
-        address: str,
-        attempt: str,
-        per_account_address: str,
-        per_account: str,
-        per_address: str,
-    ) -> bool: ...
-    def release(self, subjects: Sequence[str], address: str, attempt: str) -> None: ...
-    def count_address_failure(self, address: str, attempt: str, per_address: str) -> None: ...
-    def clear(self, subjects: Sequence[str]) -> None: ...
-
-
-@dataclass(frozen=True)
-class Guard:
-    """What a password check needs besides the database: the failure counts, their limits, and
-    the login sessions a password change or reset ends."""
-
-    throttle: Throttle
-    limits: LoginLimits
-    sessions: SessionRegistry
-
-
-def _subject(user: User) -> str:
-    return f"user:{user.id}"
-
-
-class _Guess:
-    """One judged password guess against `subjects` from `address`: acquire() first (429 past a
-    limit), then right() or wrong()."""
-
-    def __init__(self, guard: Guard, subjects: Sequence[str], address: str | None) -> None:
-        self._guard = guard
-        self._subjects = subjects
-        self._address = address or "unknown"
-        self._attempt = secrets.token_hex(8)
-
-    def acquire(self) -> None:
-        limits = self._guard.limits
-        if not self._guard.throttle.acquire(
-            self._subjects,
-            self._address,
-            self._attempt,
-            limits.per_account_address,
-            limits.per_account,
-            limits.per_address,
-        ):
-            raise RateLimited("LOGIN_RATE_LIMITED")
-
-    def right(self) -> None:
-        self._guard.throttle.release(self._subjects, self._address, self._attempt)
-
-    def wrong(self) -> None:
-        self._guard.throttle.count_address_failure(
-            self._address, self._attempt, self._guard.limits.per_address
-        )
 
 
 def actor_of(user: User) -> Actor:
     return Actor(user_id=user.id, role=user.role, school_id=user.school_id)
-
-
-def find_login_matches(session: Session, username: str) -> list[User]:
-    """Staff by username; candidates by student number or ID number, in any case (FAQ 1, 13)."""
-    name = normalize_login_name(username)
-    if not name:
-        return []
-    query = select(User).where(
-        or_(
-            User.username == username.strip().lower(),
-            (User.role == Role.CANDIDATE) & ((User.student_no == name) | (User.id_number == name)),
-        )
-    )
-    return list(session.scalars(query.order_by(User.id)))
-
-
-def login(
-    session: Session,
-    passwords: Passwords,
-    request: LoginRequest,
-    minimum_client_version: str,
-    guard: Guard,
-) -> User:
-    """Check the failure limits, credentials, then the environment; refusals are recorded.
-
-    Failures count per matched account (an unknown name counts by itself, so a 429 tells
-    nothing either), judged only within the limits (see server.adapters.throttle)."""
-    matches = find_login_matches(session, request.username)
-    subjects = [_subject(match) for match in matches] or [
-        "name:" + normalize_login_name(request.username)
-    ]
-    guess = _Guess(guard, subjects, request.client_address)
-    guess.acquire()
-    if not matches:
-        passwords.verify(None, request.password)  # as long as a wrong password (no timing)
-    user = next(
-        (match for match in matches if passwords.verify(match, request.password)),
-        None,
-    )
-    if user is None:
-        guess.wrong()
-        raise Unauthenticated("INVALID_CREDENTIALS")
-    guess.right()
-    if request.env_check is None:
-        if user.role == Role.CANDIDATE:
-            # The desktop exam page (and client) always reports; a candidate's login without a
-            # report (a script, the mini program for ID photos) is let in but never counts as a
-            # clean environment: the teacher sees it among the integrity events.
-            record_integrity_event(
-                session,
-                user=user,
-                code=ENV_CHECK_MISSING,
-                detail={},
-                client_address=request.client_address,
-            )
-            session.commit()
-        return user
-    refusal = refusal_code(request.env_check, minimum_client_version)
-    if refusal:
-        record_integrity_event(
-            session,
-            user=user,
-            code=refusal,
-            detail=request.env_check.as_detail(),
-            client_address=request.client_address,
-        )
-        session.commit()
-        raise refuse(refusal, request.env_check)
-    return user
-
-
-def record_integrity_event(
-    session: Session, *, user: User, code: str, detail: dict, client_address: str | None
-) -> IntegrityEvent:
-    event = IntegrityEvent(
-        school_id=user.school_id,
-        user_id=user.id,
-        code=code,
-        detail=detail,
-        client_address=client_address,
-    )
-    session.add(event)
-    return event
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -226,7 +53,7 @@ def change_password(
     """A new password; the account's other sessions end (the caller's own goes on). A wrong
     old password counts as a failed login (no unthrottled password oracle)."""
     user = account_of(session, actor)
-    guess = _Guess(guard, [_subject(user)], client_address)
+    guess = PasswordGuess(guard, [guess_subject(user)], client_address)
     guess.acquire()
     if not passwords.verify(user, old_password):
         guess.wrong()
@@ -407,7 +234,7 @@ def reset_password(session: Session, actor: Actor, student_id: int, guard: Guard
     student.password_hash = None
     student.password_changed_at = utcnow()
     session.commit()
-    guard.throttle.clear([_subject(student)])
+    guard.throttle.clear([guess_subject(student)])
     guard.sessions.end_all(actor_of(student))
     return student
 

@@ -1,16 +1,13 @@
-"""Photos: intake checks on uploaded bytes (from the header alone, with per-format pixel limits),
-decoding and downscaling under a memory ceiling, how originals and their processed copies are
-stored, and the per-candidate cost limits on the uploads that queue work.
+"""Photos: intake checks on uploaded bytes, decoding and downscaling, and how originals and their
+processed copies are stored.
 """
 
+from server.domain.photos.headers import sniff_format
 from server.domain.photos.images import (
     PIXEL_LIMITS,
-    ImageHeader,
     PixelLimits,
     downscale_jpeg,
     inspect_upload,
-    read_header,
-    sniff_format,
     warm_up,
 )
 from server.domain.photos.quotas import RateLimiter, UploadKind, UploadQuotas
@@ -24,7 +21,6 @@ from server.domain.photos.store import (
 
 __all__ = [
     "PIXEL_LIMITS",
-    "ImageHeader",
     "PixelLimits",
     "RateLimiter",
     "UploadKind",
@@ -35,7 +31,6 @@ __all__ = [
     "is_photo_key",
     "photo_key",
     "process_original",
-    "read_header",
     "sniff_format",
     "store_original",
     "warm_up",
