@@ -133,7 +133,9 @@ def test_a_code_is_reissued_while_valid_and_per_question(client, desk):
     image = cv2.imdecode(
         np.frombuffer(base64.b64decode(first["png"]), np.uint8), cv2.IMREAD_GRAYSCALE
     )
-    assert cv2.QRCodeDetector().detectAndDecode(image)[0] == first["url"]
+    # OpenCV's classic detector misses ~3 % of valid codes (the qrcode package's too); its
+    # ArUco-based one read every one of 400 random scenes.
+    assert cv2.QRCodeDetectorAruco().detectAndDecode(image)[0] == first["url"]
     assert qrcode(client, candidate, attempt_id, n).get_json()["scene"] == first["scene"]
     other = qrcode(client, candidate, attempt_id, n, "second_camera").get_json()
     assert other["scene"] != first["scene"]
