@@ -15,19 +15,65 @@ function wxLogin(wxApi) {
   });
 }
 
-function createAuthService({ wx: injectedWx, request, session }) {
-  let inflight = null;
+// Failed phone logins back off exponentially (1 s, 2 s, 4 s ... capped at 60 s, jittered so a
+// room of phones does not retry in step). One gate for the whole mini program: every page's
+// services share it, so the second camera's 5 s tick cannot call wx.login every 5 s.
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_CAP_MS = 60000;
 
-  // Phone session for pairing and answer uploads: wx.login → POST /api/v1/auth/wechat.
+function createLoginGate({ now = () => Date.now(), random = Math.random } = {}) {
+  const gate = { failures: 0, retryAt: 0, lastError: null, inflight: null };
+  return {
+    gate,
+    // ms until the next login may be tried (0: now).
+    waitMs: () => Math.max(0, gate.retryAt - now()),
+    failed(err) {
+      gate.failures += 1;
+      const full = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (gate.failures - 1));
+      gate.retryAt = now() + Math.round(full * (0.5 + random() / 2));
+      gate.lastError = err;
+    },
+    succeeded() {
+      gate.failures = 0;
+      gate.retryAt = 0;
+      gate.lastError = null;
+    },
+  };
+}
+
+const sharedGate = createLoginGate();
+
+function backingOff(gate) {
+  const seconds = Math.max(1, Math.ceil(gate.waitMs() / 1000));
+  const last = gate.gate.lastError;
+  const err = new ApiError({
+    code: (last && last.code) || 'WX_LOGIN_FAILED',
+    message: `${(last && last.message) || '微信登录失败'}（${seconds} 秒后自动重试）`,
+    faq: last ? last.faq : null,
+    status: last ? last.status : 0,
+  });
+  err.retryAfterMs = gate.waitMs();
+  return err;
+}
+
+function createAuthService({ wx: injectedWx, request, session, loginGate = sharedGate }) {
+  // Phone session for pairing, answer uploads and snapshots: wx.login → POST /api/v1/auth/wechat.
   // Server errors (WECHAT_NOT_CONFIGURED, ...) reject with the server's Chinese message.
+  //
+  // After a 401 on an upload (the stored token was refused): clear it, session.clearToken('phone'),
+  // then `await auth.ensurePhoneLogin()` once and resend. With no token stored it logs in afresh;
+  // `force: true` does the same while a token is still stored. While failed logins back off it
+  // rejects at once (no wx.login call) with the last error, `retryAfterMs` set and the wait in the
+  // message; callers show it and try again later, never in a loop of their own.
   function ensurePhoneLogin({ force = false } = {}) {
     if (!force) {
       const token = session.getToken('phone');
       if (token) return Promise.resolve(token);
     }
     // A wx.login code is single use, so concurrent callers share one login.
-    if (inflight) return inflight;
-    inflight = (async () => {
+    if (loginGate.gate.inflight) return loginGate.gate.inflight;
+    if (loginGate.waitMs() > 0) return Promise.reject(backingOff(loginGate));
+    const inflight = (async () => {
       const code = await wxLogin(resolveWx(injectedWx));
       const body = await request({ url: '/api/v1/auth/wechat', method: 'POST', data: { code }, auth: false });
       if (!body || typeof body.access_token !== 'string' || !body.access_token) {
@@ -36,10 +82,17 @@ function createAuthService({ wx: injectedWx, request, session }) {
       session.setToken('phone', body.access_token);
       return body.access_token;
     })();
-    const clear = () => {
-      inflight = null;
-    };
-    inflight.then(clear, clear);
+    loginGate.gate.inflight = inflight;
+    inflight.then(
+      () => {
+        loginGate.gate.inflight = null;
+        loginGate.succeeded();
+      },
+      (err) => {
+        loginGate.gate.inflight = null;
+        loginGate.failed(err);
+      },
+    );
     return inflight;
   }
 
@@ -81,4 +134,4 @@ function createAuthService({ wx: injectedWx, request, session }) {
   };
 }
 
-module.exports = { createAuthService };
+module.exports = { createAuthService, createLoginGate, BACKOFF_CAP_MS };

@@ -6,7 +6,9 @@ const { createPairingService } = require('./pairing');
 const { createBasePhotoService } = require('./base-photo');
 
 // Wire the services once per page. Pass a fake `wx` in tests; on the phone the global is used.
-function createServices({ wx, baseUrl = config.apiBaseUrl } = {}) {
+// loginGate: the failed-login backoff; one shared by the whole mini program unless a test passes
+// its own (createLoginGate from services/auth.js).
+function createServices({ wx, baseUrl = config.apiBaseUrl, loginGate } = {}) {
   const session = createSession(wx);
   const request = createRequest({ wx, baseUrl, session });
   const deps = { wx, request, session, baseUrl };
@@ -14,7 +16,7 @@ function createServices({ wx, baseUrl = config.apiBaseUrl } = {}) {
     wx,
     session,
     request,
-    auth: createAuthService(deps),
+    auth: createAuthService(loginGate ? { ...deps, loginGate } : deps),
     pairing: createPairingService(deps),
     basePhoto: createBasePhotoService(deps),
   };

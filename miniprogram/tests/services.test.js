@@ -1,10 +1,17 @@
 const { createServices } = require('../services/index');
+const { createLoginGate, BACKOFF_CAP_MS } = require('../services/auth');
 const { KEYS } = require('../utils/session');
 const { createFakeWx, json, apiError } = require('./helpers/fake-wx');
 
-function setup({ routes = {}, upload = null, storage = {}, loginCodes } = {}) {
+function setup({ routes = {}, upload = null, storage = {}, loginCodes, loginGate = createLoginGate() } = {}) {
   const wx = createFakeWx({ routes, upload, storage, loginCodes });
-  return { wx, services: createServices({ wx }) };
+  return { wx, services: createServices({ wx, loginGate }) };
+}
+
+// A clock the test moves by hand; random() = 1 makes each backoff its full (un-jittered) length.
+function clockedGate(random = () => 1) {
+  const clock = { t: 1000000 };
+  return { clock, gate: createLoginGate({ now: () => clock.t, random }) };
 }
 
 describe('auth service: phone session', () => {
@@ -48,6 +55,76 @@ describe('auth service: phone session', () => {
   test('a failed wx.login gives a Chinese error', async () => {
     const { services } = setup({ loginCodes: [] });
     await expect(services.auth.ensurePhoneLogin()).rejects.toMatchObject({ code: 'WX_LOGIN_FAILED', message: expect.stringMatching(/微信登录失败/) });
+  });
+});
+
+describe('auth service: failed logins back off', () => {
+  test('after failures wx.login waits 1 s, 2 s, 4 s ... and callers in between get the last error at once', async () => {
+    const { clock, gate } = clockedGate();
+    const { wx, services } = setup({ loginCodes: [], loginGate: gate });
+    await expect(services.auth.ensurePhoneLogin()).rejects.toMatchObject({ code: 'WX_LOGIN_FAILED' });
+    expect(wx.calls.login).toBe(1);
+
+    clock.t += 999;
+    const early = services.auth.ensurePhoneLogin();
+    await expect(early).rejects.toMatchObject({ code: 'WX_LOGIN_FAILED', message: expect.stringMatching(/1 秒后自动重试/) });
+    expect(wx.calls.login).toBe(1);
+
+    clock.t += 1;
+    await expect(services.auth.ensurePhoneLogin()).rejects.toMatchObject({ code: 'WX_LOGIN_FAILED' });
+    expect(wx.calls.login).toBe(2);
+    clock.t += 1999;
+    await expect(services.auth.ensurePhoneLogin()).rejects.toMatchObject({ retryAfterMs: 1 });
+    expect(wx.calls.login).toBe(2);
+  });
+
+  test('the wait is capped at about a minute, jittered, and a success resets it', async () => {
+    const { clock, gate } = clockedGate(() => 0); // the shortest jitter: half the full wait
+    const codes = Array(12).fill(null);
+    codes.push('code-ok');
+    const { wx, services } = setup({ loginCodes: codes, loginGate: gate, routes: { 'POST /api/v1/auth/wechat': () => json(200, { access_token: 't' }) } });
+    const waits = [];
+    for (let i = 0; i < 12; i += 1) {
+      await expect(services.auth.ensurePhoneLogin()).rejects.toBeTruthy();
+      waits.push(gate.waitMs());
+      clock.t += gate.waitMs();
+    }
+    expect(wx.calls.login).toBe(12);
+    // 2^(n-1) s uncapped, at most 60 s; the shortest jitter halves each.
+    expect(waits.slice(0, 4)).toEqual([500, 1000, 2000, 4000]);
+    expect(waits[11]).toBe(30000);
+    await expect(services.auth.ensurePhoneLogin()).resolves.toBe('t');
+    expect(gate.gate.failures).toBe(0);
+    expect(gate.waitMs()).toBe(0);
+    expect(BACKOFF_CAP_MS).toBe(60000);
+  });
+
+  test('the backoff is shared by every page: a second services instance waits too', async () => {
+    const { gate } = clockedGate();
+    const first = setup({ loginCodes: [], loginGate: gate });
+    await expect(first.services.auth.ensurePhoneLogin()).rejects.toBeTruthy();
+    const second = setup({ loginCodes: ['c'], loginGate: gate });
+    await expect(second.services.auth.ensurePhoneLogin()).rejects.toMatchObject({ code: 'WX_LOGIN_FAILED' });
+    expect(second.wx.calls.login).toBe(0);
+  });
+
+  test('a failing /auth/wechat backs off as a failing wx.login does', async () => {
+    const { gate } = clockedGate();
+    const { wx, services } = setup({ loginGate: gate, routes: { 'POST /api/v1/auth/wechat': () => ({ fail: 'request:fail timeout' }) } });
+    await expect(services.auth.ensurePhoneLogin()).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+    await expect(services.auth.ensurePhoneLogin()).rejects.toMatchObject({ code: 'NETWORK_ERROR', message: expect.stringMatching(/秒后自动重试/) });
+    expect(wx.calls.request).toHaveLength(1);
+  });
+
+  test('re-login after a 401 on an upload: clear the token, ensurePhoneLogin() once, a new token', async () => {
+    const { wx, services } = setup({
+      storage: { [KEYS.phone]: 'expired' },
+      routes: { 'POST /api/v1/auth/wechat': (call) => json(200, { access_token: `new-${call.data.code}` }) },
+    });
+    services.session.clearToken('phone');
+    await expect(services.auth.ensurePhoneLogin()).resolves.toBe('new-code-1');
+    expect(wx.storage[KEYS.phone]).toBe('new-code-1');
+    expect(wx.calls.login).toBe(1);
   });
 });
 
