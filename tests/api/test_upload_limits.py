@@ -23,7 +23,7 @@ from server.domain.proctoring import Snapshot
 from tests.api.test_upload_paths import make_uploaders, send
 from tests.conftest import make_settings
 from tests.face_photos import YAOMING
-from tests.fakes.wechat import APPID, SECRET, FakeWeChat, FakeWeChatServer
+from tests.fakes.wechat import APPID, SECRET
 from tests.photos import camera_jpeg
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
@@ -36,12 +36,6 @@ LIMITED_PATHS = [
     "phone-snapshot",
     "base-photo-request",
 ]
-
-
-@pytest.fixture(scope="module")
-def fake_wechat():
-    with FakeWeChatServer(FakeWeChat()) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

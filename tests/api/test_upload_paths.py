@@ -22,7 +22,7 @@ from server.domain.jobs import MEDIA_QUEUES
 from tests.conftest import make_settings
 from tests.face_photos import YAOMING
 from tests.factories import SAMPLE_BANK
-from tests.fakes.wechat import APPID, SECRET, FakeWeChat, FakeWeChatServer
+from tests.fakes.wechat import APPID, SECRET
 from tests.photos import encode, jpeg_claiming, plain_jpeg, png_bomb, upright_scene
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")  # insightface's, in the jobs
@@ -57,12 +57,6 @@ PATHS = [
     "answer-photo",
     "phone-snapshot",
 ]
-
-
-@pytest.fixture(scope="module")
-def fake_wechat():
-    with FakeWeChatServer(FakeWeChat()) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

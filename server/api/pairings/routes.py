@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Callable
+from functools import wraps
 from typing import cast
 
 from flask import current_app, jsonify
@@ -38,6 +40,21 @@ _QR_CODE_SCHEMA = QrCodeSchema()  # the qrcode view dumps its answers itself (be
 def _own_attempt(attempt_id: int, **_path) -> None:
     """404 for another candidate's attempt, before its request body is looked at."""
     exams.require_own_attempt(lambda: db().connection(), current_actor(), attempt_id)
+
+
+def _before_body(check: Callable[..., object]) -> Callable:
+    """Run `check` with the URL arguments before the request's form is parsed (a multipart
+    body too: a stranger's attempt is a 404 whatever was sent, even past the size limit)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            check(**kwargs)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 @blp.route(
@@ -115,19 +132,37 @@ def unpair(pairing_id):
 def upload_photo(form, _files, pairing_id):
     """Upload an answer photo (camera or album, any size); the desktop sees it when it is ready."""
     data, _name = uploaded_file()
-    app = services()
-    upload_id = form.get("upload_id") or secrets.token_hex(16)
     return companion.upload_answer_photo(
-        db(),
-        current_actor(),
-        pairing_id,
-        upload_id,
-        data,
-        app.storage,
-        app.settings.MAX_UPLOAD_BYTES,
-        app.jobs,
-        app.events,
-        app.upload_quotas,
+        db(), current_actor(), pairing_id, _upload_id(form), data, _photo_intake()
+    )
+
+
+@blp.route(
+    "/attempts/<int:attempt_id>/questions/<int:n>/photos",
+    methods=["POST"],
+    roles=(Role.CANDIDATE,),
+)
+@_before_body(_own_attempt)
+@blp.arguments(UploadFormSchema, location="form")
+@blp.arguments(PhotoUploadSchema, location="files")
+@blp.response(202, UploadedPhotoSchema)
+@photo_upload_errors(blp)
+def upload_desktop_photo(form, _files, attempt_id, n):
+    """Upload an answer photo from this computer; it arrives as a phone's photo would."""
+    data, _name = uploaded_file()
+    return companion.upload_desktop_photo(
+        db(), current_actor(), attempt_id, n, _upload_id(form), data, _photo_intake()
+    )
+
+
+def _upload_id(form: dict) -> str:
+    return form.get("upload_id") or secrets.token_hex(16)
+
+
+def _photo_intake() -> companion.PhotoIntake:
+    app = services()
+    return companion.PhotoIntake(
+        app.storage, app.settings.MAX_UPLOAD_BYTES, app.jobs, app.events, app.upload_quotas
     )
 
 

@@ -1,32 +1,50 @@
-"""Answer photos from the phone (FAQ 21): idempotent uploads, processing, removal on the desktop."""
+"""Answer photos (FAQ 21), from the phone or chosen on the desktop: one idempotent intake,
+processing, removal on the desktop."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.adapters.storage import Storage
 from server.domain import events, jobs, photos
 from server.domain.actors import Actor, Role
 from server.domain.clock import utcnow
-from server.domain.companion.models import PairingPurpose
+from server.domain.companion.models import Pairing, PairingPurpose
 from server.domain.companion.pairing import _phone_pairing
 from server.domain.errors import (
     Conflict,
     DomainError,
+    InvalidInput,
     NotFound,
     Unsupported,
 )
 from server.domain.events import EventType
 from server.domain.exams import (
+    PHOTO_QUESTION_TYPES,
     AnswerPhoto,
     AnswerPhotoStatus,
     Attempt,
+    AttemptQuestion,
     AttemptStatus,
+    Question,
 )
+
+
+@dataclass(frozen=True)
+class PhotoIntake:
+    """What taking in an answer photo needs, whoever sends it (phone or desktop)."""
+
+    storage: Storage
+    max_bytes: int
+    scheduler: jobs.JobScheduler
+    publisher: events.EventPublisher | None
+    quotas: photos.UploadQuotas
 
 
 def upload_answer_photo(
@@ -35,16 +53,89 @@ def upload_answer_photo(
     pairing_id: int,
     upload_id: str,
     data: bytes,
-    storage: Storage,
-    max_bytes: int,
-    scheduler: jobs.JobScheduler,
-    publisher: events.EventPublisher | None,
-    quotas: photos.UploadQuotas,
+    intake: PhotoIntake,
+) -> AnswerPhoto:
+    """A photo from the phone paired with question n (FAQ 21): see _take_answer_photo."""
+    pairing, attempt = _phone_pairing(session, actor, pairing_id, PairingPurpose.ANSWER_PHOTO)
+    return _take_answer_photo(session, pairing, attempt, upload_id, data, intake)
+
+
+def upload_desktop_photo(
+    session: Session,
+    actor: Actor,
+    attempt_id: int,
+    n: int,
+    upload_id: str,
+    data: bytes,
+    intake: PhotoIntake,
+) -> AnswerPhoto:
+    """A photo of question n's answer chosen on the desktop itself (a candidate whose phone has
+    no network): the same intake, events and listing as a phone's photo."""
+    pairing, attempt = _desktop_pairing(session, actor, attempt_id, n)
+    return _take_answer_photo(session, pairing, attempt, upload_id, data, intake)
+
+
+def _desktop_pairing(
+    session: Session, actor: Actor, attempt_id: int, n: int, now: datetime | None = None
+) -> tuple[Pairing, Attempt]:
+    """The candidate's own open attempt on this computer, question n taking photos, and the
+    pairing row its desktop uploads hang on (answer_photos needs one: it keys their upload
+    ids). That row has an unsigned scene, is never redeemed and expired at birth, so no phone
+    can scan it, no code is reissued from it and the live view never counts it as paired."""
+    actor.require_role(Role.CANDIDATE)
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or attempt.student_id != actor.user_id:
+        raise NotFound("NOT_FOUND")
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
+    if attempt.active_session != actor.session_id:
+        raise Conflict("ATTEMPT_MOVED")
+    kind = session.scalar(
+        select(Question.type)
+        .join(AttemptQuestion, AttemptQuestion.question_id == Question.id)
+        .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == n)
+    )
+    if kind is None:
+        raise NotFound("QUESTION_NOT_FOUND")
+    if kind not in PHOTO_QUESTION_TYPES:
+        raise InvalidInput("QUESTION_TAKES_NO_PHOTO")
+    scene = f"desktop-{attempt.id}-{n}"  # not 32 characters: redeem refuses it unread
+    pairing = session.scalar(select(Pairing).where(Pairing.scene == scene))
+    if pairing is not None:
+        return pairing, attempt
+    now = now or utcnow()
+    pairing = Pairing(
+        scene=scene,
+        school_id=attempt.school_id,
+        attempt_id=attempt.id,
+        exam_id=attempt.exam_id,
+        student_id=attempt.student_id,
+        position=n,
+        purpose=PairingPurpose.ANSWER_PHOTO,
+        created_at=now,
+        expires_at=now,
+    )
+    session.add(pairing)
+    try:
+        session.commit()  # kept even when this first photo is refused: the next one uses it
+    except IntegrityError:  # two first uploads at once: the other one made it
+        session.rollback()
+        pairing = session.scalars(select(Pairing).where(Pairing.scene == scene)).one()
+        attempt = session.get_one(Attempt, attempt_id)
+    return pairing, attempt
+
+
+def _take_answer_photo(
+    session: Session,
+    pairing: Pairing,
+    attempt: Attempt,
+    upload_id: str,
+    data: bytes,
+    intake: PhotoIntake,
 ) -> AnswerPhoto:
     """Store a photo for question n and queue its processing. A retry with the same upload id
     answers the first upload's photo (and costs nothing); a refused photo is reported on the
     desktop too. So many new photos per candidate per window (quotas)."""
-    pairing, attempt = _phone_pairing(session, actor, pairing_id, PairingPurpose.ANSWER_PHOTO)
     existing = session.scalar(
         select(AnswerPhoto).where(
             AnswerPhoto.pairing_id == pairing.id, AnswerPhoto.upload_id == upload_id
@@ -52,13 +143,15 @@ def upload_answer_photo(
     )
     if existing is not None:
         return existing
-    # Counted per candidate (the attempt's), whichever phone sends: UPLOAD_RATE_LIMITED. The
-    # phone retries it later; the desktop is not told (nothing was refused for good).
-    quotas.spend(photos.UploadKind.ANSWER_PHOTO, attempt.student_id)
+    attempt_id, position, publisher = attempt.id, pairing.position, intake.publisher
+    # Counted per candidate (the attempt's), whichever phone or desktop sends:
+    # UPLOAD_RATE_LIMITED. It is retried later; the desktop is not told (nothing was refused
+    # for good).
+    intake.quotas.spend(photos.UploadKind.ANSWER_PHOTO, attempt.student_id)
     photo = AnswerPhoto(
         school_id=attempt.school_id,
-        attempt_id=attempt.id,
-        position=pairing.position,
+        attempt_id=attempt_id,
+        position=position,
         pairing_id=pairing.id,
         upload_id=upload_id,
         status=AnswerPhotoStatus.PROCESSING,
@@ -68,25 +161,25 @@ def upload_answer_photo(
         session.flush()
         # Pixels are decoded once, by the job: the 202 does not wait for a 12 MP decode.
         photo.original_key = photos.store_original(
-            storage, data, max_bytes, f"answer-photos/{attempt.id}/{photo.id}"
+            intake.storage, data, intake.max_bytes, f"answer-photos/{attempt_id}/{photo.id}"
         )
     except DomainError as error:
         session.rollback()
         if publisher is not None:
             publisher.publish(
-                attempt.id,
+                attempt_id,
                 EventType.UPLOAD_REJECTED,
-                {"n": pairing.position, "reason": error.code, "message": error.message},
+                {"n": position, "reason": error.code, "message": error.message},
             )
         raise
     photo.photo_key = photos.photo_key(photo.original_key)
     session.commit()
     jobs.request_job(
-        scheduler, jobs.PROCESS_ANSWER_PHOTO, photo.id, job_id=f"answer-photo-{photo.id}"
+        intake.scheduler, jobs.PROCESS_ANSWER_PHOTO, photo.id, job_id=f"answer-photo-{photo.id}"
     )
     if publisher is not None:
         publisher.publish(
-            attempt.id, EventType.UPLOAD_RECEIVED, {"n": pairing.position, "photo_id": photo.id}
+            attempt_id, EventType.UPLOAD_RECEIVED, {"n": position, "photo_id": photo.id}
         )
     return photo
 
