@@ -1,6 +1,9 @@
-// One queued photo: thumbnail, progress bar, Chinese status, and a retry button after a failure.
+// One queued photo: thumbnail, progress bar, Chinese status, a retry button after a failure that
+// can pass, and 删除 for a photo the candidate gives up on (not while it is being sent).
 const STATUS_TEXT = {
+  preparing: '正在压缩…',
   queued: '等待上传',
+  waiting: '网络已断开，恢复后自动上传',
   uploading: '上传中',
   retrying: '网络不稳定，稍后自动重试…',
   done: '已上传',
@@ -26,6 +29,7 @@ Component({
     message: { type: String, value: '' },
     faq: { type: null, value: null },
     canRetry: { type: Boolean, value: false },
+    canDelete: { type: Boolean, value: false },
   },
 
   data: {
@@ -43,6 +47,9 @@ Component({
   methods: {
     onRetry() {
       this.triggerEvent('retry', { id: this.data.itemId });
+    },
+    onDelete() {
+      this.triggerEvent('delete', { id: this.data.itemId });
     },
   },
 });

@@ -8,9 +8,15 @@ function pathOf(url) {
   return url.startsWith(BASE) ? url.slice(BASE.length) : url;
 }
 
-function createFakeWx({ routes = {}, upload = null, storage = {}, loginCodes = ['code-1', 'code-2', 'code-3'] } = {}) {
+function createFakeWx({ routes = {}, upload = null, storage = {}, files = {}, loginCodes = ['code-1', 'code-2', 'code-3'] } = {}) {
   const store = { ...storage };
-  const calls = { request: [], uploadFile: [], login: 0, redirectTo: [], navigateTo: [], chooseMedia: [], keepScreenOn: [] };
+  // The phone's files, path → {size, width, height}: temp files from chooseMedia/compressImage and
+  // what the app keeps under USER_DATA_PATH. Pass one fake's `files` and `storage` to a new fake to
+  // simulate WeChat killing the app and starting it again.
+  const fsFiles = { ...files };
+  const calls = { request: [], uploadFile: [], login: 0, redirectTo: [], navigateTo: [], chooseMedia: [], keepScreenOn: [], compressImage: [], getImageInfo: [], fs: [] };
+  const networkListeners = [];
+  let tempSeq = 0;
   let codeIndex = 0;
 
   function answer(handler, call, success, fail) {
@@ -27,9 +33,10 @@ function createFakeWx({ routes = {}, upload = null, storage = {}, loginCodes = [
     calls,
     storage: store,
 
-    getStorageSync: (key) => (key in store ? store[key] : ''),
+    // Stored as JSON, like WeChat: nothing the app mutates later changes what was saved.
+    getStorageSync: (key) => (key in store ? JSON.parse(JSON.stringify(store[key])) : ''),
     setStorageSync: (key, value) => {
-      store[key] = value;
+      store[key] = JSON.parse(JSON.stringify(value));
     },
     removeStorageSync: (key) => {
       delete store[key];
@@ -81,6 +88,80 @@ function createFakeWx({ routes = {}, upload = null, storage = {}, loginCodes = [
       };
     },
 
+    env: { USER_DATA_PATH: 'wxfile://usr' },
+    files: fsFiles,
+    getFileSystemManager() {
+      const done = (opts, op, fn) => {
+        calls.fs.push({ op, ...opts });
+        Promise.resolve().then(() => {
+          const err = fn();
+          if (err) {
+            if (opts.fail) opts.fail({ errMsg: `${op}:fail ${err}` });
+          } else if (opts.success) {
+            opts.success(op === 'readdir' ? { files: Object.keys(fsFiles).filter((p) => p.startsWith(`${opts.dirPath}/`)).map((p) => p.slice(opts.dirPath.length + 1)) } : { size: (fsFiles[opts.filePath] || {}).size, errMsg: `${op}:ok` });
+          }
+        });
+      };
+      return {
+        mkdir: (o) => done(o, 'mkdir', () => null),
+        copyFile: (o) => done(o, 'copyFile', () => {
+          if (!fsFiles[o.srcPath]) return 'no such file or directory';
+          fsFiles[o.destPath] = { ...fsFiles[o.srcPath] };
+          return null;
+        }),
+        unlink: (o) => done(o, 'unlink', () => {
+          if (!fsFiles[o.filePath]) return 'no such file or directory';
+          delete fsFiles[o.filePath];
+          return null;
+        }),
+        readdir: (o) => done(o, 'readdir', () => null),
+        getFileInfo: (o) => done(o, 'getFileInfo', () => (fsFiles[o.filePath] ? null : 'no such file or directory')),
+      };
+    },
+    getImageInfo(opts) {
+      calls.getImageInfo.push(opts);
+      const f = fsFiles[opts.src];
+      Promise.resolve().then(() => (f ? opts.success({ width: f.width || 4000, height: f.height || 3000, type: f.type || 'jpeg', path: opts.src }) : opts.fail({ errMsg: 'getImageInfo:fail file not found' })));
+    },
+    // Scales the long edge to compressedWidth/compressedHeight; bytes shrink with the pixel count.
+    // Tests set wx.compressImageFail = 'errMsg' to make it fail, or delete wx.compressImage.
+    compressImageFail: null,
+    compressImage(opts) {
+      calls.compressImage.push(opts);
+      Promise.resolve().then(() => {
+        const f = fsFiles[opts.src];
+        if (wx.compressImageFail || !f) {
+          opts.fail({ errMsg: wx.compressImageFail || 'compressImage:fail file not found' });
+          return;
+        }
+        const w = f.width || 4000;
+        const h = f.height || 3000;
+        const scale = opts.compressedWidth ? opts.compressedWidth / w : (opts.compressedHeight ? opts.compressedHeight / h : 1);
+        tempSeq += 1;
+        const tempFilePath = `wxfile://tmp/compressed-${tempSeq}.jpg`;
+        fsFiles[tempFilePath] = { size: Math.round((f.size || 4e6) * scale * scale * 0.6), width: Math.round(w * scale), height: Math.round(h * scale), type: 'jpeg' };
+        opts.success({ tempFilePath, errMsg: 'compressImage:ok' });
+      });
+    },
+
+    // Network: tests call wx.setNetwork(false) / wx.setNetwork(true, 'wifi').
+    networkType: 'wifi',
+    getNetworkType(opts) {
+      Promise.resolve().then(() => opts.success({ networkType: wx.networkType }));
+    },
+    onNetworkStatusChange(fn) {
+      networkListeners.push(fn);
+    },
+    offNetworkStatusChange(fn) {
+      const i = networkListeners.indexOf(fn);
+      if (i >= 0) networkListeners.splice(i, 1);
+    },
+    setNetwork(isConnected, networkType = isConnected ? 'wifi' : 'none') {
+      wx.networkType = networkType;
+      networkListeners.slice().forEach((fn) => fn({ isConnected, networkType }));
+    },
+    networkListenerCount: () => networkListeners.length,
+
     redirectTo(opts) {
       calls.redirectTo.push(opts.url);
       if (opts.success) Promise.resolve().then(() => opts.success({ errMsg: 'redirectTo:ok' }));
@@ -95,6 +176,10 @@ function createFakeWx({ routes = {}, upload = null, storage = {}, loginCodes = [
     chooseMedia(opts) {
       calls.chooseMedia.push(opts);
       const res = wx.chooseMediaResult;
+      // Chosen photos exist as temp files (4000x3000 camera JPEGs unless the test says otherwise).
+      (res.tempFiles || []).forEach((f) => {
+        if (!fsFiles[f.tempFilePath]) fsFiles[f.tempFilePath] = { size: f.size || 4e6, width: f.width || 4000, height: f.height || 3000, type: 'jpeg' };
+      });
       Promise.resolve().then(() => (res.fail ? opts.fail({ errMsg: res.fail }) : opts.success(res)));
     },
     scanCodeResult: { fail: 'scanCode:fail cancel' },

@@ -1,4 +1,5 @@
 const { createServices } = require('../../../services/index');
+const { appPhotoQueue } = require('../../../services/uploads');
 const { toNotice } = require('../../../utils/errors');
 const { PAIRING_MESSAGES } = require('../../scan/entry/logic');
 const { createUploadController } = require('./logic');
@@ -8,38 +9,44 @@ Page({
     question: '',
     items: [],
     summary: { done: 0, failed: 0, total: 0 },
+    retryable: 0,
     error: null,
     ended: false,
   },
 
   onLoad(options) {
     const pairingId = options && options.pairing_id;
-    this.setData({ question: (options && options.question) || '' });
+    const question = (options && options.question) || '';
+    this.setData({ question });
     if (!pairingId) {
       this.setData({ error: { code: 'PAIRING_NOT_FOUND', message: '缺少配对信息，请重新扫描电脑上的二维码', faq: null } });
       return;
     }
+    const app = typeof getApp === 'function' ? getApp() : null;
     this.pairingId = pairingId;
-    this.services = createServices();
+    this.services = (app && app.services) || createServices();
+    // The queue belongs to the app (app.js): it outlives this page, a re-scan and an app kill.
     this.controller = createUploadController({
       wx,
       services: this.services,
+      queue: appPhotoQueue({ services: this.services }),
       pairingId,
-      onChange: ({ items, summary }) => this.setData({ items, summary }),
+      question,
+      onChange: ({ items, summary, retryable }) => this.setData({ items, summary, retryable }),
     });
   },
 
-  // wx.uploadFile fails after 5 s in the background; hold queued photos until the page is back.
-  onHide() {
-    if (this.controller) this.controller.pause();
+  onShow() {
+    if (this.controller) this.controller.watch();
   },
 
-  onShow() {
-    if (this.controller) this.controller.resume();
+  // A hidden page needs no redraws; its uploads go on in the app's queue.
+  onHide() {
+    if (this.controller) this.controller.unwatch();
   },
 
   onUnload() {
-    if (this.controller) this.controller.dispose();
+    if (this.controller) this.controller.unwatch();
   },
 
   async onChoose() {
@@ -58,12 +65,21 @@ Page({
       this.setData({ error: toNotice(err) });
       return;
     }
-    this.controller.pause();
     this.setData({ ended: true, error: { code: 'PAIRING_ENDED', message: PAIRING_MESSAGES.PAIRING_ENDED, faq: null } });
   },
 
   async onRetry(e) {
     const res = await this.controller.retry(e.detail.id);
     if (res.error) this.setData({ error: res.error });
+  },
+
+  async onRetryAll() {
+    if (!this.controller) return;
+    const res = await this.controller.retryAll();
+    this.setData({ error: res.error || null });
+  },
+
+  onDelete(e) {
+    if (this.controller) this.controller.remove(e.detail.id);
   },
 });

@@ -3,15 +3,18 @@ const { toNotice } = require('../../../utils/errors');
 
 // What the page renders for each queued photo (see components/upload-item).
 function toViewItem(item) {
+  const error = item.error || null;
   return {
     id: item.id,
     thumb: item.thumb,
     status: item.status,
     progress: item.progress,
-    code: item.error ? item.error.code : '',
-    message: item.error ? item.error.message : '',
-    faq: item.error ? item.error.faq : null,
+    code: error ? error.code || '' : '',
+    // The server's own Chinese message (or the network one) for a failed photo.
+    message: error ? error.message || '' : '',
+    faq: error ? error.faq : null,
     canRetry: item.canRetry,
+    canDelete: item.canDelete,
   };
 }
 
@@ -23,15 +26,21 @@ function summarise(items) {
   };
 }
 
-// Answer-photo upload for one paired question. onChange({items, summary}) after every change.
-function createUploadController({ wx, services, pairingId, onChange = () => {} }) {
-  const { auth, pairing } = services;
-  const queue = pairing.createPhotoQueue({
-    onChange(list) {
+// Answer photos for one paired question, over the app-wide queue (getApp().uploads). The page
+// only shows and steers its pairing's items: leaving the page (or a re-scan) stops nothing.
+// onChange({items, summary, retryable}) after every change (retryable: photos 全部重试 would send).
+function createUploadController({ wx, services, queue, pairingId, question = '', onChange = () => {} }) {
+  const { auth } = services;
+  let unsubscribe = null;
+
+  function watch() {
+    if (unsubscribe) return;
+    unsubscribe = queue.subscribe(pairingId, (list) => {
       const items = list.map(toViewItem);
-      onChange({ items, summary: summarise(items) });
-    },
-  });
+      onChange({ items, summary: summarise(items), retryable: items.filter((i) => i.canRetry).length });
+    });
+  }
+  watch();
 
   return {
     // Pick photos (album or camera) and queue them. Resolves {added} or {error}.
@@ -41,8 +50,8 @@ function createUploadController({ wx, services, pairingId, onChange = () => {} }
         if (!files.length) return { added: 0 };
         // The token may have been cleared by a 401; get a fresh one before uploading.
         await auth.ensurePhoneLogin();
-        files.forEach((f) => queue.add({ filePath: f.filePath, thumb: f.thumb, url: pairing.photoUrl(pairingId) }));
-        return { added: files.length };
+        const added = await queue.add(pairingId, files, { question });
+        return { added: added.length };
       } catch (err) {
         return { added: 0, error: toNotice(err) };
       }
@@ -57,10 +66,26 @@ function createUploadController({ wx, services, pairingId, onChange = () => {} }
       }
     },
 
-    pause: () => queue.pause(),
-    resume: () => queue.resume(),
-    dispose: () => queue.dispose(),
+    // 全部重试
+    async retryAll() {
+      try {
+        await auth.ensurePhoneLogin();
+        return { retried: queue.retryAll(pairingId) };
+      } catch (err) {
+        return { retried: 0, error: toNotice(err) };
+      }
+    },
+
+    // 删除
+    remove: (id) => ({ removed: queue.remove(id) }),
+
+    // The page's lifecycle only connects and disconnects the view; the queue keeps going.
+    watch,
+    unwatch() {
+      if (unsubscribe) unsubscribe();
+      unsubscribe = null;
+    },
   };
 }
 
-module.exports = { createUploadController };
+module.exports = { createUploadController, toViewItem, summarise };
