@@ -9,9 +9,11 @@ from server.domain.companion.scenes import IssuedCodes, PairingPolicy, issue_cod
 from server.domain.companion.second_camera import flag_lost_second_cameras, second_camera_snapshot
 from server.domain.companion.uploads import (
     WAITING_ANSWER_PHOTOS,
+    PhotoIntake,
     process_answer_photo,
     remove_answer_photo,
     upload_answer_photo,
+    upload_desktop_photo,
 )
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "Pairing",
     "PairingPolicy",
     "PairingPurpose",
+    "PhotoIntake",
     "SecondCameraState",
     "WAITING_ANSWER_PHOTOS",
     "end_pairing",
@@ -32,5 +35,6 @@ __all__ = [
     "render_code",
     "second_camera_snapshot",
     "upload_answer_photo",
+    "upload_desktop_photo",
     "wechat_login",
 ]
