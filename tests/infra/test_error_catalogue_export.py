@@ -8,13 +8,17 @@ import json
 from infra.scripts import export_error_catalogue
 from server.domain.error_catalogue import CATALOGUE
 
+STALE = "is stale: run .venv/bin/python -m infra.scripts.export_error_catalogue"
+
 
 def test_the_committed_json_matches_the_server_catalogue():
     committed = export_error_catalogue.TARGET.read_text(encoding="utf-8")
-    assert committed == export_error_catalogue.render(), (
-        "miniprogram/config/error-catalogue.json is stale: run "
-        ".venv/bin/python -m infra.scripts.export_error_catalogue"
-    )
+    assert committed == export_error_catalogue.render(), f"error-catalogue.json {STALE}"
+
+
+def test_the_committed_module_matches_the_server_catalogue():
+    committed = export_error_catalogue.MODULE.read_text(encoding="utf-8")
+    assert committed == export_error_catalogue.render_module(), f"error-catalogue.js {STALE}"
 
 
 def test_every_code_carries_the_servers_message_and_faq():
@@ -32,3 +36,4 @@ def test_a_changed_message_is_caught(monkeypatch):
     entry = CATALOGUE["PAIRING_ENDED"]
     monkeypatch.setitem(CATALOGUE, "PAIRING_ENDED", entry._replace(message="改过的提示"))
     assert export_error_catalogue.render() != before
+    assert "改过的提示" in export_error_catalogue.render_module()
