@@ -95,6 +95,19 @@ def camera_jpeg(
     return out.getvalue()
 
 
+def phone_compressed(original: bytes, long_edge: int = 1600, quality: int = 80) -> bytes:
+    """`original` as a phone sends it after compressing it before upload (wx.compressImage, the
+    web companion): the stored pixels scaled to `long_edge`, re-encoded at `quality`, and the
+    camera's EXIF kept as it was, orientation and GPS included."""
+    with Image.open(io.BytesIO(original)) as image:
+        exif = image.info.get("exif", b"")
+        scale = long_edge / max(image.size)
+        size = (round(image.width * scale), round(image.height * scale))
+        image.draft("RGB", size)
+        small = image.convert("RGB").resize(size, Image.Resampling.BICUBIC)
+    return encode(small, "JPEG", quality=quality, exif=exif)
+
+
 def encode(image: Image.Image, format: str, **options) -> bytes:
     out = io.BytesIO()
     image.save(out, format, **options)
