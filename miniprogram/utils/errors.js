@@ -1,20 +1,30 @@
 // One error shape for everything the UI shows: the API's {code, message, faq} plus the HTTP status
 // (0 when the request never got an answer).
 
+// The server's catalogue (code → {message, faq}), exported by infra/scripts/export_error_catalogue.py.
+const CATALOGUE = require('../config/error-catalogue');
+
+// {code, message, faq} of a catalogue code, or null for a code the server does not define.
+function catalogueNotice(code) {
+  const entry = CATALOGUE[code];
+  return entry ? { code, message: entry.message, faq: entry.faq } : null;
+}
+
 // Used only when the server's body has no Chinese message (a proxy's HTML page, a dropped
-// connection), so the user still reads something actionable.
+// connection), so the user still reads something actionable: the catalogue's words where it has
+// the code, ours for the few statuses it has no code for.
 const FALLBACK_BY_STATUS = {
   0: { code: 'NETWORK_ERROR', message: '网络连接失败，请检查网络后重试' },
-  400: { code: 'BAD_REQUEST', message: '请求有误，请返回重试' },
-  401: { code: 'UNAUTHORIZED', message: '登录已失效，请重新登录' },
-  403: { code: 'FORBIDDEN', message: '没有权限进行此操作' },
-  404: { code: 'NOT_FOUND', message: '请求的内容不存在' },
+  400: catalogueNotice('BAD_REQUEST'),
+  401: catalogueNotice('TOKEN_INVALID'),
+  403: catalogueNotice('FORBIDDEN'),
+  404: catalogueNotice('NOT_FOUND'),
   409: { code: 'CONFLICT', message: '操作冲突，请刷新后重试' },
   410: { code: 'GONE', message: '内容已过期' },
-  413: { code: 'UPLOAD_TOO_LARGE', message: '图片太大，无法上传' },
-  415: { code: 'UNSUPPORTED_IMAGE', message: '不支持的图片格式，请选择 JPG 或 PNG 图片' },
-  422: { code: 'VALIDATION_ERROR', message: '填写的内容有误，请检查后重试' },
-  429: { code: 'RATE_LIMITED', message: '操作太频繁，请稍后再试' },
+  413: catalogueNotice('UPLOAD_TOO_LARGE'),
+  415: catalogueNotice('UNSUPPORTED_IMAGE'),
+  422: catalogueNotice('VALIDATION_ERROR'),
+  429: catalogueNotice('RATE_LIMITED'),
 };
 const SERVER_FALLBACK = { message: '服务器繁忙，请稍后重试' };
 
@@ -52,13 +62,15 @@ function fromResponse(status, rawBody) {
     message: status >= 500 ? SERVER_FALLBACK.message : `请求失败（${status}）`,
   };
   if (!isApiBody) {
-    return new ApiError({ code: fallback.code, message: fallback.message, status });
+    return new ApiError({ code: fallback.code, message: fallback.message, faq: fallback.faq, status });
   }
   const { code, message, faq, ...details } = body;
+  const known = catalogueNotice(code);
   return new ApiError({
     code,
-    message: typeof message === 'string' && message ? message : fallback.message,
-    faq: typeof faq === 'number' ? faq : null,
+    message: typeof message === 'string' && message ? message : (known || fallback).message,
+    // A server that sent no faq field at all gets the catalogue's; an explicit null stays.
+    faq: typeof faq === 'number' ? faq : faq === undefined && known ? known.faq : null,
     status,
     details: Object.keys(details).length ? details : null,
   });
@@ -81,4 +93,4 @@ function toNotice(err) {
   return { code: 'CLIENT_ERROR', message: (err && err.message) || '操作失败，请重试', faq: null };
 }
 
-module.exports = { ApiError, fromResponse, networkError, parseBody, toNotice };
+module.exports = { ApiError, fromResponse, networkError, parseBody, toNotice, catalogueNotice, CATALOGUE };
