@@ -16,8 +16,9 @@ function wxLogin(wxApi) {
 }
 
 // Failed phone logins back off exponentially (1 s, 2 s, 4 s ... capped at 60 s, jittered so a
-// room of phones does not retry in step). One gate for the whole mini program: every page's
-// services share it, so the second camera's 5 s tick cannot call wx.login every 5 s.
+// room of phones does not retry in step). One gate per `wx` object, i.e. one for the whole mini
+// program on the phone: every page's services share it, so the second camera's 5 s tick cannot
+// call wx.login every 5 s (each fake wx in the tests gets its own).
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_CAP_MS = 60000;
 
@@ -41,7 +42,11 @@ function createLoginGate({ now = () => Date.now(), random = Math.random } = {}) 
   };
 }
 
-const sharedGate = createLoginGate();
+const gates = new WeakMap();
+function sharedGate(wxApi) {
+  if (!gates.has(wxApi)) gates.set(wxApi, createLoginGate());
+  return gates.get(wxApi);
+}
 
 function backingOff(gate) {
   const seconds = Math.max(1, Math.ceil(gate.waitMs() / 1000));
@@ -56,7 +61,8 @@ function backingOff(gate) {
   return err;
 }
 
-function createAuthService({ wx: injectedWx, request, session, loginGate = sharedGate }) {
+function createAuthService({ wx: injectedWx, request, session, loginGate: injectedGate }) {
+  const gateOf = () => injectedGate || sharedGate(resolveWx(injectedWx));
   // Phone session for pairing, answer uploads and snapshots: wx.login → POST /api/v1/auth/wechat.
   // Server errors (WECHAT_NOT_CONFIGURED, ...) reject with the server's Chinese message.
   //
@@ -70,6 +76,7 @@ function createAuthService({ wx: injectedWx, request, session, loginGate = share
       const token = session.getToken('phone');
       if (token) return Promise.resolve(token);
     }
+    const loginGate = gateOf();
     // A wx.login code is single use, so concurrent callers share one login.
     if (loginGate.gate.inflight) return loginGate.gate.inflight;
     if (loginGate.waitMs() > 0) return Promise.reject(backingOff(loginGate));

@@ -6,8 +6,8 @@ const { createPairingService } = require('./pairing');
 const { createBasePhotoService } = require('./base-photo');
 
 // Wire the services once per page. Pass a fake `wx` in tests; on the phone the global is used.
-// loginGate: the failed-login backoff; one shared by the whole mini program unless a test passes
-// its own (createLoginGate from services/auth.js).
+// loginGate: the failed-login backoff; by default one per wx object (the whole mini program),
+// or a test's own (createLoginGate from services/auth.js, e.g. with a fake clock).
 function createServices({ wx, baseUrl = config.apiBaseUrl, loginGate } = {}) {
   const session = createSession(wx);
   const request = createRequest({ wx, baseUrl, session });

@@ -108,6 +108,13 @@ describe('auth service: failed logins back off', () => {
     expect(second.wx.calls.login).toBe(0);
   });
 
+  test('without an explicit gate, pages on the same wx share one: the second page does not call wx.login', async () => {
+    const wx = createFakeWx({ loginCodes: [] });
+    await expect(createServices({ wx }).auth.ensurePhoneLogin()).rejects.toBeTruthy();
+    await expect(createServices({ wx }).auth.ensurePhoneLogin()).rejects.toMatchObject({ message: expect.stringMatching(/秒后自动重试/) });
+    expect(wx.calls.login).toBe(1);
+  });
+
   test('a failing /auth/wechat backs off as a failing wx.login does', async () => {
     const { gate } = clockedGate();
     const { wx, services } = setup({ loginGate: gate, routes: { 'POST /api/v1/auth/wechat': () => ({ fail: 'request:fail timeout' }) } });
