@@ -88,6 +88,7 @@ function createFakeWx({ routes = {}, upload = null, storage = {}, files = {}, lo
       };
     },
 
+    canIUse: (name) => typeof wx[name] === 'function',
     env: { USER_DATA_PATH: 'wxfile://usr' },
     files: fsFiles,
     getFileSystemManager() {
@@ -210,4 +211,13 @@ function apiError(statusCode, code, message, faq = null) {
   return { statusCode, data: { code, message, faq } };
 }
 
-module.exports = { createFakeWx, flush, json, apiError, BASE };
+// The error the real server answers for `code`: its catalogue message and FAQ
+// (config/error-catalogue.json, exported from server/domain/error_catalogue.py).
+const CATALOGUE = require('../../config/error-catalogue.json');
+
+function serverError(statusCode, code) {
+  if (!CATALOGUE[code]) throw new Error(`the server has no error code ${code}`);
+  return apiError(statusCode, code, CATALOGUE[code].message, CATALOGUE[code].faq);
+}
+
+module.exports = { createFakeWx, flush, json, apiError, serverError, CATALOGUE, BASE };

@@ -1,6 +1,6 @@
 // The thin Page({...}) files, run with a stub Page() and a fake global wx: what ends up in the
 // page's data is what the candidate sees.
-const { createFakeWx, flush, json, apiError } = require('../helpers/fake-wx');
+const { createFakeWx, flush, json, apiError, serverError, CATALOGUE } = require('../helpers/fake-wx');
 const { KEYS } = require('../../utils/session');
 
 function loadPage(modulePath, wx) {
@@ -27,14 +27,14 @@ describe('pages wired to the global wx', () => {
     const wx = createFakeWx({
       routes: {
         'POST /api/v1/auth/wechat': () => json(200, { access_token: 't' }),
-        'POST /api/v1/pairings': () => apiError(410, 'PAIRING_EXPIRED', '过期', null),
+        'POST /api/v1/pairings': () => serverError(410, 'PAIRING_EXPIRED'),
       },
     });
     const page = loadPage('../../pages/scan/entry/index', wx);
     page.onLoad({ scene: 'Ab12Cd34' });
     await flush();
     expect(page.data.loading).toBe(false);
-    expect(page.data.error.message).toBe('二维码已过期，请在电脑上刷新二维码后重新扫码');
+    expect(page.data.error.message).toBe(CATALOGUE.PAIRING_EXPIRED.message);
     expect(wx.calls.redirectTo).toHaveLength(0);
   });
 

@@ -1,25 +1,18 @@
 const { decodeScene } = require('../../../utils/scene');
-const { ApiError, toNotice } = require('../../../utils/errors');
+const { ApiError, toNotice, catalogueNotice } = require('../../../utils/errors');
 const { scanForScene, invalidCode } = require('../../../utils/scan');
 
-// What the candidate must do is the same whatever the server's wording: get a fresh code on the PC.
-const PAIRING_MESSAGES = {
-  PAIRING_EXPIRED: '二维码已过期，请在电脑上刷新二维码后重新扫码',
-  PAIRING_USED: '该二维码已被使用，请在电脑上刷新二维码后重新扫码',
-  PAIRING_NOT_FOUND: '二维码无效或已作废，请在电脑上刷新二维码后重新扫码',
-  PAIRING_ENDED: '已结束与电脑的配对，如需继续上传，请在电脑上刷新二维码后重新扫码',
-};
+// The server's own words for the pairing codes (config/error-catalogue.js), for pages that say
+// them without a server answer in hand (e.g. after ending a pairing themselves).
+const PAIRING_MESSAGES = {};
+['PAIRING_EXPIRED', 'PAIRING_USED', 'PAIRING_NOT_FOUND', 'PAIRING_ENDED'].forEach((code) => {
+  PAIRING_MESSAGES[code] = catalogueNotice(code).message;
+});
 
 const TARGET_PAGES = {
   answer_photo: '/pages/exam/upload/index',
   second_camera: '/pages/exam/second-camera/index',
 };
-
-function describeError(err) {
-  const notice = toNotice(err);
-  if (notice && PAIRING_MESSAGES[notice.code]) notice.message = PAIRING_MESSAGES[notice.code];
-  return notice;
-}
 
 function targetUrl(pairing) {
   const page = TARGET_PAGES[pairing.purpose];
@@ -65,7 +58,7 @@ async function enter(options, { wx, auth, pairing }) {
     await redirect(wx, url);
     return { ok: true, url, pairing: paired };
   } catch (err) {
-    return { ok: false, error: describeError(err) };
+    return { ok: false, error: toNotice(err) };
   }
 }
 
