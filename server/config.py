@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     # (nothing is lost), which spreads long-lived connections over restarted workers.
     EVENT_KEEPALIVE_SECONDS: float = Field(default=15.0, gt=0, le=60)
     EVENT_STREAM_MAX_SECONDS: float = Field(default=3600, gt=0)
+    # The web companion (/m/<scene> in any phone browser, outside WeChat); off where a school
+    # requires the mini program: the link then only says to scan with WeChat.
+    WEB_COMPANION_ENABLED: bool = True
     WECHAT_APPID: str = ""
     WECHAT_SECRET: str = ""
     WECHAT_API_BASE: str = "https://api.weixin.qq.com/"

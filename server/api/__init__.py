@@ -33,6 +33,8 @@ def init_api(app: Flask) -> ExamApi:
     from server.api.students.routes import blp as students_blp
     from server.api.system.routes import blp as system_blp
     from server.api.system.routes import site_blp
+    from server.api.web_companion.routes import blp as web_companion_blp
+    from server.api.web_companion.routes import page_blp as web_companion_page_blp
 
     api = ExamApi(app)
     api.register_converter(
@@ -52,6 +54,7 @@ def init_api(app: Flask) -> ExamApi:
         faces_blp,
         attempts_blp,
         pairings_blp,
+        web_companion_blp,
         events_blp,
         proctoring_blp,
         integrity_blp,
@@ -59,6 +62,7 @@ def init_api(app: Flask) -> ExamApi:
     ):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(site_blp)
+    app.register_blueprint(web_companion_page_blp)
     from server.web.routes import web
 
     app.register_blueprint(web)

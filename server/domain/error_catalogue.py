@@ -146,6 +146,9 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "PHONE_IN_USE": CatalogueEntry(
         "这台手机已在本场考试中为其他考生使用，一台手机只能服务一名考生", 22
     ),
+    "WEB_COMPANION_DISABLED": CatalogueEntry(
+        "本校要求使用微信扫码上传：请打开微信，用“扫一扫”扫描电脑屏幕上的二维码", 22
+    ),
     "WECHAT_NOT_CONFIGURED": CatalogueEntry(
         "学校尚未配置微信小程序，请使用电脑端扫码链接或与老师联系", None
     ),

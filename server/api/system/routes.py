@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, jsonify, send_from_directory
+from flask import Blueprint, jsonify, send_from_directory
 
 from server.api.auth import db
 from server.api.blueprint import Blueprint as ApiBlueprint
@@ -70,20 +70,3 @@ def swagger_ui_asset(filename):
     from swagger_ui_bundle import swagger_ui_path
 
     return send_from_directory(swagger_ui_path, filename, max_age=86400)
-
-
-SCAN_WITH_WECHAT = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>考试云</title></head>
-<body style="font-family: sans-serif; text-align: center; padding: 3em 1em">
-<h1>请使用微信扫一扫</h1>
-<p>这是考试云的考试二维码，请打开微信，用“扫一扫”扫描电脑屏幕上的二维码，在小程序中上传照片。</p>
-</body></html>"""
-
-
-@site_blp.get("/m/<path:scene>")
-def scan_landing(scene):
-    """What a plain QR code opens outside WeChat (inside WeChat, the mini program opens)."""
-    return Response(
-        SCAN_WITH_WECHAT, mimetype="text/html", headers={"Cache-Control": "public, max-age=3600"}
-    )

@@ -15,6 +15,12 @@ from server.domain.companion.uploads import (
     upload_answer_photo,
     upload_desktop_photo,
 )
+from server.domain.companion.web_phones import (
+    WebCompanionPolicy,
+    WebPairing,
+    is_web_phone,
+    pair_web_phone,
+)
 
 __all__ = [
     "IssuedCodes",
@@ -25,10 +31,14 @@ __all__ = [
     "PhotoIntake",
     "SecondCameraState",
     "WAITING_ANSWER_PHOTOS",
+    "WebCompanionPolicy",
+    "WebPairing",
     "end_pairing",
     "flag_lost_second_cameras",
     "issue_code",
+    "is_web_phone",
     "live_view",
+    "pair_web_phone",
     "process_answer_photo",
     "redeem",
     "remove_answer_photo",

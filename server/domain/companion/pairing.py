@@ -70,6 +70,15 @@ def redeem(
     again; another phone gets PAIRING_USED, a late one PAIRING_EXPIRED."""
     actor.require_role(Role.PHONE)
     now = now or utcnow()
+    pairing = redeemable(session, scene, policy, actor.user_id, now)
+    return claim(session, pairing, actor.user_id, publisher, now)
+
+
+def redeemable(
+    session: Session, scene: str, policy: PairingPolicy, phone_id: int | None, now: datetime
+) -> Pairing:
+    """The code's pairing, locked, if the phone `phone_id` may redeem it (None: a phone not made
+    yet, which only a fresh code admits); else the error a scan of it answers."""
     if not scene_is_genuine(policy.secret, scene):
         raise NotFound("PAIRING_NOT_FOUND")
     pairing = session.scalar(select(Pairing).where(Pairing.scene == scene).with_for_update())
@@ -78,8 +87,7 @@ def redeem(
     if pairing.ended_at is not None:  # unpaired: scanning its code again does not revive it
         raise Gone("PAIRING_ENDED")
     if pairing.redeemed_at is not None:
-        if pairing.phone_id == actor.user_id:
-            session.commit()
+        if phone_id is not None and pairing.phone_id == phone_id:
             return pairing
         raise Conflict("PAIRING_USED")
     if pairing.expires_at <= now:
@@ -87,11 +95,13 @@ def redeem(
     attempt = session.get_one(Attempt, pairing.attempt_id)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise Conflict("ATTEMPT_SUBMITTED", submit_reason=attempt.submit_reason)
+    if phone_id is None:  # a new phone has served nobody yet
+        return pairing
     # One phone serves one candidate per exam: it cannot photograph two people's answers.
     other = session.scalar(
         select(Pairing.id)
         .where(
-            Pairing.phone_id == actor.user_id,
+            Pairing.phone_id == phone_id,
             Pairing.exam_id == pairing.exam_id,
             Pairing.student_id != pairing.student_id,
         )
@@ -99,7 +109,22 @@ def redeem(
     )
     if other is not None:
         raise Conflict("PHONE_IN_USE")
-    pairing.phone_id, pairing.redeemed_at = actor.user_id, now
+    return pairing
+
+
+def claim(
+    session: Session,
+    pairing: Pairing,
+    phone_id: int,
+    publisher: events.EventPublisher | None,
+    now: datetime,
+) -> Pairing:
+    """Bind a pairing that `redeemable` admitted to the phone, commit, and tell the desktop
+    (paired); a re-scan by its own phone changes nothing."""
+    if pairing.redeemed_at is not None:
+        session.commit()
+        return pairing
+    pairing.phone_id, pairing.redeemed_at = phone_id, now
     if pairing.purpose == PairingPurpose.SECOND_CAMERA:
         pairing.last_snapshot_at = now  # the grace period starts now
     session.commit()
