@@ -79,7 +79,7 @@ describe('upload queue', () => {
   test('a 500 is retried after a backoff with the same upload_id, and a 202 then succeeds', async () => {
     const { queue, uploads, timers, fireTimers } = setup();
     const item = queue.add({ filePath: '/tmp/a.jpg', url: URL });
-    uploads[0].respond(500, { code: 'INTERNAL', message: '服务器错误', faq: null });
+    uploads[0].respond(500, { code: 'INTERNAL_ERROR', message: '服务器错误', faq: null });
     expect(queue.list()[0].status).toBe('retrying');
     expect(timers).toHaveLength(1);
     expect(uploads).toHaveLength(1); // nothing before the backoff
@@ -115,7 +115,7 @@ describe('upload queue', () => {
   test('a 429 is retried', () => {
     const { queue, uploads, fireTimers } = setup();
     queue.add({ filePath: '/tmp/a.jpg', url: URL });
-    uploads[0].respond(429, { code: 'RATE_LIMITED', message: '操作太频繁，请稍后再试', faq: null });
+    uploads[0].respond(429, { code: 'UPLOAD_RATE_LIMITED', message: '上传过于频繁，请稍后再试', faq: null, retry_after: 5 });
     fireTimers();
     expect(uploads).toHaveLength(2);
   });
@@ -123,10 +123,10 @@ describe('upload queue', () => {
   test('a 413 is not retried and its Chinese message is surfaced', async () => {
     const { queue, uploads, timers } = setup();
     const item = queue.add({ filePath: '/tmp/huge.jpg', url: URL });
-    uploads[0].respond(413, { code: 'UPLOAD_TOO_LARGE', message: '图片超过 20 MB，请重新选择', faq: 21 });
+    uploads[0].respond(413, { code: 'UPLOAD_TOO_LARGE', message: '上传的文件过大', faq: 21 });
     const final = await queue.wait(item.id);
     expect(final.status).toBe('failed');
-    expect(final.error).toEqual({ code: 'UPLOAD_TOO_LARGE', message: '图片超过 20 MB，请重新选择', faq: 21, status: 413 });
+    expect(final.error).toEqual({ code: 'UPLOAD_TOO_LARGE', message: '上传的文件过大', faq: 21, status: 413 });
     expect(final.canRetry).toBe(false);
     expect(timers).toHaveLength(0);
     expect(uploads).toHaveLength(1);
@@ -135,7 +135,7 @@ describe('upload queue', () => {
   test('`success` with statusCode 415 is a failure, not a success', async () => {
     const { queue, uploads } = setup();
     const item = queue.add({ filePath: '/tmp/a.heic', url: URL });
-    uploads[0].respond(415, { code: 'UNSUPPORTED_IMAGE', message: '不支持的图片格式', faq: null });
+    uploads[0].respond(415, { code: 'UNSUPPORTED_IMAGE', message: '仅支持 JPG、PNG、WebP、HEIC 格式的照片', faq: 21 });
     const final = await queue.wait(item.id);
     expect(final.status).toBe('failed');
     expect(final.result).toBeNull();
@@ -143,9 +143,12 @@ describe('upload queue', () => {
     expect(uploads).toHaveLength(1);
   });
 
+  // What POST /pairings/{id}/photos (and /snapshots) really answer once the pairing is over;
+  // PAIRING_EXPIRED and PAIRING_USED belong to redeeming a code, never to an upload.
   test.each([
-    [410, 'PAIRING_EXPIRED', '二维码已过期'],
-    [409, 'PAIRING_USED', '二维码已被使用'],
+    [410, 'PAIRING_ENDED', '手机与电脑的连接已解除，无法继续上传；如需上传，请在电脑上刷新二维码后重新扫码'],
+    [409, 'ATTEMPT_SUBMITTED', '本场考试已交卷，不能继续作答。断电断网超过30分钟或考试结束时系统会自动交卷，成绩仍然有效'],
+    [404, 'PAIRING_NOT_FOUND', '二维码无效，请在电脑上切换题目或刷新后重新扫码'],
   ])('a %i %s is final', async (status, code, message) => {
     const { queue, uploads, timers } = setup();
     const item = queue.add({ filePath: '/tmp/a.jpg', url: URL });

@@ -173,7 +173,8 @@ function createPhotoQueue(options) {
     } else if (kind === 'relogin') {
       const token = getToken();
       if (token && token !== it.sentToken) {
-        it.status = S.QUEUED; // another upload already logged in again
+        it.relogged = true; // another upload already logged in again: that was this one's chance
+        it.status = S.QUEUED;
       } else if (it.relogged) {
         fail(it, error);
       } else {
@@ -188,7 +189,9 @@ function createPhotoQueue(options) {
           },
           (loginErr) => {
             if (find(it.id) !== it || it.status !== S.RETRYING) return;
-            fail(it, plainError(loginErr && loginErr.code ? loginErr : error));
+            // Still a 401 (worth a manual retry), told in the login's own words.
+            const message = (loginErr && loginErr.code && loginErr.message) || error.message;
+            fail(it, { ...error, message });
             changed();
           },
         );

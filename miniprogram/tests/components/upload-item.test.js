@@ -25,8 +25,10 @@ describe('upload-item component', () => {
   });
 
   test.each([
+    ['preparing', '正在压缩…'],
     ['queued', '等待上传'],
     ['retrying', '网络不稳定，稍后自动重试…'],
+    ['waiting', '网络已断开，恢复后自动上传'],
   ])('status %s reads %s', (status, expected) => {
     const comp = render({ itemId: 'u1', status, progress: 0 });
     expect(text(comp, '.upload-item__status')).toBe(expected);
@@ -34,10 +36,10 @@ describe('upload-item component', () => {
 
   test('a failure shows the server reason and FAQ, and no retry button when retry is pointless', () => {
     const comp = render({
-      itemId: 'u2', status: 'failed', progress: 0, code: 'UPLOAD_TOO_LARGE', message: '图片太大，请换一张', faq: 21, canRetry: false,
+      itemId: 'u2', status: 'failed', progress: 0, code: 'UPLOAD_TOO_LARGE', message: '上传的文件过大', faq: 21, canRetry: false,
     });
     expect(text(comp, '.upload-item__status')).toBe('上传失败');
-    expect(text(comp, '.upload-item__reason')).toBe('图片太大，请换一张（常见问题 FAQ 21）');
+    expect(text(comp, '.upload-item__reason')).toBe('上传的文件过大（常见问题 FAQ 21）');
     expect(comp.querySelector('.upload-item__retry')).toBeUndefined();
   });
 
@@ -52,5 +54,19 @@ describe('upload-item component', () => {
     await simulate.sleep(0);
     expect(handler).toHaveBeenCalledTimes(1);
     expect(handler.mock.calls[0][0].detail).toEqual({ id: 'u3' });
+  });
+
+  test('tapping 删除 emits a delete event with the item id; no 删除 while uploading or once done', async () => {
+    const comp = render({ itemId: 'u4', status: 'failed', message: '上传的文件过大', canDelete: true });
+    const del = comp.querySelector('.upload-item__delete');
+    expect(del.dom.textContent.trim()).toBe('删除');
+    const handler = jest.fn();
+    comp.addEventListener('delete', handler);
+    del.dispatchEvent('tap');
+    await simulate.sleep(0);
+    expect(handler.mock.calls[0][0].detail).toEqual({ id: 'u4' });
+
+    expect(render({ itemId: 'u5', status: 'uploading', canDelete: false }).querySelector('.upload-item__delete')).toBeUndefined();
+    expect(render({ itemId: 'u6', status: 'done', canDelete: true }).querySelector('.upload-item__delete')).toBeUndefined();
   });
 });

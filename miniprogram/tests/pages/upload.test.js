@@ -1,38 +1,44 @@
+// The upload page's controller (pages/exam/upload/logic.js) over a real app-wide queue.
 const { createUploadController } = require('../../pages/exam/upload/logic');
 const { createServices } = require('../../services/index');
+const { createAnswerPhotoQueue } = require('../../services/uploads');
 const { KEYS } = require('../../utils/session');
 const { createFakeWx, flush } = require('../helpers/fake-wx');
 
-function setup(upload = () => 'manual') {
-  const wx = createFakeWx({ storage: { [KEYS.phone]: 'p' }, upload });
-  const states = [];
-  const controller = createUploadController({
-    wx,
-    services: createServices({ wx }),
-    pairingId: 'pr-9',
-    onChange: (s) => states.push(s),
-  });
-  const last = () => states[states.length - 1];
-  return { wx, controller, last };
+const settle = () => flush(25);
+let running = null;
+
+function setup({ upload = () => 'manual', routes } = {}) {
+  const wx = createFakeWx({ storage: { [KEYS.phone]: 'p' }, upload, routes });
+  const services = createServices({ wx });
+  const queue = createAnswerPhotoQueue({ wx, services }).start();
+  running = queue;
+  const open = (pairingId) => {
+    const states = [];
+    const controller = createUploadController({ wx, services, queue, pairingId, question: '2', onChange: (s) => states.push(s) });
+    return { controller, last: () => states[states.length - 1], states };
+  };
+  return { wx, queue, ...open('pr-9'), open };
 }
 
 const photos = (...names) => ({
   tempFiles: names.map((n) => ({ tempFilePath: `wxfile://${n}.jpg`, thumbTempFilePath: `wxfile://${n}-thumb.jpg`, size: 8e6, fileType: 'image' })),
 });
 
-describe('answer-photo upload page', () => {
-  test('offers the album as well as the camera, compressed images only (FAQ 21)', async () => {
+afterEach(() => {
+  jest.useRealTimers();
+  if (running) running.stop();
+});
+
+describe('answer-photo upload controller', () => {
+  test('offers the album as well as the camera (FAQ 21)', async () => {
     const { wx, controller } = setup();
     wx.chooseMediaResult = photos('a');
     await controller.choose();
-    expect(wx.calls.chooseMedia[0]).toMatchObject({
-      mediaType: ['image'],
-      sizeType: ['compressed'],
-      sourceType: ['album', 'camera'],
-    });
+    expect(wx.calls.chooseMedia[0]).toMatchObject({ mediaType: ['image'], sourceType: ['album', 'camera'] });
   });
 
-  test('chosen photos are uploaded to the pairing and shown with progress', async () => {
+  test('chosen photos go to the pairing\'s URL from the kept copy; the view has progress and the server\'s message', async () => {
     const { wx, controller, last } = setup();
     wx.chooseMediaResult = photos('a', 'b');
     await expect(controller.choose()).resolves.toEqual({ added: 2 });
@@ -42,15 +48,24 @@ describe('answer-photo upload page', () => {
       'https://exam.example.edu.cn/api/v1/pairings/pr-9/photos',
       'https://exam.example.edu.cn/api/v1/pairings/pr-9/photos',
     ]);
-    expect(uploads[0].filePath).toBe('wxfile://a.jpg');
+    expect(uploads[0].filePath).toMatch(/^wxfile:\/\/usr\/upload-queue\//);
 
     uploads[0].progress(60);
-    expect(last().items[0]).toMatchObject({ status: 'uploading', progress: 60, thumb: 'wxfile://a-thumb.jpg' });
-
-    uploads[0].respond(202, { id: 1, status: 'queued' });
-    uploads[1].respond(413, { code: 'UPLOAD_TOO_LARGE', message: '图片太大，请换一张', faq: 21 });
+    expect(last().items[0]).toMatchObject({ status: 'uploading', progress: 60 });
+    uploads[0].respond(202, { id: 1, status: 'processing' });
+    uploads[1].respond(413, { code: 'UPLOAD_TOO_LARGE', message: '上传的文件过大', faq: 21 });
+    await settle();
     expect(last().summary).toEqual({ done: 1, failed: 1, total: 2 });
-    expect(last().items[1]).toMatchObject({ status: 'failed', code: 'UPLOAD_TOO_LARGE', message: '图片太大，请换一张', faq: 21, canRetry: false });
+    expect(last().items[1]).toMatchObject({ status: 'failed', code: 'UPLOAD_TOO_LARGE', message: '上传的文件过大', faq: 21, canRetry: false, canDelete: true });
+    expect(last().retryable).toBe(0);
+  });
+
+  test('a page shows only its own pairing\'s photos', async () => {
+    const { wx, controller, open } = setup();
+    const other = open('pr-10');
+    wx.chooseMediaResult = photos('a');
+    await controller.choose();
+    expect(other.last().items).toEqual([]);
   });
 
   test('cancelling the picker uploads nothing', async () => {
@@ -68,24 +83,28 @@ describe('answer-photo upload page', () => {
     expect(res.error.message).toMatch(/相册/);
   });
 
-  test('retry after a lost login re-logs in and uploads again with the same upload_id', async () => {
-    let n = 0;
-    const { wx, controller, last } = setup(() => ((n += 1) === 1
-      ? { statusCode: 401, data: JSON.stringify({ code: 'TOKEN_EXPIRED', message: '登录已过期', faq: null }) }
-      : { statusCode: 202, data: JSON.stringify({ id: 2, status: 'queued' }) }));
-    wx.login = ({ success }) => success({ code: 'c' });
-    wx.request = (opts) => opts.success({ statusCode: 200, data: { access_token: 'fresh' } });
-
-    wx.chooseMediaResult = photos('a');
+  test('retry and delete through the controller; unwatch stops the view, not the upload', async () => {
+    const { wx, controller, last, states } = setup({ upload: () => ({ fail: 'uploadFile:fail timeout' }) });
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'queueMicrotask', 'nextTick'] });
+    wx.chooseMediaResult = photos('a', 'b');
     await controller.choose();
-    await flush();
-    expect(last().items[0]).toMatchObject({ status: 'failed', canRetry: true });
+    // Six automatic retries with backoff, then a failure worth retrying by hand.
+    for (let i = 0; i < 8; i += 1) {
+      await jest.runOnlyPendingTimersAsync();
+    }
+    jest.useRealTimers();
+    expect(last().items.map((i) => [i.status, i.canRetry])).toEqual([['failed', true], ['failed', true]]);
+    expect(last().retryable).toBe(2);
+    expect(last().items[0].message).toBe('网络连接失败，请检查网络后重试');
 
-    await controller.retry(last().items[0].id);
-    await flush();
-    expect(wx.calls.uploadFile).toHaveLength(2);
-    expect(wx.calls.uploadFile[1].header.Authorization).toBe('Bearer fresh');
-    expect(wx.calls.uploadFile[1].formData.upload_id).toBe(wx.calls.uploadFile[0].formData.upload_id);
-    expect(last().items[0].status).toBe('done');
+    const before = wx.calls.uploadFile.length;
+    expect(controller.remove(last().items[1].id)).toEqual({ removed: true });
+    await expect(controller.retryAll()).resolves.toEqual({ retried: 1 });
+    expect(wx.calls.uploadFile.length).toBe(before + 1);
+
+    controller.unwatch();
+    const seen = states.length;
+    await settle();
+    expect(states.length).toBe(seen);
   });
 });
