@@ -181,7 +181,8 @@ function createFakeWx({ routes = {}, upload = null, storage = {}, files = {}, lo
       (res.tempFiles || []).forEach((f) => {
         if (!fsFiles[f.tempFilePath]) fsFiles[f.tempFilePath] = { size: f.size || 4e6, width: f.width || 4000, height: f.height || 3000, type: 'jpeg' };
       });
-      Promise.resolve().then(() => (res.fail ? opts.fail({ errMsg: res.fail }) : opts.success(res)));
+      const run = () => Promise.resolve().then(() => (res.fail ? opts.fail({ errMsg: res.fail }) : opts.success(res)));
+      wx.gatePrivacy('chooseMedia', run, (err) => opts.fail(err)); // consent first, as WeChat does
     },
     scanCodeResult: { fail: 'scanCode:fail cancel' },
     scanCode(opts) {
@@ -192,8 +193,75 @@ function createFakeWx({ routes = {}, upload = null, storage = {}, files = {}, lo
     setKeepScreenOn(opts) {
       calls.keepScreenOn.push(opts.keepScreenOn);
     },
+    ...cameraAndPrivacy(calls, fsFiles, () => wx),
   };
   return wx;
+}
+
+// The camera, settings and privacy-consent APIs (second camera, privacy popup). Tests set:
+// wx.privacyNeeded (consent missing: the privacy listener decides, for chooseMedia too),
+// wx.photoExt ('png', as iOS gives), wx.cameraFail, wx.authSetting.
+function cameraAndPrivacy(calls, fsFiles, self) {
+  Object.assign(calls, { takePhoto: [], privacy: [], openSetting: 0, reLaunch: [] });
+  let shots = 0;
+  const later = (fn) => Promise.resolve().then(fn);
+  // WeChat's own flow: the registered listener gets resolve(); 'agree' lets the API through.
+  function gatePrivacy(referrer, proceed, fail) {
+    const wx = self();
+    if (!wx.privacyNeeded) return proceed();
+    calls.privacy.push(referrer);
+    const refuse = () => fail({ errMsg: `${referrer}:fail privacy permission is not authorized`, errno: 104 });
+    if (!wx.privacyListener) return later(refuse);
+    return wx.privacyListener((res) => {
+      if (res && res.event === 'agree') {
+        wx.privacyNeeded = false;
+        wx.privacyAgreedWith = res.buttonId;
+        proceed();
+      } else refuse();
+    }, { referrer });
+  }
+  return {
+    privacyNeeded: false,
+    privacyListener: null,
+    photoExt: 'jpg',
+    cameraFail: false,
+    authSetting: {},
+    gatePrivacy,
+    getPrivacySetting({ success }) {
+      later(() => success({ needAuthorization: self().privacyNeeded, privacyContractName: '考试云隐私保护指引' }));
+    },
+    onNeedPrivacyAuthorization(listener) {
+      self().privacyListener = listener;
+    },
+    requirePrivacyAuthorize({ success, fail }) {
+      gatePrivacy('requirePrivacyAuthorize', () => later(() => success({ errMsg: 'requirePrivacyAuthorize:ok' })), fail);
+    },
+    openPrivacyContract() {
+      calls.privacy.push('openPrivacyContract');
+    },
+    createCameraContext() {
+      return {
+        takePhoto(opts) {
+          calls.takePhoto.push(opts);
+          shots += 1;
+          const ext = self().photoExt;
+          const path = `wxfile://tmp/snap-${shots}.${ext}`;
+          fsFiles[path] = { size: ext === 'png' ? 900e3 : 60e3, width: 640, height: 480, type: ext === 'png' ? 'png' : 'jpeg' };
+          later(() => (self().cameraFail ? opts.fail({ errMsg: 'takePhoto:fail' }) : opts.success({ tempImagePath: path })));
+        },
+      };
+    },
+    getSetting({ success }) {
+      later(() => success({ authSetting: self().authSetting }));
+    },
+    openSetting({ success }) {
+      calls.openSetting += 1;
+      if (success) later(() => success({ authSetting: self().authSetting }));
+    },
+    reLaunch(opts) {
+      calls.reLaunch.push(opts.url);
+    },
+  };
 }
 
 // Let queued promise callbacks and zero-delay timers run.
