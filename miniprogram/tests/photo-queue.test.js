@@ -95,6 +95,27 @@ describe('persistent answer-photo queue', () => {
     expect(keptFiles(wx)).toEqual([]);
   });
 
+  test('at launch, old finished records go (done after a day, refused after three days, with their copies); unfinished ones stay', async () => {
+    const DAY = 24 * 3600 * 1000;
+    const t = Date.UTC(2026, 11, 4, 12);
+    const rec = (id, status, age, error = null) => ({
+      id, uploadId: id, pairingId: '7', filePath: status === 'done' ? '' : `${KEPT_DIR}${id}.jpg`, status, attempts: 1, error, createdAt: t - age, doneAt: status === 'done' ? t - age : 0,
+    });
+    const tooLarge = { code: 'UPLOAD_TOO_LARGE', message: '上传的文件过大', faq: 21, status: 413 };
+    const offline = { code: 'NETWORK_ERROR', message: '网络连接失败，请检查网络后重试', faq: null, status: 0 };
+    const records = [
+      rec('old-done', 'done', 2 * DAY), rec('new-done', 'done', DAY / 2),
+      rec('old-refused', 'failed', 4 * DAY, tooLarge), rec('new-refused', 'failed', DAY, tooLarge),
+      rec('old-offline', 'failed', 10 * DAY, offline), rec('old-queued', 'queued', 10 * DAY),
+    ];
+    const files = {};
+    records.filter((r) => r.filePath).forEach((r) => { files[r.filePath] = { size: 1000 }; });
+    const { wx, queue } = boot({ storage: { 'examcloud.uploadQueue': records }, files, now: () => t, network: 'none' });
+    await settle();
+    expect(queue.list('7').map((i) => i.id)).toEqual(['new-done', 'new-refused', 'old-offline', 'old-queued']);
+    expect(keptFiles(wx).sort()).toEqual([`${KEPT_DIR}new-refused.jpg`, `${KEPT_DIR}old-offline.jpg`, `${KEPT_DIR}old-queued.jpg`]);
+  });
+
   test('an offline phone waits for the network and sends as soon as it is back', async () => {
     const { wx, queue, uploads, timers } = boot({ network: 'none' });
     await settle();
@@ -162,6 +183,12 @@ describe('what is retried', () => {
     expect(queue.list('7')[0].status).toBe('retrying');
     expect(timers[0].ms).toBeGreaterThanOrEqual(40000);
     expect(timers[0].ms).toBeLessThan(41000);
+    // Coming back to the app does not cut the server's wait short.
+    queue.pause();
+    queue.resume();
+    await settle();
+    expect(uploads).toHaveLength(1);
+    expect(queue.list('7')[0].status).toBe('retrying');
   });
 
   test('backoff grows and has jitter', () => {

@@ -8,36 +8,9 @@ const { fromResponse, networkError, parseBody } = require('./errors');
 const { compressForUpload } = require('./compress');
 const { createUploadStore } = require('./upload-store');
 const policy = require('./upload-policy');
-
-const S = {
-  PREPARING: 'preparing', // being compressed and copied (not yet recorded)
-  QUEUED: 'queued',
-  UPLOADING: 'uploading',
-  RETRYING: 'retrying', // waiting for its backoff timer
-  WAITING: 'waiting', // offline: waiting for the network
-  DONE: 'done',
-  FAILED: 'failed',
-};
-const ACTIVE = [S.QUEUED, S.UPLOADING, S.RETRYING, S.WAITING];
-const DAY = 24 * 3600 * 1000;
-
-const SAVE_FAILED = {
-  code: 'PHOTO_READ_FAILED', message: '无法读取这张照片，请删除后重新选择', faq: 21, status: -1,
-};
-
-function uuid(random = Math.random) {
-  return 'xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx'.replace(/[xy]/g, (c) => {
-    const r = Math.floor(random() * 16);
-    return (c === 'x' ? r : (r % 4) + 8).toString(16);
-  });
-}
-
-function plainError(err) {
-  if (!err) return null;
-  const out = { code: err.code, message: err.message, faq: err.faq === undefined ? null : err.faq, status: err.status };
-  if (err.details) out.details = err.details;
-  return out;
-}
+const {
+  STATUS: S, ACTIVE, READ_FAILED, uuid, plainError, newItem, toView, isStale,
+} = require('./photo-items');
 
 function createPhotoQueue(options) {
   const {
@@ -72,23 +45,7 @@ function createPhotoQueue(options) {
   const find = (id) => items.find((it) => it.id === id);
   const persist = () => store.save(items.filter((it) => it.status !== S.PREPARING));
 
-  function view(it) {
-    const error = it.error || null;
-    return {
-      id: it.id,
-      uploadId: it.uploadId,
-      pairingId: it.pairingId,
-      question: it.question,
-      thumb: it.filePath || it.thumb || '',
-      status: it.status,
-      progress: it.status === S.DONE ? 100 : progress[it.id] || 0,
-      attempts: it.attempts,
-      compressed: !!it.compressed,
-      error,
-      canRetry: it.status === S.FAILED && !!it.filePath && policy.canRetryAfter(error),
-      canDelete: it.status !== S.UPLOADING && it.status !== S.PREPARING,
-    };
-  }
+  const view = (it) => toView(it, progress[it.id]);
 
   function list(pairingId) {
     return items.filter((it) => pairingId === undefined || it.pairingId === pairingId).map(view);
@@ -162,13 +119,16 @@ function createPhotoQueue(options) {
         fail(it, error); // 重试 / 全部重试 or the network coming back sends it again
       } else {
         it.status = S.RETRYING;
+        const delay = policy.retryDelay(error, it.tries, backoff);
+        // A rate limit's wait is kept even when the app comes back or the network returns.
+        it.notBefore = error.status === 429 ? now() + delay : 0;
         timers[it.id] = schedule(() => {
           delete timers[it.id];
           if (find(it.id) !== it || it.status !== S.RETRYING) return;
           it.status = S.QUEUED;
           changed();
           pump();
-        }, policy.retryDelay(error, it.tries, backoff));
+        }, delay);
       }
     } else if (kind === 'relogin') {
       const token = getToken();
@@ -279,7 +239,8 @@ function createPhotoQueue(options) {
     items.forEach((it) => {
       const again = it.status === S.WAITING || it.status === S.RETRYING
         || (it.status === S.FAILED && it.filePath && policy.classify(it.error) === 'retry');
-      if (again && !(it.status === S.RETRYING && it.relogged && reloginInflight)) {
+      const held = it.status === S.RETRYING && ((it.relogged && reloginInflight) || it.notBefore > now());
+      if (again && !held) {
         requeue(it);
         it.tries = 0;
         woke = true;
@@ -307,26 +268,14 @@ function createPhotoQueue(options) {
     }
   }
 
-  // Old records go: done ones after a day (the desktop shows them), final failures after 3 days.
-  function prune(records) {
-    const t = now();
-    return records.filter((r) => {
-      if (r.status === S.DONE) return t - (r.doneAt || 0) < DAY;
-      if (r.status === S.FAILED && !policy.canRetryAfter(r.error)) {
-        const keep = t - (r.createdAt || 0) < 3 * DAY;
-        if (!keep) store.remove(r.filePath);
-        return keep;
-      }
-      return true;
-    });
-  }
-
   return {
     // App launch: read what an earlier run left; an upload cut off by the kill is sent again.
     start() {
       if (started) return this;
       started = true;
-      items = prune(store.load()).map((r) => ({
+      const records = store.load();
+      records.filter((r) => isStale(r, now())).forEach((r) => store.remove(r.filePath));
+      items = records.filter((r) => !isStale(r, now())).map((r) => ({
         ...r,
         status: ACTIVE.includes(r.status) ? S.QUEUED : r.status,
       }));
@@ -341,12 +290,9 @@ function createPhotoQueue(options) {
     // Compress, keep and record each chosen photo ([{filePath, thumb}]), then upload it.
     async add(pairingId, files, { question = '' } = {}) {
       const added = (files || []).map((f) => {
-        const uploadId = makeUploadId();
-        const it = {
-          id: uploadId, uploadId, pairingId: String(pairingId), question: String(question || ''),
-          filePath: '', thumb: f.thumb || f.filePath, size: 0, compressed: false,
-          status: S.PREPARING, attempts: 0, error: null, createdAt: now(), doneAt: 0,
-        };
+        const it = newItem({
+          uploadId: makeUploadId(), pairingId, question, thumb: f.thumb || f.filePath, createdAt: now(),
+        });
         items.push(it);
         return { it, src: f.filePath };
       });
@@ -360,7 +306,7 @@ function createPhotoQueue(options) {
           it.size = await store.sizeOf(it.filePath);
           if (find(it.id) === it) it.status = S.QUEUED;
         } catch {
-          fail(it, { ...SAVE_FAILED });
+          fail(it, { ...READ_FAILED });
         }
         if (find(it.id) !== it) store.remove(it.filePath);
         changed();
