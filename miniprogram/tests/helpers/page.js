@@ -86,10 +86,12 @@ function pageToComponent(def) {
   };
 }
 
-// Resolve after queued promise callbacks and zero-delay timers have run.
+// Resolve after queued promise callbacks have run. The real setTimeout, kept at load, so this
+// works under jest's fake timers too (which then hold the page's own timers).
+const realSetTimeout = setTimeout;
 function settle(times = 5) {
   let p = Promise.resolve();
-  for (let i = 0; i < times; i += 1) p = p.then(() => new Promise((r) => setTimeout(r, 0)));
+  for (let i = 0; i < times; i += 1) p = p.then(() => new Promise((r) => realSetTimeout(r, 0)));
   return p;
 }
 
