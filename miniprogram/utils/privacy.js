@@ -11,6 +11,9 @@
 const REFUSED_MESSAGE =
   '你未同意《隐私保护指引》，考试云无法使用相机拍照或从相册选择照片，答题照片和第二机位都不能使用。如需使用，请点击“查看并同意”。';
 
+// What a page shows when a photo cannot be taken for want of consent.
+const REFUSED_NOTICE = { code: 'PRIVACY_NOT_AGREED', message: REFUSED_MESSAGE, faq: null };
+
 const state = { registeredOn: null, pending: null, popups: [] };
 
 function register(wxApi) {
@@ -70,6 +73,12 @@ function requireAuthorization(wxApi) {
   });
 }
 
+// Before chooseMedia or the camera: resolves true when consent is there or was just given.
+async function ensureConsent(wxApi) {
+  const { needed } = await check(wxApi);
+  return needed ? requireAuthorization(wxApi) : true;
+}
+
 function openContract(wxApi) {
   if (typeof wxApi.openPrivacyContract === 'function') wxApi.openPrivacyContract({ fail() {} });
 }
@@ -85,7 +94,9 @@ module.exports = {
   answer,
   check,
   requireAuthorization,
+  ensureConsent,
   openContract,
   isPrivacyRefusal,
   REFUSED_MESSAGE,
+  REFUSED_NOTICE,
 };

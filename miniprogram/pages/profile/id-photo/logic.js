@@ -1,11 +1,14 @@
 const { chooseImages } = require('../../../utils/media');
 const { toNotice } = require('../../../utils/errors');
+const privacy = require('../../../utils/privacy');
 
 const REQUESTS_PAGE = '/pages/profile/requests/index';
 const THIS_PAGE = '/pages/profile/id-photo/index';
 
 // Pick one ID photo. Resolves {file} ({filePath, thumb}), {file: null} on cancel, or {error}.
+// Consent to the privacy guide first: without it chooseMedia is refused.
 async function chooseIdPhoto(wxApi) {
+  if (!(await privacy.ensureConsent(wxApi))) return { file: null, error: privacy.REFUSED_NOTICE };
   try {
     const files = await chooseImages(wxApi, { count: 1 });
     return { file: files[0] || null };
