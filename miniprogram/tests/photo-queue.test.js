@@ -262,6 +262,29 @@ describe('what is retried', () => {
     expect(uploads).toHaveLength(2);
     expect(queue.list('7')[0]).toMatchObject({ status: 'failed', canRetry: true, error: { code: 'TOKEN_INVALID', message: '登录已失效，请重新登录' } });
   });
+  test('while logins back off, the photo waits as long as the login gate says and is sent again', async () => {
+    const { wx, queue, uploads, timers, fireTimers } = boot({
+      routes: { 'POST /api/v1/auth/wechat': () => ({ statusCode: 503, data: { code: 'WECHAT_NOT_CONFIGURED', message: '学校尚未配置微信小程序', faq: null } }) },
+    });
+    await queue.add('7', takePhotos(wx, ['a']));
+    uploads[0].respond(401, apiBody('TOKEN_EXPIRED', '登录已过期，请重新登录'));
+    await settle();
+    const [a] = queue.list('7');
+    expect(a.status).toBe('failed');
+    expect(a).toMatchObject({ canRetry: true, error: { status: 401, message: '学校尚未配置微信小程序' } });
+    // Sent again by hand, its 401 meets the login gate's backoff: it waits, no wx.login is made.
+    await queue.retry(a.id);
+    await settle();
+    uploads[1].respond(401, apiBody('TOKEN_EXPIRED', '登录已过期，请重新登录'));
+    await settle();
+    expect(wx.calls.login).toBe(1);
+    expect(queue.list('7')[0].status).toBe('retrying');
+    expect(timers).toHaveLength(1);
+    expect(timers[0].ms).toBeGreaterThan(0);
+    fireTimers();
+    await settle();
+    expect(uploads).toHaveLength(3);
+  });
 });
 
 describe('retry all and delete', () => {

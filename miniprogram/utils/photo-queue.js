@@ -107,6 +107,17 @@ function createPhotoQueue(options) {
     return reloginInflight;
   }
 
+  // Back in line after `ms`, unless deleted, woken or given up meanwhile.
+  function retryLater(it, ms) {
+    timers[it.id] = schedule(() => {
+      delete timers[it.id];
+      if (find(it.id) !== it || it.status !== S.RETRYING) return;
+      it.status = S.QUEUED;
+      changed();
+      pump();
+    }, ms);
+  }
+
   function afterFailure(it, err) {
     const error = plainError(err);
     it.error = error;
@@ -122,13 +133,7 @@ function createPhotoQueue(options) {
         const delay = policy.retryDelay(error, it.tries, backoff);
         // A rate limit's wait is kept even when the app comes back or the network returns.
         it.notBefore = error.status === 429 ? now() + delay : 0;
-        timers[it.id] = schedule(() => {
-          delete timers[it.id];
-          if (find(it.id) !== it || it.status !== S.RETRYING) return;
-          it.status = S.QUEUED;
-          changed();
-          pump();
-        }, delay);
+        retryLater(it, delay);
       }
     } else if (kind === 'relogin') {
       const token = getToken();
@@ -151,7 +156,15 @@ function createPhotoQueue(options) {
             if (find(it.id) !== it || it.status !== S.RETRYING) return;
             // Still a 401 (worth a manual retry), told in the login's own words.
             const message = (loginErr && loginErr.code && loginErr.message) || error.message;
-            fail(it, { ...error, message });
+            it.error = { ...error, message };
+            const wait = loginErr && loginErr.retryAfterMs;
+            if (wait > 0) {
+              // Logins are backing off (services/auth.js says when): try again then, once more.
+              it.relogged = false;
+              retryLater(it, wait);
+            } else {
+              fail(it, it.error);
+            }
             changed();
           },
         );
