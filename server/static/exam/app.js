@@ -9,6 +9,7 @@
 //   attempt.js    the attempt: open/close/lock, save indicator, countdown, heartbeat
 //   questions.js  navigator, question view and answer inputs (saved by answers.js)
 //   phone.js      the QR code for the phone and the answer photos
+//   upload.js     answer photos chosen on this computer ("从本电脑上传")
 //   feed.js       live events (read by sse.js) and the message list
 //   monitor.js    the webcam during the exam and its snapshots (camera.js)
 //   submit.js     the submit dialog and the submit
@@ -19,7 +20,7 @@
   const ExamPage = global.ExamPage;
   const store = ExamPage.store;
   const { webcam, ACTIVE_KEY, $, show, readJson, guard } = ExamPage.shared;
-  const { attempt, clock, exams, face, monitor, phone, questions, result, session, submit } = ExamPage;
+  const { attempt, clock, exams, face, monitor, phone, questions, result, session, submit, upload } = ExamPage;
 
   function onNetworkChange() {
     const queue = store.get("queue");
@@ -48,6 +49,8 @@
     $("next-button").addEventListener("click", guard(() => questions.goTo(current() + 1)));
     $("q-answer").addEventListener("submit", (event) => event.preventDefault());
     $("qr-retry").addEventListener("click", guard(() => phone.loadQr(current())));
+    $("qr-copy").addEventListener("click", guard(phone.copyQrUrl));
+    upload.bind();
     $("submit-button").addEventListener("click", submit.openDialog);
     $("submit-dialog").addEventListener("close", () => {
       if ($("submit-dialog").returnValue === "confirm") guard(submit.submitNow)(false);

@@ -44,12 +44,13 @@
           phone.mergePhotos(n, [{ id: data.photo_id, status: "processing", url: null }], false);
           phone.renderPhotos(n);
         }
-        logEvent("收到手机上传的照片" + (n ? "（第 " + n + " 题）" : "") + "，正在处理…", "info");
+        logEvent("收到上传的照片" + (n ? "（第 " + n + " 题）" : "") + "，正在处理…", "info");
         break;
       case "photo_ready":
         if (n && data.photo_id && !store.get("removed").has(data.photo_id)) {
           phone.mergePhotos(n, [{ id: data.photo_id, status: "ready", url: data.url || null }], false);
           phone.renderPhotos(n);
+          ExamPage.upload.settle(n, data.photo_id, null);
         }
         logEvent("照片已上传" + (n ? "（第 " + n + " 题）" : ""), "ok");
         break;
@@ -60,7 +61,10 @@
           phone.renderPhotos(n);
         }
         logEvent("照片上传失败" + (n ? "（第 " + n + " 题）" : "") + "：" + (data.message || data.reason || "请重新上传"), "warn");
-        toast("照片上传失败：" + (data.message || data.reason || "请重新上传"), "warn", 21);
+        // A photo chosen on this computer shows its refusal beside its file: no toast for that.
+        if (!(n && ExamPage.upload.settle(n, data.photo_id, { code: data.reason, message: data.message, faq: 21 }))) {
+          toast("照片上传失败：" + (data.message || data.reason || "请重新上传"), "warn", 21);
+        }
         break;
       case "flag_raised":
         logEvent("监考提示：" + (data.label || "请保持本人正对摄像头") + "。请保持本人正对摄像头、光线充足，继续作答即可", "info");

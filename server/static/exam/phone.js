@@ -31,6 +31,7 @@
       delete box.dataset.scene;
       status.textContent = "正在获取二维码";
       box.dataset.state = "loading";
+      showQrUrl(null);
     }
     if (!navigator.onLine) {
       status.textContent = "离线：恢复网络后自动获取二维码";
@@ -51,6 +52,7 @@
       const expires = Date.parse(code.expires_at);
       store.set("qr", { n, scene: code.scene, expires });
       status.textContent = "请用微信扫一扫（有效至 " + fmtTime(expires) + "，过期前自动更新）";
+      showQrUrl(code.mode === "qrcode" ? code.url : null);  // a WeChat code opens only in WeChat
       // Asking again with over a minute left returns the same code: renew about a minute before.
       store.set("qrTimer", setTimeout(() => { if (store.get("current") === n) loadQr(n); },
         Math.max(5000, expires - ExamPage.clock.serverNow() - 60000)));
@@ -58,6 +60,7 @@
       if (token !== store.get("qrToken") || ExamPage.attempt.problem(error)) return;
       store.set("qr", null);
       image.hidden = true;
+      showQrUrl(null);
       box.dataset.state = "failed";
       status.replaceChildren(el("span", { text: error.code === "NETWORK_ERROR"
         ? "二维码获取失败：可能是由于在线人数过多或网速较慢造成，请稍后重新获取，或切换题目再次尝试"
@@ -66,6 +69,27 @@
       if (badge) status.append(" ", badge);
       status.classList.add("qr-problem");
       retry.hidden = false;
+    }
+  }
+
+  // Under a plain QR code, its URL: any phone browser opens it (the web companion at /m/<scene>).
+  function showQrUrl(url) {
+    const link = $("qr-url");
+    $("qr-link").hidden = !url;
+    link.textContent = url || "";
+    if (url) link.href = url;
+    else link.removeAttribute("href");
+  }
+
+  async function copyQrUrl() {
+    const url = $("qr-url").textContent;
+    if (!url) return;
+    try {
+      await navigator.clipboard.writeText(url);
+      toast("链接已复制，可发到手机上用浏览器打开", "ok");
+    } catch {
+      global.getSelection().selectAllChildren($("qr-url"));  // no clipboard here (plain http): select it
+      toast("请按 Ctrl+C 复制已选中的链接", "info");
     }
   }
 
@@ -138,5 +162,5 @@
     }
   }
 
-  ExamPage.phone = { stopQr, loadQr, renderPhoneStatus, mergePhotos, dropPhoto, renderPhotos };
+  ExamPage.phone = { stopQr, loadQr, copyQrUrl, renderPhoneStatus, mergePhotos, dropPhoto, renderPhotos };
 })(window);

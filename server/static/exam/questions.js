@@ -147,6 +147,7 @@
       ExamPage.phone.renderPhoneStatus(n);
       ExamPage.phone.renderPhotos(n);
       ExamPage.phone.loadQr(n);
+      ExamPage.upload.renderControls(n);
     }
   }
 

@@ -21,6 +21,7 @@
     views: new Map(),     // n -> question view from the server (questions.js)
     values: new Map(),    // n -> the answer as the candidate last left it
     photos: new Map(),    // n -> Map(photo id -> {id, status, url}) (phone.js)
+    deskUploads: new Map(),  // n -> files chosen on this computer, with their progress (upload.js)
     removed: new Set(),   // photo ids removed here (stale views must not bring them back)
     paired: new Set(),    // question numbers with a phone connected
     current: 0,           // the question on screen
