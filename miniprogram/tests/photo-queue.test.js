@@ -1,12 +1,17 @@
 // The app-wide answer-photo queue over the real services wiring (session, auth, request) and a
 // fake wx whose storage and files outlive one "run" of the app.
-const { createFakeWx, flush, json } = require('./helpers/fake-wx');
+const { createFakeWx, flush, json, CATALOGUE } = require('./helpers/fake-wx');
 
 const PHOTO_URL = (id) => `https://exam.example.edu.cn/api/v1/pairings/${id}/photos`;
 const KEPT_DIR = 'wxfile://usr/upload-queue/';
 const settle = () => flush(25);
 
-const apiBody = (code, message, faq = null, extra = {}) => JSON.stringify({ code, message, faq, ...extra });
+// The body the server answers with for `code`, from its own catalogue (an unknown code fails).
+function apiBody(code, extra = {}) {
+  const entry = CATALOGUE[code];
+  if (!entry) throw new Error(`the server has no error code ${code}`);
+  return JSON.stringify({ code, message: entry.message, faq: entry.faq, ...extra });
+}
 
 // One run of the app: fresh modules (auth's login gate is per app run), the same phone.
 function boot({ wx, upload = () => 'manual', storage, files, routes, network, ...queueOptions } = {}) {
@@ -178,7 +183,7 @@ describe('what is retried', () => {
   test('429 UPLOAD_RATE_LIMITED waits the server\'s retry_after before sending again', async () => {
     const { wx, queue, uploads, timers } = boot();
     await queue.add('7', takePhotos(wx, ['a']));
-    uploads[0].respond(429, apiBody('UPLOAD_RATE_LIMITED', '上传过于频繁，请稍后再试', null, { retry_after: 40 }));
+    uploads[0].respond(429, apiBody('UPLOAD_RATE_LIMITED', { retry_after: 40 }));
     await settle();
     expect(queue.list('7')[0].status).toBe('retrying');
     expect(timers[0].ms).toBeGreaterThanOrEqual(40000);
@@ -200,15 +205,16 @@ describe('what is retried', () => {
   });
 
   test.each([
-    [400, 'BAD_REQUEST', '请求格式错误', null],
-    [413, 'UPLOAD_TOO_LARGE', '上传的文件过大', 21],
-    [413, 'IMAGE_TOO_LARGE', '照片像素过多，无法处理：请用手机或电脑摄像头直接拍照后上传', 21],
-    [415, 'UNSUPPORTED_IMAGE', '仅支持 JPG、PNG、WebP、HEIC 格式的照片，文件也可能已损坏', 21],
-    [422, 'VALIDATION_ERROR', '提交的数据有误，请检查后重试', null],
-  ])('%i %s is final and shows the server\'s message', async (status, code, message, faq) => {
+    [400, 'BAD_REQUEST'],
+    [413, 'UPLOAD_TOO_LARGE'],
+    [413, 'IMAGE_TOO_LARGE'],
+    [415, 'UNSUPPORTED_IMAGE'],
+    [422, 'VALIDATION_ERROR'],
+  ])('%i %s is final and shows the server\'s message', async (status, code) => {
+    const { message, faq } = CATALOGUE[code];
     const { wx, queue, uploads, timers } = boot();
     await queue.add('7', takePhotos(wx, ['a', 'b']));
-    uploads[0].respond(status, apiBody(code, message, faq));
+    uploads[0].respond(status, apiBody(code));
     await settle();
     expect(queue.list('7')[0]).toMatchObject({ status: 'failed', canRetry: false, canDelete: true, error: { code, message, faq, status } });
     expect(timers).toHaveLength(0);
@@ -217,14 +223,15 @@ describe('what is retried', () => {
   });
 
   test.each([
-    [409, 'ATTEMPT_SUBMITTED', '本场考试已交卷，不能继续作答。断电断网超过30分钟或考试结束时系统会自动交卷，成绩仍然有效', 10],
-    [410, 'PAIRING_ENDED', '手机与电脑的连接已解除，无法继续上传；如需上传，请在电脑上刷新二维码后重新扫码', 22],
-    [404, 'PAIRING_NOT_FOUND', '二维码无效，请在电脑上切换题目或刷新后重新扫码', 22],
-  ])('%i %s ends every queued photo of that pairing with the server\'s message, and only that pairing', async (status, code, message, faq) => {
+    [409, 'ATTEMPT_SUBMITTED'],
+    [410, 'PAIRING_ENDED'],
+    [404, 'PAIRING_NOT_FOUND'],
+  ])('%i %s ends every queued photo of that pairing with the server\'s message, and only that pairing', async (status, code) => {
+    const { message, faq } = CATALOGUE[code];
     const { wx, queue, uploads } = boot({ concurrency: 1 });
     await queue.add('7', takePhotos(wx, ['a', 'b', 'c']));
     await queue.add('8', takePhotos(wx, ['d']));
-    uploads[0].respond(status, apiBody(code, message, faq));
+    uploads[0].respond(status, apiBody(code));
     await settle();
     expect(queue.list('7').map((i) => [i.status, i.error.message, i.canRetry])).toEqual([
       ['failed', message, false], ['failed', message, false], ['failed', message, false],
@@ -239,7 +246,7 @@ describe('what is retried', () => {
     const { wx, queue, uploads } = boot();
     await queue.add('7', takePhotos(wx, ['a']));
     expect(uploads[0].header.Authorization).toBe('Bearer token-1');
-    uploads[0].respond(401, apiBody('TOKEN_EXPIRED', '登录已过期，请重新登录'));
+    uploads[0].respond(401, apiBody('TOKEN_EXPIRED'));
     await settle();
     expect(wx.calls.login).toBe(1);
     expect(wx.calls.request.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/v1/auth/wechat']);
@@ -254,28 +261,28 @@ describe('what is retried', () => {
   test('a second 401 after logging in again is not a loop: the photo fails with the server\'s message', async () => {
     const { wx, queue, uploads } = boot();
     await queue.add('7', takePhotos(wx, ['a']));
-    uploads[0].respond(401, apiBody('TOKEN_EXPIRED', '登录已过期，请重新登录'));
+    uploads[0].respond(401, apiBody('TOKEN_EXPIRED'));
     await settle();
-    uploads[1].respond(401, apiBody('TOKEN_INVALID', '登录已失效，请重新登录'));
+    uploads[1].respond(401, apiBody('TOKEN_INVALID'));
     await settle();
     expect(wx.calls.login).toBe(1);
     expect(uploads).toHaveLength(2);
-    expect(queue.list('7')[0]).toMatchObject({ status: 'failed', canRetry: true, error: { code: 'TOKEN_INVALID', message: '登录已失效，请重新登录' } });
+    expect(queue.list('7')[0]).toMatchObject({ status: 'failed', canRetry: true, error: { code: 'TOKEN_INVALID', message: CATALOGUE.TOKEN_INVALID.message } });
   });
   test('while logins back off, the photo waits as long as the login gate says and is sent again', async () => {
     const { wx, queue, uploads, timers, fireTimers } = boot({
-      routes: { 'POST /api/v1/auth/wechat': () => ({ statusCode: 503, data: { code: 'WECHAT_NOT_CONFIGURED', message: '学校尚未配置微信小程序', faq: null } }) },
+      routes: { 'POST /api/v1/auth/wechat': () => ({ statusCode: 503, data: JSON.parse(apiBody('WECHAT_NOT_CONFIGURED')) }) },
     });
     await queue.add('7', takePhotos(wx, ['a']));
-    uploads[0].respond(401, apiBody('TOKEN_EXPIRED', '登录已过期，请重新登录'));
+    uploads[0].respond(401, apiBody('TOKEN_EXPIRED'));
     await settle();
     const [a] = queue.list('7');
     expect(a.status).toBe('failed');
-    expect(a).toMatchObject({ canRetry: true, error: { status: 401, message: '学校尚未配置微信小程序' } });
+    expect(a).toMatchObject({ canRetry: true, error: { status: 401, message: CATALOGUE.WECHAT_NOT_CONFIGURED.message } });
     // Sent again by hand, its 401 meets the login gate's backoff: it waits, no wx.login is made.
     await queue.retry(a.id);
     await settle();
-    uploads[1].respond(401, apiBody('TOKEN_EXPIRED', '登录已过期，请重新登录'));
+    uploads[1].respond(401, apiBody('TOKEN_EXPIRED'));
     await settle();
     expect(wx.calls.login).toBe(1);
     expect(queue.list('7')[0].status).toBe('retrying');
@@ -293,7 +300,7 @@ describe('retry all and delete', () => {
     await queue.add('7', takePhotos(wx, ['a', 'b', 'c']));
     uploads[0].failNetwork();
     uploads[1].respond(502, '');
-    uploads[2].respond(415, apiBody('UNSUPPORTED_IMAGE', '仅支持 JPG、PNG、WebP、HEIC 格式的照片', 21));
+    uploads[2].respond(415, apiBody('UNSUPPORTED_IMAGE'));
     await settle();
     expect(queue.list('7').map((i) => i.canRetry)).toEqual([true, true, false]);
     expect(queue.retryAll('7')).toBe(2);
@@ -306,7 +313,7 @@ describe('retry all and delete', () => {
   test('删除 drops the photo and its copy on the phone; a later run does not send it', async () => {
     const { wx, queue, uploads } = boot({ maxAutoRetries: 0 });
     await queue.add('7', takePhotos(wx, ['a', 'b']));
-    uploads[0].respond(413, apiBody('UPLOAD_TOO_LARGE', '上传的文件过大', 21));
+    uploads[0].respond(413, apiBody('UPLOAD_TOO_LARGE'));
     uploads[1].failNetwork();
     await settle();
     const [a, b] = queue.list('7');

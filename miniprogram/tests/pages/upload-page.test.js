@@ -1,10 +1,10 @@
 // The answer-photo page mounted from its real WXML/WXSS/JSON (tests/helpers/page.js) over the
 // app's queue (the real app.js, launched with a fake wx): what the candidate sees and taps.
 const { mountPage } = require('../helpers/page');
-const { createFakeWx, flush } = require('../helpers/fake-wx');
+const { createFakeWx, flush, serverError, CATALOGUE } = require('../helpers/fake-wx');
 
 const settle = () => flush(25);
-const TOO_LARGE = JSON.stringify({ code: 'UPLOAD_TOO_LARGE', message: '上传的文件过大', faq: 21 });
+const TOO_LARGE = JSON.stringify(serverError(413, 'UPLOAD_TOO_LARGE').data);
 
 function launch({ upload = () => 'manual', routes = {} } = {}) {
   const wx = createFakeWx({ storage: { 'examcloud.phoneToken': 't' }, upload, routes });
@@ -90,7 +90,7 @@ describe('answer-photo upload page (real WXML)', () => {
     wx.calls.uploadFile[0].respond(413, TOO_LARGE);
     await settle();
     const [row] = rows(page);
-    expect(row).toMatchObject({ status: '上传失败', reason: '上传的文件过大（常见问题 FAQ 21）', retry: null, del: '删除' });
+    expect(row).toMatchObject({ status: '上传失败', reason: `${CATALOGUE.UPLOAD_TOO_LARGE.message}（常见问题 FAQ 21）`, retry: null, del: '删除' });
     expect(page.exists('.summary__retry-all')).toBe(false);
 
     row.node.querySelector('.upload-item__delete').dispatchEvent('tap');
@@ -100,7 +100,7 @@ describe('answer-photo upload page (real WXML)', () => {
   });
 
   test('全部重试 sends again every photo worth retrying, with the same upload_id', async () => {
-    const expired = { statusCode: 401, data: JSON.stringify({ code: 'TOKEN_EXPIRED', message: '登录已过期，请重新登录', faq: null }) };
+    const expired = { statusCode: 401, data: JSON.stringify(serverError(401, 'TOKEN_EXPIRED').data) };
     let calls = 0;
     const { wx } = launch({
       // Refused even after logging in again once: the photos fail, worth a manual retry.
@@ -110,8 +110,8 @@ describe('answer-photo upload page (real WXML)', () => {
     const page = openPage(wx);
     await choose(page, wx, 'a', 'b');
     expect(rows(page).map((r) => [r.status, r.reason, r.retry])).toEqual([
-      ['上传失败', '登录已过期，请重新登录', '重试'],
-      ['上传失败', '登录已过期，请重新登录', '重试'],
+      ['上传失败', CATALOGUE.TOKEN_EXPIRED.message, '重试'],
+      ['上传失败', CATALOGUE.TOKEN_EXPIRED.message, '重试'],
     ]);
     expect(page.text('.summary__retry-all')).toBe('全部重试');
 

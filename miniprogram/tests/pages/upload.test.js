@@ -3,7 +3,7 @@ const { createUploadController } = require('../../pages/exam/upload/logic');
 const { createServices } = require('../../services/index');
 const { createAnswerPhotoQueue } = require('../../services/uploads');
 const { KEYS } = require('../../utils/session');
-const { createFakeWx, flush } = require('../helpers/fake-wx');
+const { createFakeWx, flush, serverError, CATALOGUE } = require('../helpers/fake-wx');
 
 const settle = () => flush(25);
 let running = null;
@@ -53,10 +53,10 @@ describe('answer-photo upload controller', () => {
     uploads[0].progress(60);
     expect(last().items[0]).toMatchObject({ status: 'uploading', progress: 60 });
     uploads[0].respond(202, { id: 1, status: 'processing' });
-    uploads[1].respond(413, { code: 'UPLOAD_TOO_LARGE', message: '上传的文件过大', faq: 21 });
+    uploads[1].respond(413, serverError(413, 'UPLOAD_TOO_LARGE').data);
     await settle();
     expect(last().summary).toEqual({ done: 1, failed: 1, total: 2 });
-    expect(last().items[1]).toMatchObject({ status: 'failed', code: 'UPLOAD_TOO_LARGE', message: '上传的文件过大', faq: 21, canRetry: false, canDelete: true });
+    expect(last().items[1]).toMatchObject({ status: 'failed', code: 'UPLOAD_TOO_LARGE', message: CATALOGUE.UPLOAD_TOO_LARGE.message, faq: 21, canRetry: false, canDelete: true });
     expect(last().retryable).toBe(0);
   });
 
