@@ -21,6 +21,7 @@ from functools import lru_cache
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from server.domain.errors import TooLarge, Unsupported
+from server.domain.photos import lossless
 from server.domain.photos.headers import (
     ImageHeader,
     container_is_complete,
@@ -135,7 +136,10 @@ def downscale_jpeg(data: bytes, long_edge: int, limits: PixelLimits = PIXEL_LIMI
 
     Accepts whatever inspect_upload accepts. EXIF orientation is applied, the result is never
     upscaled, colour profiles are converted to sRGB (then dropped), and EXIF, GPS, XMP, ICC and
-    comments are all left out. The same input always gives the same bytes. For JPEG input the
+    comments are all left out. The same input always gives the same bytes. A JPEG that is
+    already small, upright and sRGB (a phone-compressed photo) keeps its own scan, only its
+    metadata left out (lossless.py); its scan is still decoded, at 1/8 scale, to find damage.
+    For other JPEG input the
     decoder's DCT scaling (Image.draft) shrinks by up to 8x while decoding, so a 48 MP photo
     never exists in memory at full size.
 
@@ -149,6 +153,12 @@ def downscale_jpeg(data: bytes, long_edge: int, limits: PixelLimits = PIXEL_LIMI
     try:
         header = read_header(data)
         _check_pixels(header, header.pixels, limits)
+        # A phone-compressed photo that is already upright, small and sRGB keeps its own
+        # bytes, less the metadata: no generation loss, a tenth of the decode-and-encode.
+        stripped = lossless.metadata_stripped(data, long_edge)
+        if stripped is not None:
+            _check_scan(stripped, header, limits)
+            return stripped
         image = _pillow_open(data, header, limits)
     except TooLarge:
         raise Unsupported("UNSUPPORTED_IMAGE", reason="too_many_pixels") from None
@@ -242,6 +252,14 @@ def _pillow_open(data: bytes, header: ImageHeader, limits: PixelLimits) -> Image
         image.close()
         raise
     return image
+
+
+def _check_scan(data: bytes, header: ImageHeader, limits: PixelLimits) -> None:
+    """Decode a kept JPEG's scan at 1/8 scale (every coefficient is still entropy-decoded), so
+    that damage the decoding way would find is found here too: UNSUPPORTED_IMAGE."""
+    with _pillow_open(data, header, limits) as image:
+        image.draft(image.mode, (max(1, image.width // 8), max(1, image.height // 8)))
+        _decode(image)
 
 
 def _upright_transpose(image: Image.Image) -> Image.Transpose | None:
