@@ -23,6 +23,11 @@ function classify(error) {
   return 'final';
 }
 
+// Whether this error means the pairing is over (the page stops offering uploads).
+function endsPairing(error) {
+  return !!error && classify(error) === 'pairing';
+}
+
 // Whether a failed photo can be sent again by hand (重试 / 全部重试).
 function canRetryAfter(error) {
   const kind = classify(error);
@@ -59,4 +64,4 @@ function timeoutFor(bytes) {
   return Math.max(MIN_TIMEOUT_MS, Math.min(MAX_TIMEOUT_MS, 15000 + Math.ceil(size / 16384) * 1000));
 }
 
-module.exports = { classify, canRetryAfter, defaultBackoff, retryDelay, timeoutFor, CONCURRENCY };
+module.exports = { classify, endsPairing, canRetryAfter, defaultBackoff, retryDelay, timeoutFor, CONCURRENCY };

@@ -99,6 +99,27 @@ describe('answer-photo upload page (real WXML)', () => {
     expect(app.uploads.list('7')).toEqual([]);
   });
 
+  test('once the server says the exam was handed in, the page says so and offers no more uploads', async () => {
+    const { wx } = launch();
+    const page = openPage(wx);
+    await choose(page, wx, 'a', 'b', 'c');
+    const submitted = JSON.stringify(serverError(409, 'ATTEMPT_SUBMITTED').data);
+    wx.calls.uploadFile[0].respond(409, submitted);
+    await settle();
+    // The photo already on its way hears the same; the waiting one is not sent at all.
+    expect(rows(page).map((r) => r.status)).toEqual(['上传失败', '上传中 0%', '上传失败']);
+    wx.calls.uploadFile[1].respond(409, submitted);
+    await settle();
+    const { message } = CATALOGUE.ATTEMPT_SUBMITTED;
+    expect(rows(page).map((r) => [r.status, r.retry, r.del])).toEqual([
+      ['上传失败', null, '删除'], ['上传失败', null, '删除'], ['上传失败', null, '删除'],
+    ]);
+    expect(rows(page)[2].reason).toContain(message);
+    expect(page.text('error-notice')).toContain(message);
+    expect(page.button('拍照或从相册选择')).toBeNull();
+    expect(wx.calls.uploadFile).toHaveLength(2); // the third photo is never sent
+  });
+
   test('全部重试 sends again every photo worth retrying, with the same upload_id', async () => {
     const expired = { statusCode: 401, data: JSON.stringify(serverError(401, 'TOKEN_EXPIRED').data) };
     let calls = 0;

@@ -32,7 +32,11 @@ Page({
       queue: appPhotoQueue({ services: this.services }),
       pairingId,
       question,
-      onChange: ({ items, summary, retryable }) => this.setData({ items, summary, retryable }),
+      onChange: ({ items, summary, retryable, ended }) => {
+        this.setData({ items, summary, retryable });
+        // The server said the pairing is over (ended, handed in): scan a fresh code to go on.
+        if (ended && !this.data.ended) this.setData({ ended: true, error: ended });
+      },
     });
   },
 

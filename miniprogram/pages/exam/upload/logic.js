@@ -1,5 +1,6 @@
 const { chooseImages } = require('../../../utils/media');
 const { toNotice } = require('../../../utils/errors');
+const { endsPairing } = require('../../../utils/upload-policy');
 
 // What the page renders for each queued photo (see components/upload-item).
 function toViewItem(item) {
@@ -28,7 +29,8 @@ function summarise(items) {
 
 // Answer photos for one paired question, over the app-wide queue (getApp().uploads). The page
 // only shows and steers its pairing's items: leaving the page (or a re-scan) stops nothing.
-// onChange({items, summary, retryable}) after every change (retryable: photos 全部重试 would send).
+// onChange({items, summary, retryable, ended}) after every change (retryable: photos 全部重试
+// would send; ended: the server's notice once it said the pairing is over, else null).
 function createUploadController({ wx, services, queue, pairingId, question = '', onChange = () => {} }) {
   const { auth } = services;
   let unsubscribe = null;
@@ -37,7 +39,13 @@ function createUploadController({ wx, services, queue, pairingId, question = '',
     if (unsubscribe) return;
     unsubscribe = queue.subscribe(pairingId, (list) => {
       const items = list.map(toViewItem);
-      onChange({ items, summary: summarise(items), retryable: items.filter((i) => i.canRetry).length });
+      const over = list.find((i) => endsPairing(i.error));
+      onChange({
+        items,
+        summary: summarise(items),
+        retryable: items.filter((i) => i.canRetry).length,
+        ended: over ? { code: over.error.code, message: over.error.message, faq: over.error.faq } : null,
+      });
     });
   }
   watch();
