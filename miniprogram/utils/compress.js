@@ -12,7 +12,8 @@ function call(wxApi, name, options) {
 }
 
 // The size to ask compressImage for: only the long edge is given, the other follows by ratio.
-// null when the photo is already small enough (never upscale).
+// null when the photo is already small enough (never upscale). getImageInfo reports the stored
+// pixels; the server applies the EXIF orientation, so the stored long edge is the one to cap.
 function targetSize(width, height, longEdge = LONG_EDGE) {
   if (!(width > 0 && height > 0)) return { compressedWidth: longEdge };
   if (Math.max(width, height) <= longEdge) return null;
