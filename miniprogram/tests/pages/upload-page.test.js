@@ -148,6 +148,26 @@ describe('answer-photo upload page (real WXML)', () => {
     expect(page.exists('.summary__retry-all')).toBe(false);
   });
 
+  test('a new user is asked for privacy consent first: 同意 opens the album, 拒绝 says why photos cannot be taken', async () => {
+    const { wx } = launch();
+    wx.privacyNeeded = true;
+    const page = openPage(wx);
+    await settle();
+    wx.chooseMediaResult = photos('a');
+    await page.tapButton('拍照或从相册选择');
+    page.node('privacy-popup').querySelector('.privacy-popup__disagree').dispatchEvent('tap');
+    await settle();
+    expect(wx.calls.chooseMedia).toHaveLength(0);
+    expect(page.text('error-notice')).toMatch(/未同意《隐私保护指引》/);
+
+    await page.tapButton('拍照或从相册选择');
+    page.node('privacy-popup').querySelector('.privacy-popup__agree').dispatchEvent('agreeprivacyauthorization');
+    await settle();
+    expect(wx.calls.chooseMedia).toHaveLength(1);
+    expect(wx.calls.uploadFile).toHaveLength(1);
+    expect(page.data.error).toBeNull();
+  });
+
   test('the page lifecycle only connects the view: uploads go on after onUnload and a re-scan shows them', async () => {
     const { wx } = launch();
     const page = openPage(wx);

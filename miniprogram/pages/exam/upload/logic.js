@@ -1,6 +1,7 @@
 const { chooseImages } = require('../../../utils/media');
 const { toNotice } = require('../../../utils/errors');
 const { endsPairing } = require('../../../utils/upload-policy');
+const privacy = require('../../../utils/privacy');
 
 // What the page renders for each queued photo (see components/upload-item).
 function toViewItem(item) {
@@ -52,7 +53,10 @@ function createUploadController({ wx, services, queue, pairingId, question = '',
 
   return {
     // Pick photos (album or camera) and queue them. Resolves {added} or {error}.
+    // Consent to the privacy guide first (the page's <privacy-popup> asks): without it WeChat
+    // refuses chooseMedia.
     async choose() {
+      if (!(await privacy.ensureConsent(wx))) return { added: 0, error: privacy.REFUSED_NOTICE };
       try {
         const files = await chooseImages(wx, { count: 9 });
         if (!files.length) return { added: 0 };
