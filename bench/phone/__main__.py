@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 
 from bench.phone import __doc__ as DESCRIPTION
 from bench.phone.common import children, login_all, running_stack, service_pids, verdict_line
@@ -63,6 +64,11 @@ def arguments() -> argparse.Namespace:
     add("--rate", type=float, default=0.0, help="(3c): arrival rate in photos/s instead")
     add("--open-photos", type=int, default=80, help="(3c): photos sent")
     add("--streams", type=int, default=5000, help="(4): idle streams")
+    add(
+        "--profile-media",
+        action="store_true",
+        help="(3): run the media workers under cProfile and print where their time went",
+    )
     args = parser.parse_args()
     assert args.candidates >= max(args.concurrency, args.phones, args.capacity_phones)
     return args
@@ -87,6 +93,8 @@ def main() -> int:
         from bench.qr_render import BASE_URL
 
         media_workers = args.media_workers if "3" in args.parts else 0
+        profiles = tempfile.TemporaryDirectory(prefix="examcloud-profiles-")
+        args.profile_dir = profiles.name if args.profile_media else None
         with running_stack(args, media_workers, BASE_URL) as stack:
             sessions = asyncio.run(login_all(stack.port, stack.exam_id, stack.credentials))
             print(
@@ -124,6 +132,11 @@ def main() -> int:
 
                 figures = asyncio.run(measure(stack, sessions[: args.phones], args))
                 results["photos"] = report_photos(figures)
+        if args.profile_media:  # written when the workers stopped
+            from bench.phone.profiled_worker import top
+
+            top(profiles.name)
+        profiles.cleanup()
 
     if "4" in args.parts:
         results["streams"] = idle_streams(args.streams)

@@ -196,10 +196,12 @@ def running_stack(args, media_workers: int, qr_base_url: str):
         if media_workers:
             log = stack.enter_context(open(Path(storage) / "media-workers.log", "wb"))
             for _ in range(media_workers):
+                profile = getattr(args, "profile_dir", None)
+                module = "bench.phone.profiled_worker" if profile else "workers.worker"
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "workers.worker", "--media"],
+                    [sys.executable, "-m", module, "--media"],
                     cwd=ROOT,
-                    env=env,
+                    env=dict(env, BENCH_PROFILE_DIR=profile or ""),
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )

@@ -27,13 +27,19 @@ TIMEOUT_S = 120.0
 
 
 def test_photos() -> dict[str, bytes]:
-    """The 12 MP camera original and the same photo as the phone sends it."""
+    """The 12 MP camera original and the same photo as a phone sends it, rotated or upright."""
     from tests.photos import camera_jpeg, phone_compressed
 
     original = camera_jpeg(4000, 3000, orientation=6)
     return {
         "original": original,
+        # Stored as the camera held it, EXIF orientation 6 and GPS kept: the server turns it.
         "phone": phone_compressed(original, PHONE_LONG_EDGE, PHONE_QUALITY),
+        # Turned upright on the phone (the web companion's canvas, phones that rotate), GPS
+        # kept: the server only strips the metadata.
+        "upright": phone_compressed(
+            camera_jpeg(4000, 3000, orientation=1), PHONE_LONG_EDGE, PHONE_QUALITY
+        ),
     }
 
 
