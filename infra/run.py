@@ -119,6 +119,10 @@ def main() -> int:
                 f"  Teacher console    {base_url}/console/\n"
                 f"  API docs           {base_url}/api/docs\n"
                 f"  OpenAPI            {base_url}/api/v1/openapi.json\n"
+                f"  Phone              scan a photo question's QR code with any phone camera,\n"
+                f"                     or open the link under the code (手机扫码上传照片)\n"
+                f"    same network: HOST=0.0.0.0 PUBLIC_BASE_URL=http://<LAN address>:{port}\n"
+                f"    (手机与电脑在同一网络; the second camera needs https off 127.0.0.1)\n"
                 f"Press Ctrl-C to stop.",
                 flush=True,
             )
