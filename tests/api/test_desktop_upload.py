@@ -43,7 +43,7 @@ class Desk:
     def __init__(self, client, factory) -> None:
         self.client, self.factory = client, factory
         self.school = factory.school()
-        student = factory.student(self.school)
+        self.student = student = factory.student(self.school)
         self.exam = factory.exam(self.school, students=[student])
         factory.questions(self.exam, SAMPLE_BANK)
         factory.paper_rule(self.exam, PHOTO_RULE)
@@ -183,6 +183,15 @@ def test_only_a_photo_question_of_an_open_attempt_takes_photos(client, desk):
     client.post(f"/api/v1/attempts/{desk.attempt_id}/submit", headers=desk.candidate.headers)
     assert_error(desk.upload(photo), 409, "ATTEMPT_SUBMITTED")
     assert "upload_received" not in [e["type"] for e in desk.events()]
+
+
+def test_the_attempt_moved_to_another_computer_takes_photos_there_only(client, factory, desk):
+    photo = camera_jpeg(640, 480)
+    second_pc = factory.login_student(desk.student)
+    resumed = client.post(f"/api/v1/exams/{desk.exam.id}/attempts", headers=second_pc.headers)
+    assert resumed.get_json()["attempt_id"] == desk.attempt_id
+    assert_error(desk.upload(photo), 409, "ATTEMPT_MOVED")
+    assert desk.upload(photo, headers=second_pc.headers).status_code == 202
 
 
 BAD = {
