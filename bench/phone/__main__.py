@@ -47,7 +47,7 @@ def arguments() -> argparse.Namespace:
     add = parser.add_argument
     add("--parts", default="1234", help="which measurements, e.g. 13")
     add("--candidates", type=int, default=300)
-    add("--questions", type=int, default=40, help="essay questions on the paper")
+    add("--questions", type=int, default=60, help="essay questions on the paper")
     add("--concurrency", type=int, default=32, help="(1): connections")
     add("--seconds", type=float, default=4.0, help="(1): seconds per variant per round")
     add("--rounds", type=int, default=5, help="(1): rounds of the three variants")
