@@ -202,7 +202,7 @@ function createFakeWx({ routes = {}, upload = null, storage = {}, files = {}, lo
 // wx.privacyNeeded (consent missing: the privacy listener decides, for chooseMedia too),
 // wx.photoExt ('png', as iOS gives), wx.cameraFail, wx.authSetting.
 function cameraAndPrivacy(calls, fsFiles, self) {
-  Object.assign(calls, { takePhoto: [], privacy: [], openSetting: 0, reLaunch: [] });
+  Object.assign(calls, { takePhoto: [], privacy: [], openSetting: 0, reLaunch: [], toast: [], stopPullDownRefresh: 0 });
   let shots = 0;
   const later = (fn) => Promise.resolve().then(fn);
   // WeChat's own flow: the registered listener gets resolve(); 'agree' lets the API through.
@@ -260,6 +260,12 @@ function cameraAndPrivacy(calls, fsFiles, self) {
     },
     reLaunch(opts) {
       calls.reLaunch.push(opts.url);
+    },
+    showToast(opts) {
+      calls.toast.push(opts.title);
+    },
+    stopPullDownRefresh() {
+      calls.stopPullDownRefresh += 1;
     },
   };
 }
