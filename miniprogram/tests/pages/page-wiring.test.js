@@ -1,6 +1,6 @@
-// The thin Page({...}) files, run with a stub Page() and a fake global wx: what ends up in the
-// page's data is what the candidate sees.
-const { createFakeWx, flush, json, apiError, serverError, CATALOGUE } = require('../helpers/fake-wx');
+// The upload page's Page({...}), run with a stub Page() and a fake global wx. The other pages are
+// tested through their real templates (tests/helpers/page.js: *-pages.test.js, second-camera-page).
+const { createFakeWx, flush, json, apiError } = require('../helpers/fake-wx');
 const { KEYS } = require('../../utils/session');
 
 function loadPage(modulePath, wx) {
@@ -23,34 +23,6 @@ afterEach(() => {
 });
 
 describe('pages wired to the global wx', () => {
-  test('entry page: an expired code shows the message and stays put', async () => {
-    const wx = createFakeWx({
-      routes: {
-        'POST /api/v1/auth/wechat': () => json(200, { access_token: 't' }),
-        'POST /api/v1/pairings': () => serverError(410, 'PAIRING_EXPIRED'),
-      },
-    });
-    const page = loadPage('../../pages/scan/entry/index', wx);
-    page.onLoad({ scene: 'Ab12Cd34' });
-    await flush();
-    expect(page.data.loading).toBe(false);
-    expect(page.data.error.message).toBe(CATALOGUE.PAIRING_EXPIRED.message);
-    expect(wx.calls.redirectTo).toHaveLength(0);
-  });
-
-  test('entry page: a valid code redirects to the upload page', async () => {
-    const wx = createFakeWx({
-      routes: {
-        'POST /api/v1/auth/wechat': () => json(200, { access_token: 't' }),
-        'POST /api/v1/pairings': () => json(200, { pairing_id: 5, attempt_id: 6, question: 2, purpose: 'answer_photo' }),
-      },
-    });
-    const page = loadPage('../../pages/scan/entry/index', wx);
-    page.onLoad({ scene: 'Ab12Cd34' });
-    await flush();
-    expect(wx.calls.redirectTo).toEqual(['/pages/exam/upload/index?pairing_id=5&attempt_id=6&question=2']);
-  });
-
   test('upload page: chosen photos appear in the list with their status', async () => {
     const wx = createFakeWx({ storage: { [KEYS.phone]: 't' }, upload: () => ({ statusCode: 202, data: '{"id":1,"status":"queued"}' }) });
     wx.chooseMediaResult = { tempFiles: [{ tempFilePath: 'wxfile://a.jpg', size: 1 }] };
@@ -93,13 +65,5 @@ describe('pages wired to the global wx', () => {
     const page = loadPage('../../pages/exam/upload/index', createFakeWx());
     page.onLoad({});
     expect(page.data.error.message).toMatch(/重新扫描/);
-  });
-
-  test('ID photo page sends a logged-out student to the login page', () => {
-    const wx = createFakeWx();
-    const page = loadPage('../../pages/profile/id-photo/index', wx);
-    page.onLoad();
-    page.onShow();
-    expect(wx.calls.redirectTo).toEqual(['/pages/auth/login/index?redirect=%2Fpages%2Fprofile%2Fid-photo%2Findex']);
   });
 });
