@@ -36,10 +36,6 @@ function createPairingService({ wx, request, session, baseUrl }) {
     createPhotoQueue(options = {}) {
       return createAuthedQueue({ wx, session, kind: 'phone', ...options });
     },
-    createSnapshotQueue(options = {}) {
-      // An old snapshot is worth little: one retry, two at a time.
-      return createAuthedQueue({ wx, session, kind: 'phone', concurrency: 2, maxRetries: 1, ...options });
-    },
   };
 }
 
