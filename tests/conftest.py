@@ -13,6 +13,7 @@ from sqlalchemy import text
 from server.app import create_app
 from server.config import Settings
 from server.database_setup import upgrade
+from server.domain import exams
 from server.domain.database import Base
 from tests.factories import Factory
 
@@ -91,7 +92,10 @@ def clean_state(request):
     database_url, redis_url = request.getfixturevalue("service_urls")
     # A server that outlives one test (the browser tests' live_server) caches papers by attempt
     # id, as production may: ids must not start again at 1 under it.
-    _truncate_all(database_url, restart_ids="live_server" not in request.fixturenames)
+    restart_ids = "live_server" not in request.fixturenames
+    _truncate_all(database_url, restart_ids=restart_ids)
+    if restart_ids:  # this process's cached papers belong to the ids that start again
+        exams.forget_cached_rows()
     redis.Redis.from_url(redis_url).flushdb()
     yield
 

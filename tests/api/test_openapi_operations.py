@@ -21,8 +21,16 @@ from tests.conftest import make_settings
 SPEC_PATH = "/api/v1/openapi.json"
 PINNED = json.loads((Path(__file__).parent / "openapi_operations.json").read_text())
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-# Called without a token; everything else requires one.
-PUBLIC = {"login", "wechat_login", "get_time", "get_client_versions", "download"}
+# Called without a token (logins, the clock, versions, signed downloads, a scanned scene);
+# everything else requires one.
+PUBLIC = {
+    "login",
+    "wechat_login",
+    "pair_web_phone",
+    "get_time",
+    "get_client_versions",
+    "download",
+}
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from server.app import create_app
 from server.bootstrap import ensure_admin
+from tests.api.test_openapi_operations import PUBLIC
 from tests.conftest import make_settings
 from tests.fakes.wechat import APPID, SECRET, FakeWeChat, FakeWeChatServer
 
@@ -19,7 +20,6 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 # What the mini program calls with its phone session (miniprogram/services/pairing.js), and
 # ending that session. Its ID-photo requests use the candidate's own login instead.
 PHONE_OPERATIONS = {"redeem", "upload_photo", "upload_snapshot", "unpair", "logout"}
-PUBLIC = {"login", "wechat_login", "get_time", "get_client_versions", "download"}
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from server.domain.actors import Actor, Role
 from server.domain.companion import Pairing
 from server.domain.companion.models import Phone
 from server.domain.error_catalogue import CATALOGUE
-from server.domain.exams import answering
 from tests.conftest import make_settings
 from tests.fakes.wechat import APPID, SECRET, FakeWeChat, FakeWeChatServer
 from tests.photos import camera_jpeg
@@ -55,14 +54,6 @@ def start_attempt(client, factory, exam, student) -> tuple[dict, int]:
     response = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=candidate.headers)
     assert response.status_code in (200, 201), response.get_json()
     return candidate.headers, response.get_json()["attempt_id"]
-
-
-@pytest.fixture(autouse=True)
-def own_paper_caches(monkeypatch):
-    """This module's papers in caches of its own: the process-wide ones are keyed by ids that
-    restart with every test, and these papers differ from the other modules' (two essays)."""
-    for name in ("_question_cache", "_slot_cache", "_owner_cache"):
-        monkeypatch.setattr(answering, name, answering.ImmutableCache(1000))
 
 
 @pytest.fixture

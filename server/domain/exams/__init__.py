@@ -4,6 +4,7 @@ grading, and what a candidate may enter.
 
 from server.domain.exams.answering import (
     PHOTO_QUESTION_TYPES,
+    forget_cached_rows,
     get_question,
     heartbeat,
     require_own_attempt,
@@ -67,6 +68,7 @@ __all__ = [
     "check_job_id",
     "due_for_auto_submit",
     "get_paper_rule",
+    "forget_cached_rows",
     "get_question",
     "get_result",
     "grade_attempt",

@@ -30,6 +30,10 @@ class ImmutableCache(Generic[K, V]):
         with self._lock:
             return self._items.get(key)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def get(self, key: K, load: Callable[[], V]) -> V:
         value = self.peek(key)
         if value is None:
